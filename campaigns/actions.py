@@ -1,0 +1,515 @@
+"""Logging green actions: trips, clean plates, service hours, booth headcounts, canteen
+checks; and voiding a fact with a reason."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import insert, select, update
+
+from campaigns import audit
+from campaigns.core import Core
+from campaigns.errors import Refused
+from campaigns.reasons import Reason
+from campaigns.recording import (
+    counts_toward_goal,
+    day_key,
+    fact_row,
+    recorded_for,
+    replay,
+    set_fact,
+    shape_of,
+    write_fact,
+)
+from campaigns.results import FactKind, FactView, Recorded, Role
+from campaigns.views import fact_view
+from storage import queries
+from storage.models import CanteenCheck, Fact, LedgerEntry, Unit
+from storage.tallies import dims_of, forget_person_if_gone
+from storage.writer import Call, Tx
+
+
+@dataclass(frozen=True)
+class CanteenCheckView:
+    id: int
+    unit_id: int
+    kind: str
+    checked_on: date
+    passed: bool
+    points: int
+    repeated: bool = False
+
+
+def _check_day(core: Core, day: date, now: datetime) -> None:
+    today = core.today(now)
+    if day > today:
+        raise Refused(Reason.FUTURE_DATE)
+    if day < today - timedelta(days=core.rules.max_days_back):
+        raise Refused(Reason.DATE_TOO_OLD, days=core.rules.max_days_back)
+
+
+def _quantity(value: float) -> float:
+    if not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
+        raise Refused(Reason.INVALID_QUANTITY)
+    return round(float(value), 2)
+
+
+async def _actor(tx: Tx, person_id: int, role: Role = Role.PARTICIPANT) -> dict[str, object]:
+    row = await queries.person(tx.conn, id=person_id)
+    if row is None:
+        raise Refused(Reason.UNKNOWN_PERSON)
+    if row["deleted_at"] is not None:
+        raise Refused(Reason.PERSON_DELETED)
+    if not Role(row["role"]).at_least(role):
+        raise Refused(Reason.NOT_ALLOWED)
+    return dict(row)
+
+
+async def _habit_campaign(tx: Tx, habit: str, day: date) -> dict[str, object]:
+    camp = await queries.active_habit_campaign(tx.conn, habit, day)
+    if camp is None:
+        raise Refused(Reason.NO_ACTIVE_CAMPAIGN)
+    return dict(camp)
+
+
+async def _record_habit(
+    core: Core,
+    tx: Tx,
+    *,
+    kind: FactKind,
+    habit: str,
+    person: dict[str, object],
+    day: date,
+    now: datetime,
+    channel: str,
+    points: int,
+    already_points: int,
+    mode: str | None = None,
+    quantity: float = 0.0,
+    co2_g: int = 0,
+    idempotency_key: str | None = None,
+    evidence_path: str | None = None,
+) -> Recorded:
+    camp = await _habit_campaign(tx, habit, day)
+    awarded = core.rules.capped_points(habit, points, already_points)
+    person_id = int(person["id"])  # type: ignore[call-overload]
+    row = fact_row(
+        kind=kind,
+        person_id=person_id,
+        unit_id=person["unit_id"],  # type: ignore[arg-type]
+        campaign_id=int(camp["id"]),
+        occurred_on=day,
+        now=now,
+        channel=channel,  # type: ignore[call-overload]
+        mode=mode,
+        quantity=quantity,
+        co2_g=co2_g,
+        points=awarded,
+        counted=1,
+        idempotency_key=idempotency_key,
+        evidence_path=evidence_path,
+        count_key=day_key(int(camp["id"]), person_id, day),  # type: ignore[call-overload]
+    )
+    written = await write_fact(
+        tx, row, counts_toward_goal=bool(camp["counts_toward_goal"]), ledger_person=person_id
+    )
+    result = await recorded_for(tx.conn, written)
+    return Recorded(fact=result.fact, campaign=result.campaign, points_capped=awarded < points)
+
+
+async def log_trip(
+    core: Core,
+    *,
+    person_id: int,
+    mode: str,
+    km: float,
+    day: date,
+    now: datetime,
+    channel: str,
+    idempotency_key: str | None = None,
+    evidence_path: str | None = None,
+) -> Recorded:
+    """A green trip. Refuses UNKNOWN_MODE, INVALID_QUANTITY, IMPLAUSIBLE_DISTANCE (detail
+    max_km), FUTURE_DATE, DATE_TOO_OLD, DAILY_CAP_REACHED, NO_ACTIVE_CAMPAIGN."""
+    rules = core.rules
+    if mode not in rules.modes:
+        raise Refused(Reason.UNKNOWN_MODE)
+    km = _quantity(km)
+    if km > rules.modes[mode].max_km:
+        raise Refused(Reason.IMPLAUSIBLE_DISTANCE, km=km, max_km=rules.modes[mode].max_km)
+    _check_day(core, day, now)
+    advice = rules.advice_135(mode, km)
+
+    async def run(tx: Tx) -> Recorded:
+        if (first := await replay(tx.conn, idempotency_key)) is not None:
+            return Recorded(fact=first.fact, campaign=first.campaign, repeated=True, advice=advice)
+        person = await _actor(tx, person_id)
+        entries, _, pts = await queries.day_usage(
+            tx.conn, person_id=person_id, kind="trip", day=day
+        )
+        cap = rules.caps["trip"].max_entries_per_day
+        if cap is not None and entries >= cap:
+            raise Refused(Reason.DAILY_CAP_REACHED)
+        result = await _record_habit(
+            core,
+            tx,
+            kind=FactKind.TRIP,
+            habit="trip",
+            person=person,
+            day=day,
+            now=now,
+            channel=channel,
+            points=rules.points["trip"],
+            already_points=pts,
+            mode=mode,
+            quantity=km,
+            co2_g=rules.trip_co2_g(mode, km),
+            idempotency_key=idempotency_key,
+            evidence_path=evidence_path,
+        )
+        return Recorded(
+            fact=result.fact,
+            campaign=result.campaign,
+            advice=advice,
+            points_capped=result.points_capped,
+        )
+
+    return await core.write(Call[Recorded](run))
+
+
+async def log_plate(
+    core: Core,
+    *,
+    person_id: int,
+    meal: str,
+    day: date,
+    now: datetime,
+    channel: str,
+    idempotency_key: str | None = None,
+    evidence_path: str | None = None,
+) -> Recorded:
+    """A clean-plate meal. Refuses UNKNOWN_MEAL, FUTURE_DATE, DATE_TOO_OLD,
+    DAILY_CAP_REACHED (that meal already logged, or the day's limit), NO_ACTIVE_CAMPAIGN."""
+    rules = core.rules
+    if meal not in rules.meals:
+        raise Refused(Reason.UNKNOWN_MEAL)
+    _check_day(core, day, now)
+
+    async def run(tx: Tx) -> Recorded:
+        if (first := await replay(tx.conn, idempotency_key)) is not None:
+            return first
+        person = await _actor(tx, person_id)
+        same_meal = await queries.fact(
+            tx.conn, person_id=person_id, kind="plate", occurred_on=day, mode=meal, status="counted"
+        )
+        entries, _, pts = await queries.day_usage(
+            tx.conn, person_id=person_id, kind="plate", day=day
+        )
+        cap = rules.caps["plate"].max_entries_per_day
+        if same_meal is not None or (cap is not None and entries >= cap):
+            raise Refused(Reason.DAILY_CAP_REACHED)
+        return await _record_habit(
+            core,
+            tx,
+            kind=FactKind.PLATE,
+            habit="plate",
+            person=person,
+            day=day,
+            now=now,
+            channel=channel,
+            points=rules.points["plate"],
+            already_points=pts,
+            mode=meal,
+            quantity=1,
+            co2_g=rules.plate_co2_g,
+            idempotency_key=idempotency_key,
+            evidence_path=evidence_path,
+        )
+
+    return await core.write(Call[Recorded](run))
+
+
+async def log_service(
+    core: Core,
+    *,
+    volunteer_id: int,
+    hours: float,
+    day: date,
+    now: datetime,
+    channel: str,
+    idempotency_key: str | None = None,
+    evidence_path: str | None = None,
+) -> Recorded:
+    """Volunteer service hours. Refuses NOT_ALLOWED, INVALID_QUANTITY, TOO_MANY_HOURS (a
+    day's total over its cap), FUTURE_DATE, DATE_TOO_OLD, NO_ACTIVE_CAMPAIGN."""
+    rules = core.rules
+    hours = _quantity(hours)
+    max_hours = rules.caps["service"].max_hours_per_day or 24
+    if hours > max_hours:
+        raise Refused(Reason.TOO_MANY_HOURS, max_hours=max_hours)
+    _check_day(core, day, now)
+
+    async def run(tx: Tx) -> Recorded:
+        if (first := await replay(tx.conn, idempotency_key)) is not None:
+            return first
+        person = await _actor(tx, volunteer_id, Role.VOLUNTEER)
+        _, logged, pts = await queries.day_usage(
+            tx.conn, person_id=volunteer_id, kind="service", day=day
+        )
+        if logged + hours > max_hours:
+            raise Refused(Reason.TOO_MANY_HOURS, max_hours=max_hours)
+        return await _record_habit(
+            core,
+            tx,
+            kind=FactKind.SERVICE,
+            habit="service",
+            person=person,
+            day=day,
+            now=now,
+            channel=channel,
+            points=rules.service_points(hours),
+            already_points=pts,
+            quantity=hours,
+            idempotency_key=idempotency_key,
+            evidence_path=evidence_path,
+        )
+
+    return await core.write(Call[Recorded](run))
+
+
+async def log_headcount(
+    core: Core,
+    *,
+    volunteer_id: int,
+    code: str,
+    heads: int,
+    now: datetime,
+    channel: str,
+    idempotency_key: str | None = None,
+    evidence_path: str | None = None,
+) -> Recorded:
+    """A booth headcount at an event: N person-times, kept apart from identified ones.
+    Refuses NOT_ALLOWED, UNKNOWN_CODE, INVALID_QUANTITY, OVER_CAPACITY, DAILY_CAP_REACHED."""
+    if not isinstance(heads, int) or isinstance(heads, bool) or heads <= 0:
+        raise Refused(Reason.INVALID_QUANTITY)
+    rules = core.rules
+    day = core.today(now)
+
+    async def run(tx: Tx) -> Recorded:
+        if (first := await replay(tx.conn, idempotency_key)) is not None:
+            return first
+        await _actor(tx, volunteer_id, Role.VOLUNTEER)
+        ev = await queries.event(tx.conn, code=code.strip().lower())
+        if ev is None:
+            raise Refused(Reason.UNKNOWN_CODE)
+        counted = await queries.event_totals(tx.conn, ev["id"])
+        pending = tx.deltas.pending(day.year, "event", str(ev["id"]), "headcount")
+        if ev["capacity"] is not None and counted["headcount"] + pending + heads > ev["capacity"]:
+            raise Refused(Reason.OVER_CAPACITY, capacity=ev["capacity"])
+        entries, pts = await queries.logged_points_today(
+            tx.conn, logged_by_id=volunteer_id, kind="headcount", day=day
+        )
+        cap = rules.caps["headcount"].max_entries_per_day
+        if cap is not None and entries >= cap:
+            raise Refused(Reason.DAILY_CAP_REACHED)
+        awarded = rules.capped_points("headcount", rules.points["headcount"], pts)
+        row = fact_row(
+            kind=FactKind.HEADCOUNT,
+            person_id=None,
+            unit_id=None,
+            campaign_id=ev["campaign_id"],
+            event_id=ev["id"],
+            occurred_on=day,
+            now=now,
+            channel=channel,
+            logged_by_id=volunteer_id,
+            quantity=heads,
+            headcount=heads,
+            points=awarded,
+            idempotency_key=idempotency_key,
+            evidence_path=evidence_path,
+        )
+        written = await write_fact(
+            tx,
+            row,
+            counts_toward_goal=await counts_toward_goal(tx.conn, ev["campaign_id"]),
+            ledger_person=volunteer_id,
+        )
+        return await recorded_for(tx.conn, written)
+
+    return await core.write(Call[Recorded](run))
+
+
+async def log_canteen_check(
+    core: Core,
+    *,
+    person_id: int,
+    unit_id: int,
+    kind: str,
+    passed: bool,
+    day: date,
+    now: datetime,
+    channel: str,
+    notes: str = "",
+    idempotency_key: str | None = None,
+    evidence_path: str | None = None,
+) -> CanteenCheckView:
+    """A canteen's self-evaluation (by its own staff) or a volunteer's spot check.
+    Refuses INVALID_INPUT, NOT_ALLOWED (spot checks need a volunteer), UNKNOWN_UNIT,
+    NO_CANTEEN, FUTURE_DATE, DATE_TOO_OLD."""
+    if kind not in ("self", "spot") or len(notes or "") > 1000:
+        raise Refused(Reason.INVALID_INPUT)
+    _check_day(core, day, now)
+    points = core.rules.points["canteen_check"]
+
+    async def run(tx: Tx) -> CanteenCheckView:
+        if idempotency_key:
+            found = (
+                (
+                    await tx.conn.execute(
+                        select(CanteenCheck).where(CanteenCheck.idempotency_key == idempotency_key)
+                    )
+                )
+                .mappings()
+                .first()
+            )
+            if found is not None:
+                return CanteenCheckView(
+                    found["id"],
+                    found["unit_id"],
+                    found["kind"],
+                    found["checked_on"],
+                    found["passed"],
+                    0,
+                    repeated=True,
+                )
+        await _actor(tx, person_id, Role.VOLUNTEER if kind == "spot" else Role.PARTICIPANT)
+        unit = await tx.conn.execute(select(Unit.has_canteen).where(Unit.id == unit_id))
+        has = unit.scalar()
+        if has is None:
+            raise Refused(Reason.UNKNOWN_UNIT)
+        if not has:
+            raise Refused(Reason.NO_CANTEEN)
+        new_id = await tx.conn.scalar(
+            insert(CanteenCheck)
+            .values(
+                unit_id=unit_id,
+                kind=kind,
+                checked_on=day,
+                by_person_id=person_id,
+                passed=passed,
+                notes=notes or "",
+                evidence_path=evidence_path,
+                created_at=now,
+                idempotency_key=idempotency_key,
+            )
+            .returning(CanteenCheck.id)
+        )
+        await tx.conn.execute(
+            insert(LedgerEntry).values(
+                person_id=person_id, delta=points, kind="earn", created_at=now
+            )
+        )
+        return CanteenCheckView(int(new_id), unit_id, kind, day, passed, points)
+
+    return await core.write(Call[CanteenCheckView](run))
+
+
+async def void_fact(
+    core: Core, *, fact_id: int, actor_id: int | None, reason: str, now: datetime
+) -> FactView:
+    """Void a fact with a reason: totals and points are reversed, the fact and an audit
+    entry stay. Refuses NOT_ALLOWED (below organizer), REASON_REQUIRED, UNKNOWN_FACT,
+    ALREADY_VOID."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise Refused(Reason.REASON_REQUIRED)
+
+    async def run(tx: Tx) -> FactView:
+        if actor_id is not None:
+            await _actor(tx, actor_id, Role.ORGANIZER)
+        return await void_in(tx, fact_id=fact_id, actor_id=actor_id, reason=reason, now=now)
+
+    return await core.write(Call[FactView](run))
+
+
+async def void_in(
+    tx: Tx, *, fact_id: int, actor_id: int | None, reason: str, now: datetime
+) -> FactView:
+    """Void inside a running transaction (also used by the door scanner's undo)."""
+    row = await queries.fact(tx.conn, id=fact_id)
+    if row is None:
+        raise Refused(Reason.UNKNOWN_FACT)
+    if row["status"] != "counted":
+        raise Refused(Reason.ALREADY_VOID)
+    goal = await counts_toward_goal(tx.conn, row["campaign_id"])
+    shape = shape_of(row, goal)
+    await set_fact(
+        tx.conn,
+        fact_id,
+        status="void",
+        count_key=None,
+        void_reason=reason,
+        voided_at=now,
+        voided_by_id=actor_id,
+    )
+    tx.deltas.add_fact(shape, sign=-1)
+    if row["points"]:
+        owner = row["person_id"] if row["person_id"] is not None else row["logged_by_id"]
+        await tx.conn.execute(
+            insert(LedgerEntry).values(
+                person_id=owner,
+                fact_id=fact_id,
+                delta=-row["points"],
+                kind="reverse",
+                created_at=now,
+            )
+        )
+    await forget_person_if_gone(tx.conn, shape, tx.deltas)
+    if row["counted"] and row["count_key"] and row["count_key"].startswith("d:"):
+        await _promote_same_day(tx, row, goal)
+    await audit.record(
+        tx.conn,
+        actor_id=actor_id,
+        action="void_fact",
+        target=f"fact:{fact_id}",
+        now=now,
+        reason=reason,
+        kind=row["kind"],
+        person_id=row["person_id"],
+    )
+    return fact_view(await queries.fact(tx.conn, id=fact_id))
+
+
+async def _promote_same_day(tx: Tx, row: object, goal: bool) -> None:
+    """A voided habit fact held the person-day's count: hand it to another entry of that
+    person, campaign and day, if one remains."""
+    r = row  # a RowMapping
+    other = (
+        (
+            await tx.conn.execute(
+                select(Fact)
+                .where(
+                    Fact.person_id == r["person_id"],
+                    Fact.campaign_id == r["campaign_id"],  # type: ignore[index]
+                    Fact.occurred_on == r["occurred_on"],
+                    Fact.status == "counted",  # type: ignore[index]
+                    Fact.counted == 0,
+                )
+                .order_by(Fact.id)
+                .limit(1)
+            )
+        )
+        .mappings()
+        .first()
+    )
+    if other is None:
+        return
+    await tx.conn.execute(
+        update(Fact).where(Fact.id == other["id"]).values(counted=1, count_key=r["count_key"])
+    )  # type: ignore[index]
+    shape = shape_of({**dict(other), "counted": 1, "headcount": 0, "co2_g": 0, "points": 0}, goal)
+    for dim, key in dims_of(shape):
+        tx.deltas.add(shape.year, dim, key, "person_times", 1)

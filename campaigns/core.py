@@ -1,0 +1,76 @@
+"""The core object the front doors hold: engines, sessions, the writer, rules and goal."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+
+from campaigns.rules import Rules, load_rules
+from storage.db import is_sqlite, make_engine, make_sessionmaker
+from storage.migrate import upgrade
+from storage.writer import Command, Writer
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+T = TypeVar("T")
+
+
+@dataclass
+class Core:
+    url: str
+    engine: AsyncEngine
+    write_engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    writer: Writer
+    rules: Rules
+    goal: int
+    secret: str = ""
+    tz: ZoneInfo = LOCAL_TZ
+
+    def today(self, now: datetime) -> date:
+        """The campaign day (a local date) of an aware instant."""
+        return now.astimezone(self.tz).date()
+
+    async def write(self, command: Command[T]) -> T:
+        return await self.writer.submit(command)
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        async with self.engine.connect() as conn:
+            yield conn
+
+    async def close(self) -> None:
+        await self.writer.close()
+        await self.engine.dispose()
+        if self.write_engine is not self.engine:
+            await self.write_engine.dispose()
+
+
+async def open_core(
+    database_url: str,
+    *,
+    goal: int = 2000,
+    secret: str = "",
+    migrate: bool = True,
+    rules: Rules | None = None,
+) -> Core:
+    """Open the database (applying migrations first) and start the writer."""
+    if migrate:
+        await upgrade(database_url)
+    engine = make_engine(database_url)
+    write_engine = make_engine(database_url, writer=True) if is_sqlite(database_url) else engine
+    return Core(
+        url=database_url,
+        engine=engine,
+        write_engine=write_engine,
+        sessions=make_sessionmaker(engine),
+        writer=Writer(write_engine),
+        rules=rules or load_rules(),
+        goal=goal,
+        secret=secret,
+    )

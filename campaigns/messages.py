@@ -1,0 +1,72 @@
+"""Words for every refusal reason, as English msgids; each edge translates them once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from campaigns.reasons import Reason
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def N_(message: str) -> str:
+    """Marks a string for extraction; translation happens at the edge."""
+    return message
+
+
+REASON_MESSAGES: dict[Reason, str] = {
+    Reason.ALREADY_CHECKED_IN: N_("You already checked in at {at}."),
+    Reason.WINDOW_NOT_OPEN: N_("Check-in opens at {opens}."),
+    Reason.WINDOW_CLOSED: N_("Check-in for this event closed at {closes}."),
+    Reason.UNKNOWN_CODE: N_("We don't know this event code. Check it and try again."),
+    Reason.CODE_EXPIRED: N_("This code has expired — scan the screen again."),
+    Reason.OVER_CAPACITY: N_("This event is full ({capacity} places)."),
+    Reason.IMPLAUSIBLE_DISTANCE: N_(
+        "{km} km is more than we can accept for this mode (at most {max_km} km)."
+    ),
+    Reason.INVALID_QUANTITY: N_("Please enter a number greater than zero."),
+    Reason.UNKNOWN_MODE: N_("Please choose walking, cycling, bus or metro."),
+    Reason.UNKNOWN_MEAL: N_("Please choose breakfast, lunch or dinner."),
+    Reason.DAILY_CAP_REACHED: N_("You have reached today's limit for this action."),
+    Reason.TOO_MANY_HOURS: N_("That would be more than {max_hours} hours of service in one day."),
+    Reason.NOT_ALLOWED: N_("Your role does not allow this."),
+    Reason.UNKNOWN_UNIT: N_("Please choose your unit from the list."),
+    Reason.UNKNOWN_PERSON: N_("We could not find this person."),
+    Reason.UNKNOWN_EVENT: N_("We could not find this event."),
+    Reason.UNKNOWN_CAMPAIGN: N_("We could not find this campaign."),
+    Reason.UNKNOWN_FACT: N_("We could not find this entry."),
+    Reason.UNKNOWN_TOKEN: N_("This code or link is not valid (or was already used)."),
+    Reason.NAME_REQUIRED: N_("Please enter your name."),
+    Reason.NAME_TOO_LONG: N_("Please keep the name to {max_length} characters or fewer."),
+    Reason.FUTURE_DATE: N_("The date cannot be in the future."),
+    Reason.DATE_TOO_OLD: N_("Entries can be logged up to {days} days late."),
+    Reason.NO_ACTIVE_CAMPAIGN: N_("No campaign for this action is running on that date."),
+    Reason.NO_CANTEEN: N_("This unit has no canteen on record."),
+    Reason.ALREADY_VOID: N_("This entry was already voided."),
+    Reason.REASON_REQUIRED: N_("Please give a reason for the correction."),
+    Reason.INSUFFICIENT_BALANCE: N_("Not enough points: {balance} available, {price} needed."),
+    Reason.OUT_OF_STOCK: N_("This reward is out of stock."),
+    Reason.PERSON_DELETED: N_("This account has been deleted."),
+    Reason.INVALID_INPUT: N_("Please check what you entered."),
+}
+
+
+def _render(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(LOCAL_TZ).strftime("%H:%M")
+    if isinstance(value, float):
+        return f"{value:g}"
+    return value
+
+
+def message_for(reason: Reason, detail: Mapping[str, Any], gettext: Callable[[str], str]) -> str:
+    """The refusal in the reader's language, with its details filled in."""
+    template = gettext(REASON_MESSAGES[reason])
+    values = {key: _render(value) for key, value in detail.items()}
+    try:
+        return template.format(**values)
+    except (KeyError, IndexError):
+        return gettext(REASON_MESSAGES[Reason.INVALID_INPUT]) if "{" in template else template

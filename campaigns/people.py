@@ -1,0 +1,368 @@
+"""People: registration, lookup, roles, sign-in secrets, and leaving (anonymised)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, insert, select, update
+
+from campaigns import audit, codes
+from campaigns.core import Core
+from campaigns.errors import Refused
+from campaigns.reasons import Reason
+from campaigns.results import PersonView, Role
+from campaigns.views import fact_view, person_view
+from storage import queries
+from storage.db import insert_ignore
+from storage.models import Fact, LedgerEntry, LoginToken, Person, ProcessedUpdate
+from storage.writer import Call, Tx
+
+_hasher = PasswordHasher()
+LANGUAGES = ("zh", "en")
+
+
+def clean_name(core: Core, name: str) -> str:
+    """A display name, trimmed; refuses NAME_REQUIRED and NAME_TOO_LONG."""
+    name = " ".join((name or "").split())
+    if not name:
+        raise Refused(Reason.NAME_REQUIRED)
+    if len(name) > core.rules.max_name_length:
+        raise Refused(Reason.NAME_TOO_LONG, max_length=core.rules.max_name_length)
+    return name
+
+
+async def _person(tx_or_conn: Any, person_id: int) -> PersonView:
+    conn = getattr(tx_or_conn, "conn", tx_or_conn)
+    row = await queries.person(conn, id=person_id)
+    if row is None:
+        raise Refused(Reason.UNKNOWN_PERSON)
+    return person_view(row)
+
+
+async def register_person(
+    core: Core,
+    *,
+    name: str,
+    unit_id: int | None,
+    now: datetime,
+    language: str = "zh",
+    telegram_id: int | None = None,
+    role: Role = Role.PARTICIPANT,
+) -> PersonView:
+    """Register a person, or find the one already linked to this Telegram id.
+
+    Refuses NAME_REQUIRED, NAME_TOO_LONG, UNKNOWN_UNIT."""
+    clean = clean_name(core, name)
+    lang = language if language in LANGUAGES else "zh"
+
+    async def run(tx: Tx) -> PersonView:
+        if telegram_id is not None:
+            found = await queries.person(tx.conn, telegram_id=telegram_id)
+            if found is not None:
+                return person_view(found)
+        if unit_id is None or await queries.unit(tx.conn, unit_id) is None:
+            raise Refused(Reason.UNKNOWN_UNIT)
+        new_id = await tx.conn.scalar(
+            insert(Person)
+            .values(
+                display_name=clean,
+                unit_id=unit_id,
+                role=role.value,
+                language=lang,
+                telegram_id=telegram_id,
+                qr_token=codes.new_qr_token(),
+                created_at=now,
+            )
+            .returning(Person.id)
+        )
+        return await _person(tx, int(new_id))
+
+    return await core.write(Call[PersonView](run))
+
+
+async def get_person(core: Core, person_id: int) -> PersonView:
+    """Refuses UNKNOWN_PERSON."""
+    async with core.read() as conn:
+        return await _person(conn, person_id)
+
+
+async def find_by_telegram(core: Core, telegram_id: int) -> PersonView | None:
+    async with core.read() as conn:
+        row = await queries.person(conn, telegram_id=telegram_id)
+    return None if row is None else person_view(row)
+
+
+async def find_by_token(core: Core, token: str) -> PersonView:
+    """The person behind a personal QR token. Refuses UNKNOWN_TOKEN."""
+    async with core.read() as conn:
+        row = await queries.person(conn, qr_token=(token or "").strip())
+    if row is None or row["deleted_at"] is not None:
+        raise Refused(Reason.UNKNOWN_TOKEN)
+    return person_view(row)
+
+
+async def search_people(core: Core, *, query: str, limit: int = 20) -> list[PersonView]:
+    text = (query or "").strip()
+    if not text:
+        return []
+    async with core.read() as conn:
+        return [person_view(r) for r in await queries.search_people(conn, text, limit)]
+
+
+async def _update(core: Core, person_id: int, **values: Any) -> PersonView:
+    async def run(tx: Tx) -> PersonView:
+        await _person(tx, person_id)
+        await tx.conn.execute(update(Person).where(Person.id == person_id).values(**values))
+        return await _person(tx, person_id)
+
+    return await core.write(Call[PersonView](run))
+
+
+async def set_language(core: Core, *, person_id: int, language: str) -> PersonView:
+    """Refuses INVALID_INPUT for a language we do not speak."""
+    if language not in LANGUAGES:
+        raise Refused(Reason.INVALID_INPUT)
+    return await _update(core, person_id, language=language)
+
+
+async def link_telegram(core: Core, *, person_id: int, telegram_id: int) -> PersonView:
+    return await _update(core, person_id, telegram_id=telegram_id)
+
+
+async def set_role(
+    core: Core, *, actor_id: int, person_id: int, role: Role, now: datetime
+) -> PersonView:
+    """Change a role (audited). Refuses NOT_ALLOWED unless the actor is an organizer and
+    the role given is not above the actor's own."""
+
+    async def run(tx: Tx) -> PersonView:
+        actor = await _person(tx, actor_id)
+        if not actor.can(Role.ORGANIZER) or not actor.role.at_least(role):
+            raise Refused(Reason.NOT_ALLOWED)
+        before = await _person(tx, person_id)
+        await tx.conn.execute(update(Person).where(Person.id == person_id).values(role=role.value))
+        await audit.record(
+            tx.conn,
+            actor_id=actor_id,
+            action="set_role",
+            target=f"person:{person_id}",
+            now=now,
+            before=before.role.value,
+            after=role.value,
+        )
+        return await _person(tx, person_id)
+
+    return await core.write(Call[PersonView](run))
+
+
+async def create_user(
+    core: Core,
+    *,
+    login: str,
+    password: str,
+    name: str,
+    role: Role,
+    now: datetime,
+    unit_id: int | None = None,
+) -> PersonView:
+    """An organizer or admin who signs in with a password (argon2). Refuses INVALID_INPUT
+    for an empty login or a password under 10 characters."""
+    clean = clean_name(core, name)
+    login = (login or "").strip().lower()
+    if not login or len(password or "") < 10:
+        raise Refused(Reason.INVALID_INPUT)
+    hashed = _hasher.hash(password)
+
+    async def run(tx: Tx) -> PersonView:
+        existing = await queries.person(tx.conn, login=login)
+        if existing is not None:
+            await tx.conn.execute(
+                update(Person)
+                .where(Person.id == existing["id"])
+                .values(password_hash=hashed, role=role.value, display_name=clean)
+            )
+            return await _person(tx, existing["id"])
+        new_id = await tx.conn.scalar(
+            insert(Person)
+            .values(
+                display_name=clean,
+                unit_id=unit_id,
+                role=role.value,
+                language="zh",
+                login=login,
+                password_hash=hashed,
+                qr_token=codes.new_qr_token(),
+                created_at=now,
+            )
+            .returning(Person.id)
+        )
+        await audit.record(
+            tx.conn,
+            actor_id=None,
+            action="create_user",
+            target=f"person:{new_id}",
+            now=now,
+            role=role.value,
+            login=login,
+        )
+        return await _person(tx, int(new_id))
+
+    return await core.write(Call[PersonView](run))
+
+
+async def verify_password(core: Core, *, login: str, password: str) -> PersonView | None:
+    async with core.read() as conn:
+        row = await conn.execute(
+            select(Person.id, Person.password_hash, Person.deleted_at).where(
+                Person.login == (login or "").strip().lower()
+            )
+        )
+        found = row.first()
+    if found is None or not found.password_hash or found.deleted_at is not None:
+        _hasher.hash("timing-equaliser")  # same cost whether or not the login exists
+        return None
+    try:
+        _hasher.verify(found.password_hash, password or "")
+    except (VerificationError, InvalidHashError):
+        return None
+    return await get_person(core, found.id)
+
+
+async def issue_login_token(
+    core: Core, *, person_id: int, now: datetime, ttl_seconds: int = 900
+) -> str:
+    """A one-time sign-in secret (only its hash is stored)."""
+    secret = codes.new_secret()
+
+    async def run(tx: Tx) -> str:
+        await _person(tx, person_id)
+        await tx.conn.execute(
+            insert(LoginToken).values(
+                token_hash=codes.hash_secret(secret),
+                person_id=person_id,
+                expires_at=now + timedelta(seconds=ttl_seconds),
+            )
+        )
+        return secret
+
+    return await core.write(Call[str](run))
+
+
+async def redeem_login_token(core: Core, *, token: str, now: datetime) -> PersonView:
+    """Use a one-time sign-in secret. Refuses UNKNOWN_TOKEN when unknown, used or expired."""
+    digest = codes.hash_secret(token or "")
+
+    async def run(tx: Tx) -> PersonView:
+        result = await tx.conn.execute(
+            update(LoginToken)
+            .where(
+                LoginToken.token_hash == digest,
+                LoginToken.used_at.is_(None),
+                LoginToken.expires_at > now,
+            )
+            .values(used_at=now)
+            .returning(LoginToken.person_id)
+        )
+        person_id = result.scalar()
+        if person_id is None:
+            raise Refused(Reason.UNKNOWN_TOKEN)
+        return await _person(tx, person_id)
+
+    return await core.write(Call[PersonView](run))
+
+
+async def delete_person(core: Core, *, person_id: int, now: datetime) -> None:
+    """Anonymise a person: name, Telegram link, sign-in and QR token go; facts stay, so
+    every total stays true."""
+
+    async def run(tx: Tx) -> None:
+        await _person(tx, person_id)
+        await tx.conn.execute(
+            update(Person)
+            .where(Person.id == person_id)
+            .values(
+                display_name="—",
+                telegram_id=None,
+                login=None,
+                password_hash=None,
+                qr_token=f"deleted-{person_id}-{codes.new_secret()[:12]}",
+                deleted_at=now,
+            )
+        )
+        await audit.record(
+            tx.conn,
+            actor_id=person_id,
+            action="delete_person",
+            target=f"person:{person_id}",
+            now=now,
+        )
+
+    await core.write(Call[None](run))
+
+
+async def export_person(core: Core, *, person_id: int) -> dict[str, Any]:
+    """Everything stored about a person, JSON-ready."""
+    async with core.read() as conn:
+        person = await _person(conn, person_id)
+        facts = (
+            (
+                await conn.execute(
+                    select(Fact)
+                    .where((Fact.person_id == person_id) | (Fact.logged_by_id == person_id))
+                    .order_by(Fact.id)
+                )
+            )
+            .mappings()
+            .all()
+        )
+        ledger = (
+            (
+                await conn.execute(
+                    select(LedgerEntry)
+                    .where(LedgerEntry.person_id == person_id)
+                    .order_by(LedgerEntry.id)
+                )
+            )
+            .mappings()
+            .all()
+        )
+        balance = await conn.scalar(
+            select(func.coalesce(func.sum(LedgerEntry.delta), 0)).where(
+                LedgerEntry.person_id == person_id
+            )
+        )
+    return {
+        "person": {
+            "id": person.id,
+            "display_name": person.display_name,
+            "unit": person.unit_name_zh,
+            "role": person.role.value,
+            "language": person.language,
+            "telegram_linked": person.telegram_id is not None,
+        },
+        "balance": int(balance or 0),
+        "facts": [_jsonable(fact_view(f).__dict__) for f in facts],
+        "ledger": [_jsonable(dict(e)) for e in ledger],
+    }
+
+
+def _jsonable(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in d.items()}
+
+
+async def mark_update_processed(core: Core, *, update_id: int, now: datetime) -> bool:
+    """True the first time a Telegram update id is seen, False for a redelivery."""
+
+    async def run(tx: Tx) -> bool:
+        rows = await insert_ignore(
+            tx.conn,
+            ProcessedUpdate.__table__,
+            [{"update_id": update_id, "at": now}],
+            returning=("update_id",),
+        )
+        return bool(rows)
+
+    return await core.write(Call[bool](run))

@@ -1,0 +1,167 @@
+"""Writing facts: one path for every kind, so the ledger and the tallies never drift."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from campaigns.errors import Refused
+from campaigns.reasons import Reason
+from campaigns.results import FactKind, Recorded
+from campaigns.views import campaign_view, event_view, fact_view
+from storage import queries
+from storage.db import insert_ignore
+from storage.models import Campaign, Fact, LedgerEntry
+from storage.tallies import FactShape
+from storage.writer import Tx
+
+
+def checkin_key(event_id: int, person_id: int) -> str:
+    return f"e:{event_id}:{person_id}"
+
+
+def day_key(campaign_id: int, person_id: int, day: date) -> str:
+    return f"d:{campaign_id}:{person_id}:{day.isoformat()}"
+
+
+def shape_of(row: Any, counts_toward_goal: bool) -> FactShape:
+    return FactShape(
+        year=row["occurred_on"].year,
+        day=row["occurred_on"].isoformat(),
+        campaign_id=row["campaign_id"],
+        event_id=row["event_id"],
+        unit_id=row["unit_id"],
+        person_id=row["person_id"],
+        counts_toward_goal=counts_toward_goal,
+        counted=row["counted"],
+        headcount=row["headcount"],
+        co2_g=row["co2_g"],
+        points=row["points"],
+    )
+
+
+def fact_row(
+    *,
+    kind: FactKind,
+    person_id: int | None,
+    unit_id: int | None,
+    campaign_id: int,
+    occurred_on: date,
+    now: datetime,
+    channel: str,
+    event_id: int | None = None,
+    mode: str | None = None,
+    quantity: float = 0.0,
+    logged_by_id: int | None = None,
+    evidence_path: str | None = None,
+    co2_g: int = 0,
+    points: int = 0,
+    counted: int = 0,
+    headcount: int = 0,
+    idempotency_key: str | None = None,
+    count_key: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "kind": kind.value,
+        "person_id": person_id,
+        "unit_id": unit_id,
+        "campaign_id": campaign_id,
+        "event_id": event_id,
+        "mode": mode,
+        "quantity": quantity,
+        "occurred_on": occurred_on,
+        "created_at": now,
+        "channel": channel,
+        "logged_by_id": logged_by_id,
+        "status": "counted",
+        "evidence_path": evidence_path,
+        "evidence_status": "pending" if evidence_path else None,
+        "co2_g": co2_g,
+        "points": points,
+        "counted": counted,
+        "headcount": headcount,
+        "idempotency_key": idempotency_key,
+        "count_key": count_key,
+    }
+
+
+async def replay(conn: AsyncConnection, idempotency_key: str | None) -> Recorded | None:
+    """The first answer to an idempotency key already used, if any."""
+    if not idempotency_key:
+        return None
+    row = await queries.fact(conn, idempotency_key=idempotency_key)
+    if row is None:
+        return None
+    return await recorded_for(conn, row, repeated=True)
+
+
+async def recorded_for(conn: AsyncConnection, row: Any, *, repeated: bool = False) -> Recorded:
+    camp = await queries.campaign(conn, row["campaign_id"])
+    assert camp is not None
+    ev = None
+    if row["event_id"] is not None:
+        ev_row = await queries.event(conn, event_id=row["event_id"])
+        counts = await queries.event_counts(conn, [row["event_id"]])
+        ev = event_view(ev_row, counts.get(row["event_id"], 0))
+    return Recorded(fact=fact_view(row), campaign=campaign_view(camp), event=ev, repeated=repeated)
+
+
+async def write_fact(
+    tx: Tx, row: dict[str, Any], *, counts_toward_goal: bool, ledger_person: int | None
+) -> dict[str, Any]:
+    """Insert one fact with its ledger entry and tally changes.
+
+    A habit fact claims the person-day's count if it is still free; otherwise it is kept
+    with `counted = 0`. Raises Refused(ALREADY_CHECKED_IN) if a check-in lost a race."""
+    inserted = await insert_ignore(tx.conn, Fact.__table__, [row], returning=("id",))
+    if not inserted:
+        if row["count_key"] and row["kind"] != FactKind.CHECKIN.value:
+            row = {**row, "count_key": None, "counted": 0}
+            inserted = await insert_ignore(tx.conn, Fact.__table__, [row], returning=("id",))
+        if not inserted:
+            raise await lost_race(tx.conn, row)
+    row = {**row, "id": inserted[0][0], "void_reason": None}
+    if row["points"] and ledger_person is not None:
+        await tx.conn.execute(
+            insert(LedgerEntry),
+            [
+                {
+                    "person_id": ledger_person,
+                    "fact_id": row["id"],
+                    "delta": row["points"],
+                    "kind": "earn",
+                    "created_at": row["created_at"],
+                }
+            ],
+        )
+    tx.deltas.add_fact(shape_of(row, counts_toward_goal))
+    return row
+
+
+async def lost_race(conn: AsyncConnection, row: dict[str, Any]) -> Exception:
+    """Why an insert was ignored: another writer stored the same key first."""
+    if row.get("idempotency_key") and await queries.fact(
+        conn, idempotency_key=row["idempotency_key"]
+    ):
+        return RetryAlone()
+    first = await queries.fact(conn, count_key=row["count_key"])
+    return Refused(
+        Reason.ALREADY_CHECKED_IN, at=first["created_at"] if first else row["created_at"]
+    )
+
+
+class RetryAlone(Exception):
+    """Not a refusal: the writer rolls the batch back and runs each command alone, where
+    the idempotency replay then answers with the first result."""
+
+
+async def counts_toward_goal(conn: AsyncConnection, campaign_id: int) -> bool:
+    value = await conn.scalar(select(Campaign.counts_toward_goal).where(Campaign.id == campaign_id))
+    return bool(value)
+
+
+async def set_fact(conn: AsyncConnection, fact_id: int, **values: Any) -> None:
+    await conn.execute(update(Fact).where(Fact.id == fact_id).values(**values))

@@ -1,0 +1,179 @@
+"""Totals toward the goal, from the stored tallies; reconcile recounts them from facts."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+
+from campaigns import audit
+from campaigns.catalog import list_campaigns, list_units, tree_order
+from campaigns.core import Core
+from campaigns.results import (
+    Balance,
+    CampaignTotals,
+    CanteenRates,
+    DayTotals,
+    FactView,
+    Mismatch,
+    Overview,
+    Progress,
+    ReconcileReport,
+    Totals,
+    UnitTotals,
+)
+from campaigns.views import fact_view
+from storage import tallies
+from storage.models import AuditEntry, CanteenCheck, Fact, LedgerEntry, Unit
+
+
+def _totals(values: dict[str, int] | None) -> Totals:
+    return Totals(**values) if values else Totals()
+
+
+async def progress(core: Core, *, year: int) -> Progress:
+    """The year's person-times (and booth headcounts, kept apart) against the goal."""
+    async with core.read() as conn:
+        row = await tallies.read(conn, year, "year", ["all"])
+    return Progress(year=year, goal=core.goal, totals=_totals(row.get("all")))
+
+
+async def by_campaign(core: Core, *, year: int) -> list[CampaignTotals]:
+    camps = await list_campaigns(core, year=year)
+    async with core.read() as conn:
+        rows = await tallies.read(conn, year, "campaign")
+    return [CampaignTotals(c, _totals(rows.get(str(c.id)))) for c in camps]
+
+
+async def by_unit(core: Core, *, year: int) -> list[UnitTotals]:
+    """Per unit, own and rolled up the tree, with the share of staff taking part."""
+    units = await list_units(core)
+    async with core.read() as conn:
+        rows = await tallies.read(conn, year, "unit")
+    ordered = tree_order(units)
+    own = {u.id: _totals(rows.get(str(u.id))) for u in units}
+    children: dict[int | None, list[int]] = {}
+    for u in units:
+        children.setdefault(u.parent_id, []).append(u.id)
+    heads = {u.id: u.headcount for u in units}
+    rolled: dict[int, Totals] = {}
+    rolled_heads: dict[int, int] = {}
+    for u, _depth in reversed(ordered):
+        parts = [own[u.id]] + [rolled[c] for c in children.get(u.id, [])]
+        rolled[u.id] = Totals(*(sum(getattr(p, f) for p in parts) for f in tallies.FIELDS))
+        # A parent's headcount is its own staff; children add theirs.
+        rolled_heads[u.id] = heads[u.id] + sum(rolled_heads[c] for c in children.get(u.id, []))
+    return [UnitTotals(u, own[u.id], rolled[u.id], rolled_heads[u.id], d) for u, d in ordered]
+
+
+async def by_day(core: Core, *, year: int) -> list[DayTotals]:
+    async with core.read() as conn:
+        rows = await tallies.read(conn, year, "day")
+    return sorted(
+        (DayTotals(date.fromisoformat(k), _totals(v)) for k, v in rows.items()),
+        key=lambda d: d.day,
+    )
+
+
+async def canteen_rates(core: Core, *, year: int) -> CanteenRates:
+    """Self-evaluation and spot-check rates over the units that run a canteen."""
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    async with core.read() as conn:
+        canteens = await conn.scalar(select(func.count(Unit.id)).where(Unit.has_canteen.is_(True)))
+
+        async def covered(kind: str) -> int:
+            return int(
+                await conn.scalar(
+                    select(func.count(func.distinct(CanteenCheck.unit_id)))
+                    .join(Unit, Unit.id == CanteenCheck.unit_id)
+                    .where(
+                        CanteenCheck.kind == kind,
+                        CanteenCheck.status == "counted",
+                        Unit.has_canteen.is_(True),
+                        CanteenCheck.checked_on.between(start, end),
+                    )
+                )
+                or 0
+            )
+
+        return CanteenRates(int(canteens or 0), await covered("self"), await covered("spot"))
+
+
+async def overview(core: Core, *, year: int) -> Overview:
+    """Everything the dashboard shows at once."""
+    async with core.read() as conn:
+        last = (
+            await conn.execute(
+                select(AuditEntry.at, AuditEntry.detail)
+                .where(AuditEntry.action == "reconcile")
+                .order_by(AuditEntry.id.desc())
+                .limit(1)
+            )
+        ).first()
+    return Overview(
+        progress=await progress(core, year=year),
+        campaigns=await by_campaign(core, year=year),
+        canteens=await canteen_rates(core, year=year),
+        reconciled_at=last.at if last else None,
+        reconciled_ok=('"ok": true' in last.detail) if last else None,
+    )
+
+
+async def balance(core: Core, *, person_id: int) -> Balance:
+    """A person's points (a sum of the ledger), CO2 avoided and counted facts."""
+    async with core.read() as conn:
+        points = await conn.scalar(
+            select(func.coalesce(func.sum(LedgerEntry.delta), 0)).where(
+                LedgerEntry.person_id == person_id
+            )
+        )
+        co2, n = (
+            await conn.execute(
+                select(func.coalesce(func.sum(Fact.co2_g), 0), func.count(Fact.id)).where(
+                    Fact.person_id == person_id, Fact.status == "counted"
+                )
+            )
+        ).one()
+    return Balance(person_id=person_id, points=int(points or 0), co2_g=int(co2 or 0), facts=int(n))
+
+
+async def history(core: Core, *, person_id: int, limit: int = 50) -> list[FactView]:
+    async with core.read() as conn:
+        rows = (
+            (
+                await conn.execute(
+                    select(Fact)
+                    .where((Fact.person_id == person_id) | (Fact.logged_by_id == person_id))
+                    .order_by(Fact.id.desc())
+                    .limit(limit)
+                )
+            )
+            .mappings()
+            .all()
+        )
+    return [fact_view(r) for r in rows]
+
+
+async def reconcile(core: Core, *, now: datetime) -> ReconcileReport:
+    """Recount every stored total from the facts and report each difference (audited)."""
+    async with core.write_engine.begin() as conn:
+        stored = await tallies.stored(conn)
+        fresh = await tallies.recount(conn)
+        mismatches = []
+        for key in sorted(set(stored) | set(fresh)):
+            a, b = stored.get(key, {}), fresh.get(key, {})
+            for field in tallies.FIELDS:
+                if a.get(field, 0) != b.get(field, 0):
+                    mismatches.append(Mismatch(*key, field, a.get(field, 0), b.get(field, 0)))
+        report = ReconcileReport(checked=len(fresh), mismatches=mismatches, at=now)
+        await audit.record(
+            conn,
+            actor_id=None,
+            action="reconcile",
+            target="tallies",
+            now=now,
+            ok=report.ok,
+            checked=report.checked,
+            mismatches=len(mismatches),
+        )
+    return report

@@ -1,0 +1,1 @@
+"""GreenTally composition root: settings, CLI and the wiring of web, bot and storage."""

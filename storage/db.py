@@ -1,0 +1,109 @@
+"""Engine, pragmas and sessions; the only module that knows which database dialect runs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Table, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.sql.dml import Insert
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def make_engine(url: str, *, writer: bool = False) -> AsyncEngine:
+    """An async engine; SQLite runs with WAL, foreign keys and a busy timeout.
+
+    A SQLite writer engine opens its transactions with BEGIN IMMEDIATE, so a writer that
+    reads before it writes waits for the lock instead of failing on a stale snapshot."""
+    if is_sqlite(url):
+        database = make_url(url).database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(
+            url,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            pool_size=2 if writer else 8,
+        )
+        begin = "BEGIN IMMEDIATE" if writer else "BEGIN"
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", lambda conn: conn.exec_driver_sql(begin))
+        return engine
+    return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.close()
+    # Let SQLAlchemy's "begin" hook emit BEGIN itself (pysqlite's own is lazy and deferred).
+    dbapi_connection.isolation_level = None
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def _insert_for(conn: AsyncConnection, table: Table) -> Insert:
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table)
+
+
+async def insert_ignore(
+    conn: AsyncConnection,
+    table: Table,
+    rows: list[dict[str, Any]],
+    *,
+    returning: Iterable[str] = (),
+) -> list[Any]:
+    """INSERT … ON CONFLICT DO NOTHING; returns the rows actually inserted."""
+    if not rows:
+        return []
+    stmt: Any = _insert_for(conn, table).on_conflict_do_nothing()
+    cols = [table.c[name] for name in returning]
+    if cols:
+        # Multi-row VALUES so RETURNING covers every row in one statement.
+        result = await conn.execute(stmt.values(rows).returning(*cols))
+        return list(result.all())
+    await conn.execute(stmt, rows)
+    return []
+
+
+async def upsert_add(
+    conn: AsyncConnection,
+    table: Table,
+    rows: list[Mapping[str, Any]],
+    *,
+    keys: tuple[str, ...],
+    add: tuple[str, ...],
+) -> None:
+    """Insert rows, or add their `add` columns to the row already there (atomic counters)."""
+    if not rows:
+        return
+    base = _insert_for(conn, table)
+    stmt: Any = base.on_conflict_do_update(
+        index_elements=[table.c[k] for k in keys],
+        set_={name: table.c[name] + base.excluded[name] for name in add},
+    )
+    await conn.execute(stmt, list(rows))
