@@ -1,0 +1,88 @@
+"""People: registration refusals, sign-in secrets, deletion keeps totals true."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from campaigns import checkin, people, totals
+from campaigns.errors import Refused
+from campaigns.reasons import Reason
+from campaigns.results import Role
+from storage.models import Person
+from tests import factories as f
+from tests.factories import NOW
+
+
+@pytest.mark.parametrize(
+    ("name", "unit_ok", "reason"),
+    [("", True, Reason.NAME_REQUIRED), ("   ", True, Reason.NAME_REQUIRED),
+     ("名" * 41, True, Reason.NAME_TOO_LONG), ("李四", False, Reason.UNKNOWN_UNIT)],
+)
+async def test_registration_refusals_write_nothing(core, name, unit_ok, reason) -> None:  # noqa: ANN001
+    u = await f.unit(core)
+    with pytest.raises(Refused) as exc:
+        await people.register_person(core, name=name, unit_id=u.id if unit_ok else 4242, now=NOW)
+    assert exc.value.reason is reason
+    async with core.read() as conn:
+        assert await conn.scalar(select(func.count()).select_from(Person)) == 0
+
+
+async def test_telegram_registration_finds_the_same_person(core) -> None:  # noqa: ANN001
+    u = await f.unit(core)
+    a = await people.register_person(core, name="王五", unit_id=u.id, telegram_id=77, now=NOW)
+    b = await people.register_person(core, name="王五", unit_id=u.id, telegram_id=77, now=NOW)
+    assert a.id == b.id and (await people.find_by_telegram(core, 77)) == a
+
+
+async def test_password_and_one_time_link(core) -> None:  # noqa: ANN001
+    org = await people.create_user(core, login="Organizer", password="correct horse battery",
+                                   name="组织者", role=Role.ORGANIZER, now=NOW)
+    assert await people.verify_password(core, login="organizer", password="correct horse battery")
+    assert await people.verify_password(core, login="organizer", password="wrong") is None
+    assert await people.verify_password(core, login="nobody", password="x") is None
+    token = await people.issue_login_token(core, person_id=org.id, now=NOW)
+    assert (await people.redeem_login_token(core, token=token, now=NOW)).id == org.id
+    with pytest.raises(Refused) as exc:
+        await people.redeem_login_token(core, token=token, now=NOW)
+    assert exc.value.reason is Reason.UNKNOWN_TOKEN
+    late = await people.issue_login_token(core, person_id=org.id, now=NOW)
+    with pytest.raises(Refused):
+        await people.redeem_login_token(core, token=late, now=NOW + timedelta(hours=1))
+
+
+async def test_roles_only_granted_by_organizers(core) -> None:  # noqa: ANN001
+    u = await f.unit(core)
+    org = await f.person(core, u, role=Role.ORGANIZER)
+    p = await f.person(core, u)
+    with pytest.raises(Refused) as exc:
+        await people.set_role(core, actor_id=p.id, person_id=p.id, role=Role.ADMIN, now=NOW)
+    assert exc.value.reason is Reason.NOT_ALLOWED
+    with pytest.raises(Refused):
+        await people.set_role(core, actor_id=org.id, person_id=p.id, role=Role.ADMIN, now=NOW)
+    changed = await people.set_role(core, actor_id=org.id, person_id=p.id, role=Role.VOLUNTEER,
+                                    now=NOW)
+    assert changed.role is Role.VOLUNTEER
+
+
+async def test_deletion_anonymises_but_totals_stay(core) -> None:  # noqa: ANN001
+    u = await f.unit(core)
+    p = await f.person(core, u, name="赵六")
+    ev = await f.event(core)
+    await checkin.check_in(core, code=ev.code, person_id=p.id, now=NOW, channel="web")
+    exported = await people.export_person(core, person_id=p.id)
+    assert exported["person"]["display_name"] == "赵六" and len(exported["facts"]) == 1
+    await people.delete_person(core, person_id=p.id, now=NOW)
+    gone = await people.get_person(core, p.id)
+    assert gone.deleted and gone.display_name != "赵六"
+    with pytest.raises(Refused):
+        await people.find_by_token(core, p.qr_token)
+    assert (await totals.progress(core, year=2023)).totals.person_times == 1
+    assert (await totals.reconcile(core, now=NOW)).ok
+
+
+async def test_update_dedup(core) -> None:  # noqa: ANN001
+    assert await people.mark_update_processed(core, update_id=5, now=NOW)
+    assert not await people.mark_update_processed(core, update_id=5, now=NOW)
