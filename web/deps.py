@@ -1,0 +1,228 @@
+"""What every route is handed: the core, the settings, and the viewer (person, language, CSRF)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from fastapi import Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+
+from campaigns import people
+from campaigns.core import Core
+from campaigns.errors import Refused
+from campaigns.results import PersonView, Role
+from greentally.settings import Settings
+from web.errors import WebReason, WebRefused
+from web.i18n import LANGUAGES, ENDONYMS, Lang, negotiate, pick_language
+from web.security import (
+    CSRF_COOKIE,
+    LANG_COOKIE,
+    SESSION_COOKIE,
+    SESSION_MAX_AGE,
+    RateLimiter,
+    Session,
+    Signer,
+)
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class WebState:
+    """Long-lived things the app builds once in create_app and keeps on app.state.web."""
+
+    core: Core
+    settings: Settings
+    signer: Signer
+    templates: Jinja2Templates
+    evidence_dir: Path
+    clock: Callable[[], datetime] = _utcnow
+    login_limiter: RateLimiter = field(
+        default_factory=lambda: RateLimiter(limit=5, window_seconds=15 * 60)
+    )
+    ip_limiter: RateLimiter = field(
+        default_factory=lambda: RateLimiter(limit=30, window_seconds=15 * 60)
+    )
+
+    @property
+    def bot_token(self) -> str | None:
+        token = self.settings.bot_token
+        return token.get_secret_value() if token is not None else None
+
+
+def get_state(request: Request) -> WebState:
+    state: WebState = request.app.state.web
+    return state
+
+
+def get_core(request: Request) -> Core:
+    return get_state(request).core
+
+
+def get_settings(request: Request) -> Settings:
+    return get_state(request).settings
+
+
+StateDep = Annotated[WebState, Depends(get_state)]
+CoreDep = Annotated[Core, Depends(get_core)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+@dataclass
+class Viewer:
+    """The person behind this request (if known), their language and their CSRF token."""
+
+    request: Request
+    state: WebState
+    session: Session | None
+    person: PersonView | None
+    lang: Lang
+    csrf: str
+
+    @property
+    def now(self) -> datetime:
+        return self.state.clock()
+
+    @property
+    def strong(self) -> bool:
+        return self.session is not None and self.session.is_strong(time.time())
+
+    def require_person(self) -> PersonView:
+        if self.person is None:
+            raise WebRefused(WebReason.SIGN_IN_REQUIRED)
+        return self.person
+
+    def require(self, role: Role) -> PersonView:
+        """A person of at least `role`, signed in strongly (a typed name is not enough)."""
+        person = self.require_person()
+        if role is Role.PARTICIPANT:
+            return person
+        if not person.can(role) or not self.strong:
+            reason = (
+                WebReason.VOLUNTEER_REQUIRED
+                if role is Role.VOLUNTEER
+                else WebReason.ORGANIZER_REQUIRED
+            )
+            raise WebRefused(reason)
+        return person
+
+    def render(self, template: str, /, status_code: int = 200, **context: Any) -> HTMLResponse:
+        lang = self.lang
+        base = {
+            "request": self.request,
+            "lang": lang,
+            "_": lang.gettext,
+            "ngettext": lang.ngettext,
+            "csrf": self.csrf,
+            "viewer": self,
+            "person": self.person,
+            "languages": [(code, ENDONYMS[code]) for code in LANGUAGES],
+            "here": self.here,
+            "Role": Role,
+        }
+        response = self.state.templates.TemplateResponse(
+            self.request, template, {**base, **context}, status_code=status_code
+        )
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Content-Language"] = lang.html_lang
+        return response
+
+    @property
+    def here(self) -> str:
+        url = self.request.url
+        return url.path + (f"?{url.query}" if url.query else "")
+
+    def sign_in(self, response: RedirectResponse | HTMLResponse, session: Session) -> None:
+        set_cookie(self.state, response, SESSION_COOKIE, self.state.signer.dump_session(session))
+
+
+def set_cookie(state: WebState, response: Any, name: str, value: str) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=SESSION_MAX_AGE,
+        httponly=True,
+        samesite="lax",
+        secure=state.settings.secure_cookies,
+        path="/",
+    )
+
+
+def forget_cookie(state: WebState, response: Any, name: str) -> None:
+    response.delete_cookie(
+        name, httponly=True, samesite="lax", secure=state.settings.secure_cookies, path="/"
+    )
+
+
+def csrf_cookie_of(request: Request) -> str:
+    """The browser's CSRF cookie (WebMiddleware makes one for a browser that has none)."""
+    value: str = request.scope.get("state", {}).get("csrf_cookie", "")
+    return value
+
+
+async def get_viewer(request: Request, state: StateDep) -> Viewer:
+    session = state.signer.load_session(request.cookies.get(SESSION_COOKIE))
+    person: PersonView | None = None
+    if session is not None:
+        try:
+            person = await people.get_person(state.core, session.person_id)
+        except Refused:
+            person = None
+        if person is not None and person.deleted:
+            person = None
+        if person is None:
+            session = None
+    lang = Lang(
+        pick_language(
+            request.cookies.get(LANG_COOKIE),
+            person.language if person else None,
+            negotiate(request.headers.get("accept-language")),
+            state.settings.default_language,
+        ),
+        state.core.tz,
+    )
+    csrf = state.signer.csrf_token(csrf_cookie_of(request))
+    return Viewer(request, state, session, person, lang, csrf)
+
+
+ViewerDep = Annotated[Viewer, Depends(get_viewer)]
+
+
+def same_origin(request: Request, settings: Settings) -> bool:
+    """False only when the browser says the request came from another site."""
+    origin = request.headers.get("origin")
+    if not origin or origin == "null":
+        return True
+    host = urlsplit(origin).netloc
+    return host in {request.headers.get("host", ""), urlsplit(settings.public_url).netloc}
+
+
+async def check_csrf(
+    request: Request, state: StateDep, csrf: Annotated[str, Form()] = ""
+) -> None:
+    """Every form post carries the HMAC of this browser's CSRF cookie."""
+    if not same_origin(request, state.settings) or not state.signer.csrf_ok(
+        request.cookies.get(CSRF_COOKIE), csrf
+    ):
+        raise WebRefused(WebReason.CSRF_FAILED)
+
+
+CsrfDep = Depends(check_csrf)
+
+
+def safe_next(value: str | None, default: str = "/") -> str:
+    """Only paths on this site: no scheme, no host, no protocol-relative tricks."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return default
+    return value

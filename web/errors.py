@@ -1,0 +1,131 @@
+"""Refusals in words and status codes: one place for both the pages and the JSON API."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from enum import StrEnum
+from typing import Any
+
+from campaigns.reasons import Reason
+from web.i18n import N_
+
+
+class WebReason(StrEnum):
+    """Refusals that belong to HTTP itself, not to the campaign rules."""
+
+    CSRF_FAILED = "csrf_failed"
+    SIGN_IN_REQUIRED = "sign_in_required"
+    VOLUNTEER_REQUIRED = "volunteer_required"
+    ORGANIZER_REQUIRED = "organizer_required"
+    TOO_MANY_ATTEMPTS = "too_many_attempts"
+    BAD_LOGIN = "bad_login"
+    BAD_INIT_DATA = "bad_init_data"
+    PHOTO_NOT_IMAGE = "photo_not_image"
+    PHOTO_TOO_LARGE = "photo_too_large"
+    REQUEST_TOO_LARGE = "request_too_large"
+    INVALID_FORM = "invalid_form"
+    NOT_FOUND = "not_found"
+
+
+class WebRefused(Exception):
+    def __init__(self, reason: WebReason, **detail: Any) -> None:
+        super().__init__(reason.value)
+        self.reason = reason
+        self.detail = detail
+
+
+WEB_MESSAGES: dict[WebReason, str] = {
+    WebReason.CSRF_FAILED: N_(
+        "This form has expired or did not come from this site. Go back, reload the page "
+        "and try again."
+    ),
+    WebReason.SIGN_IN_REQUIRED: N_("Please sign in first."),
+    WebReason.VOLUNTEER_REQUIRED: N_(
+        "Only volunteers can do this. Volunteers sign in with their password or the "
+        "link the bot sends them."
+    ),
+    WebReason.ORGANIZER_REQUIRED: N_("Only organizers can open this page."),
+    WebReason.TOO_MANY_ATTEMPTS: N_(
+        "Too many sign-in attempts. Wait {minutes} minutes and try again."
+    ),
+    WebReason.BAD_LOGIN: N_("That login and password do not match."),
+    WebReason.BAD_INIT_DATA: N_(
+        "Telegram could not confirm who you are. Close the app and open it again from the bot."
+    ),
+    WebReason.PHOTO_NOT_IMAGE: N_("The file is not a photo we can read (JPEG, PNG or WebP)."),
+    WebReason.PHOTO_TOO_LARGE: N_("The photo is too large: at most {limit_mb} MB."),
+    WebReason.REQUEST_TOO_LARGE: N_("What you sent is too large: at most {limit_mb} MB."),
+    WebReason.INVALID_FORM: N_("Some fields are missing or not valid: {fields}."),
+    WebReason.NOT_FOUND: N_("This page does not exist."),
+}
+
+# A fixed HTTP status per reason: clients may rely on it.
+REASON_STATUS: dict[str, int] = {
+    Reason.ALREADY_CHECKED_IN: 409,
+    Reason.WINDOW_NOT_OPEN: 409,
+    Reason.WINDOW_CLOSED: 409,
+    Reason.UNKNOWN_CODE: 404,
+    Reason.CODE_EXPIRED: 410,
+    Reason.OVER_CAPACITY: 409,
+    Reason.IMPLAUSIBLE_DISTANCE: 422,
+    Reason.INVALID_QUANTITY: 422,
+    Reason.UNKNOWN_MODE: 422,
+    Reason.UNKNOWN_MEAL: 422,
+    Reason.DAILY_CAP_REACHED: 409,
+    Reason.TOO_MANY_HOURS: 422,
+    Reason.NOT_ALLOWED: 403,
+    Reason.UNKNOWN_UNIT: 422,
+    Reason.UNKNOWN_PERSON: 404,
+    Reason.UNKNOWN_EVENT: 404,
+    Reason.UNKNOWN_CAMPAIGN: 404,
+    Reason.UNKNOWN_FACT: 404,
+    Reason.UNKNOWN_TOKEN: 404,
+    Reason.NAME_REQUIRED: 422,
+    Reason.NAME_TOO_LONG: 422,
+    Reason.FUTURE_DATE: 422,
+    Reason.DATE_TOO_OLD: 422,
+    Reason.NO_ACTIVE_CAMPAIGN: 409,
+    Reason.NO_CANTEEN: 422,
+    Reason.ALREADY_VOID: 409,
+    Reason.REASON_REQUIRED: 422,
+    Reason.INSUFFICIENT_BALANCE: 409,
+    Reason.OUT_OF_STOCK: 409,
+    Reason.PERSON_DELETED: 410,
+    Reason.INVALID_INPUT: 422,
+    WebReason.CSRF_FAILED: 403,
+    WebReason.SIGN_IN_REQUIRED: 401,
+    WebReason.VOLUNTEER_REQUIRED: 403,
+    WebReason.ORGANIZER_REQUIRED: 403,
+    WebReason.TOO_MANY_ATTEMPTS: 429,
+    WebReason.BAD_LOGIN: 401,
+    WebReason.BAD_INIT_DATA: 401,
+    WebReason.PHOTO_NOT_IMAGE: 422,
+    WebReason.PHOTO_TOO_LARGE: 413,
+    WebReason.REQUEST_TOO_LARGE: 413,
+    WebReason.INVALID_FORM: 422,
+    WebReason.NOT_FOUND: 404,
+}
+
+
+def status_for(reason: str) -> int:
+    return REASON_STATUS.get(reason, 400)
+
+
+def web_message(reason: WebReason, detail: Mapping[str, Any], gettext: Callable[[str], str]) -> str:
+    template = gettext(WEB_MESSAGES[reason])
+    try:
+        return template.format(**detail)
+    except (KeyError, IndexError, ValueError):
+        return template
+
+
+def words_for(exc: Exception, gettext: Callable[[str], str]) -> tuple[str, str]:
+    """(reason, message) for a core or web refusal, in the request's language."""
+    from campaigns.errors import Refused
+    from campaigns.messages import message_for
+
+    if isinstance(exc, WebRefused):
+        return exc.reason.value, web_message(exc.reason, exc.detail, gettext)
+    if isinstance(exc, Refused):
+        return exc.reason.value, message_for(exc.reason, exc.detail, gettext)
+    raise TypeError(exc)

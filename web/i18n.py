@@ -1,0 +1,100 @@
+"""Languages for the web: the shared gettext catalogs in locales/, and how a request picks one."""
+
+from __future__ import annotations
+
+import gettext as _gettext
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+from functools import lru_cache
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_date, format_datetime, format_time
+from babel.numbers import format_decimal
+from babel.support import Translations
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+LANGUAGES: tuple[str, ...] = ("zh", "en")
+DEFAULT_LANGUAGE = "zh"
+# What each language calls itself, shown in the switch (never translated).
+ENDONYMS = {"zh": "中文", "en": "English"}
+_BABEL_LOCALES = {"zh": "zh_Hans_CN", "en": "en_GB"}
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"
+    return message
+
+
+@lru_cache(maxsize=8)
+def translations(lang: str) -> _gettext.NullTranslations:
+    """The compiled catalog for a language (a null catalog when it is missing)."""
+    return Translations.load(str(LOCALES_DIR), [lang], "messages")
+
+
+def negotiate(accept_language: str | None) -> str | None:
+    """The best of our languages for an Accept-Language header, honouring q-values."""
+    if not accept_language:
+        return None
+    ranked: list[tuple[float, int, str]] = []
+    for index, part in enumerate(accept_language.split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        primary = tag.strip().lower().split("-")[0]
+        if primary in LANGUAGES and quality > 0:
+            ranked.append((-quality, index, primary))
+    return min(ranked)[2] if ranked else None
+
+
+def pick_language(*candidates: str | None) -> str:
+    """The first candidate that is one of our languages, else the default."""
+    for candidate in candidates:
+        if candidate in LANGUAGES:
+            return candidate
+    return DEFAULT_LANGUAGE
+
+
+@dataclass(frozen=True)
+class Lang:
+    """One language's words and formats, handed to templates as `lang`."""
+
+    code: str
+    tz: tzinfo
+
+    @property
+    def _t(self) -> _gettext.NullTranslations:
+        return translations(self.code)
+
+    @property
+    def locale(self) -> Locale:
+        return Locale.parse(_BABEL_LOCALES[self.code])
+
+    @property
+    def html_lang(self) -> str:
+        return "zh-Hans" if self.code == "zh" else "en"
+
+    def gettext(self, message: str) -> str:
+        return self._t.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self._t.ngettext(singular, plural, n)
+
+    def datetime(self, value: datetime) -> str:
+        return format_datetime(value, "short", tzinfo=self.tz, locale=self.locale)
+
+    def time(self, value: datetime) -> str:
+        return format_time(value, "short", tzinfo=self.tz, locale=self.locale)
+
+    def date(self, value: date) -> str:
+        return format_date(value, "medium", locale=self.locale)
+
+    def number(self, value: float, digits: int = 1) -> str:
+        pattern = "#,##0" + ("." + "#" * digits if digits else "")
+        return format_decimal(value, format=pattern, locale=self.locale)
+
+    def kg(self, grams: int | float) -> str:
+        return self.number(grams / 1000, 2)

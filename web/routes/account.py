@@ -1,0 +1,169 @@
+"""Sign-in: password (argon2, rate-limited), the bot's one-time link, the Telegram Mini App."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from campaigns import people
+from campaigns.errors import Refused
+from web.deps import CsrfDep, Viewer, ViewerDep, forget_cookie, safe_next
+from web.errors import WebReason, WebRefused, status_for, words_for
+from web.routes.common import parse_int, unit_options
+from web.security import (
+    SESSION_COOKIE,
+    AuthMethod,
+    InitDataError,
+    Session,
+    TelegramUser,
+    verify_init_data,
+)
+
+router = APIRouter(tags=["pages"])
+
+
+def client_key(request: Request) -> str:
+    return "ip:" + (request.client.host if request.client else "?")
+
+
+def check_rate(viewer: Viewer, *keys: str) -> None:
+    limiters = (viewer.state.login_limiter, viewer.state.ip_limiter)
+    for key in keys:
+        limiter = limiters[1] if key.startswith("ip:") else limiters[0]
+        if limiter.blocked(key):
+            raise WebRefused(WebReason.TOO_MANY_ATTEMPTS, minutes=int(limiter.window // 60))
+
+
+def record_failure(viewer: Viewer, *keys: str) -> None:
+    for key in keys:
+        limiter = viewer.state.ip_limiter if key.startswith("ip:") else viewer.state.login_limiter
+        limiter.hit(key)
+
+
+def _signed_in(viewer: Viewer, person_id: int, method: str, next_url: str) -> Response:
+    response = RedirectResponse(safe_next(next_url, "/me"), status_code=303)
+    viewer.sign_in(response, Session(person_id, method, int(time.time())))
+    return response
+
+
+@router.get("/signin", response_class=HTMLResponse)
+async def signin_page(viewer: ViewerDep, next: str = "/me") -> Response:  # noqa: A002
+    return viewer.render("signin.html", next=safe_next(next, "/me"), message=None, login="")
+
+
+@router.post("/signin", response_class=HTMLResponse, dependencies=[CsrfDep])
+async def signin(
+    request: Request,
+    viewer: ViewerDep,
+    login: Annotated[str, Form(max_length=200)] = "",
+    password: Annotated[str, Form(max_length=1000)] = "",
+    next: Annotated[str, Form()] = "/me",  # noqa: A002
+) -> Response:
+    keys = ("login:" + login.strip().lower(), client_key(request))
+    try:
+        check_rate(viewer, *keys)
+        person = await people.verify_password(
+            viewer.state.core, login=login.strip(), password=password
+        )
+        if person is None:
+            record_failure(viewer, *keys)
+            raise WebRefused(WebReason.BAD_LOGIN)
+    except WebRefused as exc:
+        reason, message = words_for(exc, viewer.lang.gettext)
+        return viewer.render("signin.html", status_code=status_for(reason), next=safe_next(next),
+                             message=message, login=login)  # fmt: skip
+    viewer.state.login_limiter.reset(keys[0])
+    return _signed_in(viewer, person.id, AuthMethod.PASSWORD, next)
+
+
+@router.get("/signin/link/{token}", response_class=HTMLResponse)
+async def link_page(token: str, viewer: ViewerDep) -> Response:
+    # A GET never spends the token: chat apps fetch links to build previews.
+    return viewer.render("signin_link.html", token=token)
+
+
+@router.post("/signin/link", response_class=HTMLResponse, dependencies=[CsrfDep])
+async def link_signin(
+    request: Request, viewer: ViewerDep, token: Annotated[str, Form(max_length=200)] = ""
+) -> Response:
+    key = client_key(request)
+    check_rate(viewer, key)
+    try:
+        person = await people.redeem_login_token(viewer.state.core, token=token, now=viewer.now)
+    except Refused:
+        record_failure(viewer, key)
+        raise
+    return _signed_in(viewer, person.id, AuthMethod.LINK, "/me")
+
+
+@router.post("/signout", dependencies=[CsrfDep])
+async def signout(viewer: ViewerDep) -> Response:
+    response = RedirectResponse("/", status_code=303)
+    forget_cookie(viewer.state, response, SESSION_COOKIE)
+    return response
+
+
+# Telegram Mini App --------------------------------------------------------------------
+
+
+def telegram_user(viewer: Viewer, init_data: str) -> TelegramUser:
+    token = viewer.state.bot_token
+    if not token:
+        raise WebRefused(WebReason.BAD_INIT_DATA)
+    try:
+        return verify_init_data(init_data, bot_token=token, now=viewer.now.timestamp())
+    except InitDataError:
+        raise WebRefused(WebReason.BAD_INIT_DATA) from None
+
+
+@router.get("/tg", response_class=HTMLResponse)
+async def mini_app(viewer: ViewerDep, next: str = "/me") -> Response:  # noqa: A002
+    """The Mini App's start page: a script of ours posts Telegram's initData back to us."""
+    return viewer.render("telegram.html", next=safe_next(next, "/me"))
+
+
+@router.post("/tg", response_class=HTMLResponse, dependencies=[CsrfDep])
+async def mini_app_signin(
+    viewer: ViewerDep,
+    init_data: Annotated[str, Form(max_length=4096)] = "",
+    next: Annotated[str, Form()] = "/me",  # noqa: A002
+) -> Response:
+    user = telegram_user(viewer, init_data)
+    person = await people.find_by_telegram(viewer.state.core, user.id)
+    if person is not None and not person.deleted:
+        return _signed_in(viewer, person.id, AuthMethod.TELEGRAM, next)
+    units = await unit_options(viewer.state.core, viewer.lang.code, None)
+    return viewer.render(
+        "join.html", units=units, unit_q="", next=safe_next(next, "/me"), name=user.full_name,
+        telegram=viewer.state.signer.dump_telegram_join(user.id), action="/tg/join",
+    )  # fmt: skip
+
+
+@router.post("/tg/join", response_class=HTMLResponse, dependencies=[CsrfDep])
+async def mini_app_join(
+    viewer: ViewerDep,
+    telegram: Annotated[str, Form()] = "",
+    name: Annotated[str, Form(max_length=200)] = "",
+    unit_id: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/me",  # noqa: A002
+) -> Response:
+    telegram_id = viewer.state.signer.load_telegram_join(telegram)
+    if telegram_id is None:
+        raise WebRefused(WebReason.BAD_INIT_DATA)
+    try:
+        person = await people.register_person(
+            viewer.state.core, name=name.strip(), unit_id=parse_int(unit_id),
+            language=viewer.lang.code, telegram_id=telegram_id, now=viewer.now,
+        )  # fmt: skip
+    except Refused as exc:
+        reason, message = words_for(exc, viewer.lang.gettext)
+        units = await unit_options(viewer.state.core, viewer.lang.code, None)
+        return viewer.render(
+            "join.html", status_code=status_for(reason), units=units, unit_q="",
+            next=safe_next(next, "/me"), name=name, message=message, telegram=telegram,
+            action="/tg/join",
+        )  # fmt: skip
+    return _signed_in(viewer, person.id, AuthMethod.TELEGRAM, next)

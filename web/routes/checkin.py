@@ -1,0 +1,133 @@
+"""Event check-in at /e/<code>: one tap for a known phone, name and unit once for a new one."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from campaigns import catalog, checkin, codes, people
+from campaigns.errors import Refused
+from campaigns.reasons import Reason
+from campaigns.results import Channel, EventView
+from web.deps import CsrfDep, ViewerDep, Viewer, forget_cookie, safe_next
+from web.errors import status_for, words_for
+from web.routes.common import answer, idempotency_key, parse_int, unit_options
+from web.security import SESSION_COOKIE, AuthMethod, Session, new_random_token
+
+router = APIRouter(tags=["pages"])
+
+
+def _scan_pass(viewer: Viewer, event: EventView, token: str | None, carried: str | None) -> str:
+    """For a rotating code: a pass proving a fresh scan, or the refusal "scan again".
+
+    The screen's token lives 30-60 s; a new phone needs longer to type a name and pick a
+    unit, so a valid scan earns a signed 10-minute pass that the form carries to the post.
+    """
+    if not event.rotating:
+        return ""
+    signer = viewer.state.signer
+    if signer.scan_pass_ok(carried, event.code):
+        return carried or ""
+    if token and codes.verify_rotating(viewer.state.core.secret, event.code, token, viewer.now):
+        return signer.dump_scan_pass(event.code)
+    raise Refused(Reason.CODE_EXPIRED)
+
+
+def _fresh_token(viewer: Viewer, event: EventView) -> str | None:
+    """The current slot's token, for a post that carries a valid scan pass."""
+    if not event.rotating:
+        return None
+    slot = codes.current_slot(viewer.now)
+    return codes.rotating_token(viewer.state.core.secret, event.code, slot)
+
+
+async def _page(
+    viewer: Viewer,
+    event: EventView,
+    scan_pass: str,
+    *,
+    unit_q: str | None = None,
+    error: Exception | None = None,
+    name: str = "",
+    unit_id: int | None = None,
+) -> HTMLResponse:
+    status, message, reason = 200, None, None
+    if error is not None:
+        reason, message = words_for(error, viewer.lang.gettext)
+        status = status_for(reason)
+    units = [] if viewer.person else await unit_options(viewer.state.core, viewer.lang.code, unit_q)
+    return viewer.render(
+        "checkin.html",
+        status_code=status,
+        event=event,
+        scan_pass=scan_pass,
+        units=units,
+        unit_q=unit_q or "",
+        idem=new_random_token(),
+        reason=reason,
+        message=message,
+        name=name,
+        unit_id=unit_id,
+    )
+
+
+@router.get("/e/{code}", response_class=HTMLResponse)
+async def checkin_page(
+    code: str,
+    viewer: ViewerDep,
+    t: str | None = None,
+    unit_q: str | None = None,
+    scan: str | None = None,
+) -> Response:
+    event = await catalog.get_event(viewer.state.core, code=code)
+    scan_pass = _scan_pass(viewer, event, t, scan)
+    return await _page(viewer, event, scan_pass, unit_q=unit_q)
+
+
+@router.post("/e/{code}", response_class=HTMLResponse, dependencies=[CsrfDep])
+async def checkin_submit(
+    code: str,
+    viewer: ViewerDep,
+    idem: Annotated[str, Form()] = "",
+    scan: Annotated[str, Form()] = "",
+    name: Annotated[str, Form(max_length=200)] = "",
+    unit_id: Annotated[str, Form()] = "",
+) -> Response:
+    core, now = viewer.state.core, viewer.now
+    event = await catalog.get_event(core, code=code)
+    scan_pass = _scan_pass(viewer, event, None, scan)
+    person = viewer.person
+    try:
+        if person is None:
+            person = await people.register_person(
+                core, name=name.strip(), unit_id=parse_int(unit_id), language=viewer.lang.code,
+                now=now,
+            )  # fmt: skip
+        recorded = await checkin.check_in(
+            core, code=code, person_id=person.id, now=now, channel=Channel.WEB,
+            idempotency_key=idempotency_key(idem), rotation_token=_fresh_token(viewer, event),
+        )  # fmt: skip
+    except Refused as exc:
+        if person is not None and viewer.person is None:
+            viewer.person = person  # registered, but the check-in was refused: remember them
+            response = await _page(viewer, event, scan_pass, error=exc)
+            viewer.sign_in(response, Session(person.id, AuthMethod.DEVICE))
+            return response
+        return await _page(
+            viewer, event, scan_pass, error=exc, name=name, unit_id=parse_int(unit_id)
+        )
+    response = answer(viewer, recorded)
+    if viewer.person is None or viewer.person.id != recorded.fact.person_id:
+        # A resubmitted registration returns the first answer: keep the first person.
+        viewer.sign_in(response, Session(recorded.fact.person_id or person.id, AuthMethod.DEVICE))
+    return response
+
+
+@router.post("/forget", dependencies=[CsrfDep])
+async def not_me(viewer: ViewerDep, next: Annotated[str, Form()] = "/") -> Response:  # noqa: A002
+    """"Not you?": this phone forgets who it belonged to."""
+    response = RedirectResponse(safe_next(next), status_code=303)
+    forget_cookie(viewer.state, response, SESSION_COOKIE)
+    return response

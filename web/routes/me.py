@@ -1,0 +1,128 @@
+"""Me: balance, history, CO2 avoided, personal QR, language, my data, deleting my account."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Annotated, Any
+
+import qrcode
+from fastapi import APIRouter, Form
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from campaigns import people, totals
+from web.deps import CsrfDep, ViewerDep, forget_cookie, set_cookie
+from web.i18n import LANGUAGES, N_
+from web.routes.logging import MEAL_LABELS, MODE_LABELS
+from web.security import LANG_COOKIE, SESSION_COOKIE
+
+router = APIRouter(prefix="/me", tags=["pages"])
+
+KIND_LABELS = {
+    "checkin": N_("Event check-in"),
+    "trip": N_("Green trip"),
+    "plate": N_("Clean plate"),
+    "service": N_("Volunteer service"),
+    "headcount": N_("Booth headcount"),
+    "sorting": N_("Garbage sorting"),
+}
+
+
+@router.get("", response_class=HTMLResponse)
+async def me(viewer: ViewerDep) -> Response:
+    person = viewer.require_person()
+    core = viewer.state.core
+    balance = await totals.balance(core, person_id=person.id)
+    history = await totals.history(core, person_id=person.id, limit=50)
+    return viewer.render(
+        "me.html",
+        balance=balance,
+        history=history,
+        kind_labels=KIND_LABELS,
+        detail_labels={**MODE_LABELS, **MEAL_LABELS},
+    )
+
+
+@router.get("/qr.png")
+async def my_qr(viewer: ViewerDep) -> Response:
+    """The personal code a volunteer scans at an event door."""
+    person = viewer.require_person()
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=8, border=3)
+    qr.add_data(person.qr_token)
+    out = io.BytesIO()
+    qr.make_image().save(out, format="PNG")
+    return Response(out.getvalue(), media_type="image/png", headers={"Cache-Control": "no-store"})
+
+
+@router.post("/language", dependencies=[CsrfDep])
+async def language(viewer: ViewerDep, language: Annotated[str, Form()] = "zh") -> Response:
+    person = viewer.require_person()
+    if language in LANGUAGES:
+        await people.set_language(viewer.state.core, person_id=person.id, language=language)
+    response = RedirectResponse("/me", status_code=303)
+    if language in LANGUAGES:
+        set_cookie(viewer.state, response, LANG_COOKIE, language)
+    return response
+
+
+@router.get("/export.json")
+async def export_json(viewer: ViewerDep) -> Response:
+    person = viewer.require_person()
+    data = await people.export_person(viewer.state.core, person_id=person.id)
+    body = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    return Response(body, media_type="application/json", headers=_download("greentally-me.json"))
+
+
+@router.get("/export.csv")
+async def export_csv(viewer: ViewerDep) -> Response:
+    person = viewer.require_person()
+    data = await people.export_person(viewer.state.core, person_id=person.id)
+    out = io.StringIO()
+    facts: list[dict[str, Any]] = list(data.get("facts", []))
+    columns = sorted({key for fact in facts for key in fact}) or ["id"]
+    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
+    writer.writeheader()
+    for fact in facts:
+        writer.writerow({k: _cell(v) for k, v in fact.items()})
+    # A BOM so spreadsheet programs open the Chinese text as UTF-8.
+    return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers=_download("greentally-me.csv"))  # fmt: skip
+
+
+def _cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    # Spreadsheet formula injection: a cell must not start a formula.
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(text):
+        return "'" + text
+    return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _download(filename: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"}
+
+
+@router.get("/delete", response_class=HTMLResponse)
+async def delete_page(viewer: ViewerDep) -> Response:
+    viewer.require_person()
+    return viewer.render("delete.html")
+
+
+@router.post("/delete", response_class=HTMLResponse, dependencies=[CsrfDep])
+async def delete(viewer: ViewerDep, confirm: Annotated[str, Form()] = "") -> Response:
+    person = viewer.require_person()
+    if confirm != "yes":
+        return viewer.render("delete.html", status_code=422, unconfirmed=True)
+    await people.delete_person(viewer.state.core, person_id=person.id, now=viewer.now)
+    viewer.person = None
+    response = viewer.render("deleted.html")
+    forget_cookie(viewer.state, response, SESSION_COOKIE)
+    return response

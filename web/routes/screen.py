@@ -1,0 +1,49 @@
+"""The organizer's full-screen event QR; for a rotating event it changes every 30 seconds."""
+
+from __future__ import annotations
+
+import math
+from urllib.parse import quote
+
+import qrcode
+import qrcode.image.svg
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse, Response
+
+from campaigns import catalog, codes
+from campaigns.results import Role
+from web.deps import ViewerDep
+
+router = APIRouter(tags=["pages"])
+SLOT_SECONDS = 30
+
+
+def qr_svg(data: str) -> str:
+    """An inline SVG QR code: no image request, crisp at any screen size."""
+    image = qrcode.make(
+        data,
+        image_factory=qrcode.image.svg.SvgPathImage,
+        error_correction=qrcode.constants.ERROR_CORRECT_M,
+        border=2,
+    )
+    svg: str = image.to_string(encoding="unicode")
+    return svg.replace("<svg ", '<svg role="img" aria-hidden="true" focusable="false" ', 1)
+
+
+@router.get("/screen/{code}", response_class=HTMLResponse)
+async def screen(code: str, viewer: ViewerDep) -> Response:
+    viewer.require(Role.ORGANIZER)
+    event = await catalog.get_event(viewer.state.core, code=code)
+    base = viewer.state.settings.public_url.rstrip("/")
+    url = f"{base}/e/{quote(event.code, safe='')}"
+    refresh = 60
+    if event.rotating:
+        now = viewer.now
+        slot = codes.current_slot(now, seconds=SLOT_SECONDS)
+        token = codes.rotating_token(viewer.state.core.secret, event.code, slot)
+        url += f"?t={quote(str(token), safe='')}"
+        elapsed = now.timestamp() % SLOT_SECONDS
+        refresh = max(1, math.ceil(SLOT_SECONDS - elapsed))
+    return viewer.render(
+        "screen.html", event=event, svg=qr_svg(url), url=url, refresh=refresh
+    )

@@ -1,0 +1,230 @@
+"""Signed cookies, CSRF tokens, Telegram initData checks and the sign-in rate limiter.
+
+All of it is HTTP plumbing: who is this browser, did this form come from our page, is this
+Telegram payload genuine. Business rules stay in campaigns/.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+SESSION_COOKIE = "gt_session"
+CSRF_COOKIE = "gt_csrf"
+LANG_COOKIE = "gt_lang"
+SESSION_MAX_AGE = 400 * 24 * 3600  # the longest a browser keeps a cookie
+STRONG_MAX_AGE = 12 * 3600  # a password, link or Telegram sign-in lasts a working day
+SCAN_PASS_MAX_AGE = 10 * 60  # time a new phone has to register after scanning a rotating code
+RESULT_MAX_AGE = 24 * 3600
+INIT_DATA_MAX_AGE = 3600  # Telegram's initData is refused an hour after auth_date
+
+
+class AuthMethod:
+    DEVICE = "device"  # name and unit typed on this phone: enough to take part, no more
+    PASSWORD = "password"
+    LINK = "link"
+    TELEGRAM = "telegram"
+    STRONG = frozenset({PASSWORD, LINK, TELEGRAM})
+
+
+@dataclass(frozen=True)
+class Session:
+    person_id: int
+    method: str
+    strong_at: int | None = None
+
+    def is_strong(self, now: float) -> bool:
+        """Signed in by password, link or Telegram within the last working day."""
+        return (
+            self.method in AuthMethod.STRONG
+            and self.strong_at is not None
+            and now - self.strong_at < STRONG_MAX_AGE
+        )
+
+
+class Signer:
+    """Every signed thing the web hands out, each under its own salt."""
+
+    def __init__(self, secret: str) -> None:
+        self._secret = secret.encode()
+        self._session = URLSafeTimedSerializer(secret, salt="gt.session")
+        self._result = URLSafeTimedSerializer(secret, salt="gt.result")
+        self._scan = URLSafeTimedSerializer(secret, salt="gt.scan-pass")
+        self._telegram = URLSafeTimedSerializer(secret, salt="gt.telegram-join")
+
+    # session -----------------------------------------------------------------
+    def dump_session(self, session: Session) -> str:
+        return self._session.dumps([session.person_id, session.method, session.strong_at])
+
+    def load_session(self, value: str | None) -> Session | None:
+        if not value:
+            return None
+        try:
+            pid, method, strong_at = self._session.loads(value, max_age=SESSION_MAX_AGE)
+            return Session(int(pid), str(method), None if strong_at is None else int(strong_at))
+        except (BadSignature, ValueError, TypeError):
+            return None
+
+    # CSRF: the form token is an HMAC of the browser's random cookie ----------------
+    def csrf_token(self, cookie_value: str) -> str:
+        return hmac.new(self._secret, b"csrf:" + cookie_value.encode(), hashlib.sha256).hexdigest()
+
+    def csrf_ok(self, cookie_value: str | None, token: str | None) -> bool:
+        if not cookie_value or not token:
+            return False
+        return hmac.compare_digest(self.csrf_token(cookie_value), token)
+
+    # answer pages after a post (post/redirect/get) ------------------------------
+    def dump_result(self, data: dict[str, Any]) -> str:
+        return self._result.dumps(data)
+
+    def load_result(self, value: str) -> dict[str, Any] | None:
+        try:
+            data = self._result.loads(value, max_age=RESULT_MAX_AGE)
+        except BadSignature:
+            return None
+        return data if isinstance(data, dict) else None
+
+    # rotating codes: a valid scan earns a short pass to finish the form ----------
+    def dump_scan_pass(self, code: str) -> str:
+        return self._scan.dumps(code)
+
+    def scan_pass_ok(self, value: str | None, code: str) -> bool:
+        if not value:
+            return False
+        try:
+            return bool(self._scan.loads(value, max_age=SCAN_PASS_MAX_AGE) == code)
+        except BadSignature:
+            return False
+
+    # Telegram user not yet registered: carry the verified id to the join form ----
+    def dump_telegram_join(self, telegram_id: int) -> str:
+        return self._telegram.dumps(telegram_id)
+
+    def load_telegram_join(self, value: str | None) -> int | None:
+        if not value:
+            return None
+        try:
+            return int(self._telegram.loads(value, max_age=SCAN_PASS_MAX_AGE))
+        except (BadSignature, ValueError, TypeError):
+            return None
+
+
+def new_random_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+# Telegram Mini App initData -------------------------------------------------------
+
+
+class InitDataError(ValueError):
+    """initData that is malformed, forged or stale."""
+
+
+@dataclass(frozen=True)
+class TelegramUser:
+    id: int
+    first_name: str
+    last_name: str
+    username: str | None
+    language_code: str | None
+    auth_date: int
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.first_name, self.last_name) if p).strip()
+
+
+def verify_init_data(
+    init_data: str, *, bot_token: str, now: float, max_age: int = INIT_DATA_MAX_AGE
+) -> TelegramUser:
+    """Check a Mini App's initData as Telegram specifies, plus a freshness limit.
+
+    data-check-string: every field but `hash`, sorted by key, `key=value` joined by newlines;
+    secret = HMAC-SHA256(key="WebAppData", msg=bot_token); hash = hex HMAC-SHA256(secret, dcs).
+    """
+    if not init_data or len(init_data) > 4096:
+        raise InitDataError("empty or oversized")
+    try:
+        pairs = parse_qsl(init_data, keep_blank_values=True, strict_parsing=True)
+    except ValueError as exc:
+        raise InitDataError("not a query string") from exc
+    fields = dict(pairs)
+    if len(fields) != len(pairs):
+        raise InitDataError("repeated field")
+    received = fields.pop("hash", "")
+    check_string = "\n".join(f"{k}={fields[k]}" for k in sorted(fields))
+    secret = hmac.new(b"WebAppData", bot_token.encode(), hashlib.sha256).digest()
+    expected = hmac.new(secret, check_string.encode(), hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, received.lower()):
+        raise InitDataError("bad hash")
+    try:
+        auth_date = int(fields["auth_date"])
+        user = json.loads(fields["user"])
+        user_id = int(user["id"])
+    except (KeyError, ValueError, TypeError) as exc:
+        raise InitDataError("missing auth_date or user") from exc
+    if now - auth_date > max_age or auth_date - now > 60:
+        raise InitDataError("stale")
+    return TelegramUser(
+        id=user_id,
+        first_name=str(user.get("first_name", "")),
+        last_name=str(user.get("last_name", "")),
+        username=user.get("username"),
+        language_code=user.get("language_code"),
+        auth_date=auth_date,
+    )
+
+
+def sign_init_data(fields: dict[str, str], *, bot_token: str) -> str:
+    """Build initData as Telegram would (for tests, the bench and the fake Bot API)."""
+    from urllib.parse import urlencode
+
+    check_string = "\n".join(f"{k}={fields[k]}" for k in sorted(fields))
+    secret = hmac.new(b"WebAppData", bot_token.encode(), hashlib.sha256).digest()
+    digest = hmac.new(secret, check_string.encode(), hashlib.sha256).hexdigest()
+    return urlencode({**fields, "hash": digest})
+
+
+# Sign-in rate limit -----------------------------------------------------------------
+
+
+class RateLimiter:
+    """Sliding-window count of failed attempts per key, in this process.
+
+    Several app instances each keep their own window; behind a proxy with N instances an
+    attacker gets at most N times the budget, which the window still keeps small.
+    """
+
+    def __init__(self, *, limit: int, window_seconds: float) -> None:
+        self.limit = limit
+        self.window = window_seconds
+        self._hits: dict[str, deque[float]] = {}
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        hits = self._hits.setdefault(key, deque())
+        while hits and now - hits[0] > self.window:
+            hits.popleft()
+        return hits
+
+    def blocked(self, key: str, now: float | None = None) -> bool:
+        now = time.monotonic() if now is None else now
+        return len(self._recent(key, now)) >= self.limit
+
+    def hit(self, key: str, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
+        self._recent(key, now).append(now)
+        if len(self._hits) > 50_000:  # keep memory bounded under a spray of keys
+            self._hits = {k: v for k, v in self._hits.items() if v and now - v[-1] < self.window}
+
+    def reset(self, key: str) -> None:
+        self._hits.pop(key, None)
