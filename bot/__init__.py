@@ -1,0 +1,1 @@
+"""The Telegram front door: aiogram 3 routers over the campaign services."""

@@ -1,0 +1,53 @@
+"""The bot's routers, composed in one deliberate order: errors and /cancel first, the
+flows by area, the catch-all last."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+from bot.handlers import (
+    cancel,
+    checkin,
+    errors,
+    help,
+    language,
+    me,
+    organizer,
+    plate,
+    progress,
+    start,
+    trip,
+    volunteer,
+)
+
+
+def fresh(template: Router) -> Router:
+    """A new router holding the template's handlers.
+
+    A router attaches to one parent only; tests, the benchmark and the webhook instances
+    build several dispatchers in one process, each needs its own tree.
+    """
+    router = Router(name=template.name)
+    for name, observer in template.observers.items():
+        router.observers[name].handlers.extend(observer.handlers)
+    return router
+
+
+def build_router() -> Router:
+    root = Router(name="greentally")
+    modules = (
+        errors,
+        cancel,
+        start,
+        checkin,
+        trip,
+        plate,
+        volunteer,
+        me,
+        progress,
+        organizer,
+        language,
+        help,  # catch-all: last
+    )
+    root.include_routers(*(fresh(module.router) for module in modules))
+    return root

@@ -1,0 +1,92 @@
+"""/checkin: type the event code (or the poster link); the deep link lands here too."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import Message
+from aiogram.utils.i18n import gettext as _
+
+from bot import keyboards, render, texts
+from bot.filters import MenuText
+from bot.handlers.common import clear_flow, event_code, lang, message_key, require_person
+from bot.states import CheckIn
+from campaigns import checkin, totals
+from campaigns.core import Core
+from campaigns.errors import Refused
+from campaigns.reasons import Reason
+from campaigns.results import Channel, PersonView, Role
+
+router = Router(name=__name__)
+
+
+async def answer_check_in(
+    message: Message,
+    *,
+    core: Core,
+    person: PersonView,
+    code: str,
+    now: datetime,
+    key: str | None = None,
+) -> None:
+    """Check the person in at the event with this code and answer with the year's progress."""
+    recorded = await checkin.check_in(
+        core,
+        code=code,
+        person_id=person.id,
+        now=now,
+        channel=Channel.BOT,
+        idempotency_key=key or message_key(message, "checkin"),
+    )
+    progress = await totals.progress(core, year=core.today(now).year)
+    await message.answer(
+        render.recorded(recorded, lang=lang(), progress=progress),
+        reply_markup=keyboards.main_menu(volunteer=person.can(Role.VOLUNTEER)),
+    )
+
+
+@router.message(Command("checkin"))
+@router.message(MenuText(texts.MENU_CHECKIN))
+async def ask_code(message: Message, person: PersonView | None, state: FSMContext) -> None:
+    if await require_person(message, person, state) is None:
+        return
+    await clear_flow(state)
+    await state.set_state(CheckIn.code)
+    await message.answer(
+        _(
+            "Scan the event poster's QR code with your phone camera, "
+            "or type the event code printed under it."
+        ),
+        reply_markup=keyboards.cancel(),
+    )
+
+
+@router.message(CheckIn.code, F.text, ~F.text.startswith("/"))
+async def got_code(
+    message: Message,
+    person: PersonView | None,
+    state: FSMContext,
+    core: Core,
+    clock: Callable[[], datetime],
+) -> None:
+    if await require_person(message, person, state) is None:
+        return
+    assert person is not None
+    code = event_code(message.text or "")
+    if code is None:
+        await message.answer(
+            _("That does not look like an event code. Type the code under the poster's QR."),
+            reply_markup=keyboards.cancel(),
+        )
+        return
+    try:
+        await answer_check_in(message, core=core, person=person, code=code, now=clock())
+    except Refused as exc:
+        if exc.reason is Reason.ALREADY_CHECKED_IN:
+            await clear_flow(state)
+        raise  # the error router explains; otherwise the person may type another code
+    await clear_flow(state)

@@ -1,0 +1,56 @@
+"""/me: balance, recent history and the personal QR code (a PNG a door scanner reads)."""
+
+from __future__ import annotations
+
+import io
+
+import qrcode
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import BufferedInputFile, Message
+from aiogram.utils.i18n import gettext as _
+
+from bot import render, texts
+from bot.filters import MenuText
+from bot.handlers.common import lang, require_person
+from campaigns import totals
+from campaigns.core import Core
+from campaigns.results import PersonView
+
+router = Router(name=__name__)
+
+HISTORY_LINES = 10
+
+
+def qr_png(payload: str) -> bytes:
+    """A PNG of the QR code for `payload`, large enough for a phone camera at the door."""
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=10, border=4)
+    code.add_data(payload)
+    code.make(fit=True)
+    buffer = io.BytesIO()
+    code.make_image(fill_color="black", back_color="white").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@router.message(Command("me"))
+@router.message(MenuText(texts.MENU_ME))
+async def me(message: Message, person: PersonView | None, state: FSMContext, core: Core) -> None:
+    if await require_person(message, person, state) is None:
+        return
+    assert person is not None
+    balance = await totals.balance(core, person_id=person.id)
+    recent = await totals.history(core, person_id=person.id, limit=HISTORY_LINES)
+    await message.answer_photo(
+        BufferedInputFile(qr_png(person.qr_token), filename="greentally-qr.png"),
+        caption=_("{name} · {unit}\nShow this code to the volunteer at an event's door.").format(
+            name=person.display_name, unit=person.unit_name(lang())
+        ),
+    )
+    lines = [render.balance(balance)]
+    if recent:
+        lines.append(_("Recent entries:"))
+        lines.extend(render.history_line(fact) for fact in recent)
+    else:
+        lines.append(_("No entries yet. Start with /trip or /plate, or scan an event poster."))
+    await message.answer("\n".join(lines))

@@ -1,0 +1,169 @@
+"""Words for results: what the core returned, in the person's language. No rules here."""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+from typing import Any
+
+from aiogram.utils.i18n import gettext as _
+
+from bot import texts
+from campaigns.errors import Refused
+from campaigns.messages import message_for
+from campaigns.reasons import Reason
+from campaigns.results import (
+    Balance,
+    FactKind,
+    FactView,
+    Progress,
+    Recorded,
+    TripAdvice,
+)
+
+BAR_WIDTH = 10
+
+
+def number(value: float) -> str:
+    """3.0 → "3", 2.5 → "2.5"."""
+    return f"{value:g}"
+
+
+def local_time(moment: datetime, tz: tzinfo, *, now: datetime | None = None) -> str:
+    """"09:12" when it is today (local), else "2023-07-12 09:12"."""
+    here = moment.astimezone(tz)
+    if now is not None and now.astimezone(tz).date() == here.date():
+        return here.strftime("%H:%M")
+    return here.strftime("%Y-%m-%d %H:%M")
+
+
+def co2(grams: int) -> str:
+    if abs(grams) < 1000:
+        return _("{value} g").format(value=grams)
+    return _("{value} kg").format(value=f"{grams / 1000:.1f}")
+
+
+def bar(percent: float) -> str:
+    filled = max(0, min(BAR_WIDTH, round(percent / 100 * BAR_WIDTH)))
+    return "▓" * filled + "░" * (BAR_WIDTH - filled)
+
+
+def progress_line(progress: Progress) -> str:
+    return _("{year} goal: {bar} {done}/{goal} person-times ({percent}%)").format(
+        year=progress.year,
+        bar=bar(progress.percent),
+        done=progress.totals.toward_goal,
+        goal=progress.goal,
+        percent=f"{progress.percent:.1f}",
+    )
+
+
+def refusal(exc: Refused, *, tz: tzinfo, now: datetime) -> str:
+    """The one place a refusal becomes words (times shown in local time)."""
+    detail: dict[str, Any] = {
+        key: local_time(value, tz, now=now) if isinstance(value, datetime) else value
+        for key, value in exc.detail.items()
+    }
+    text = message_for(exc.reason, detail, _)
+    if exc.reason is Reason.ALREADY_CHECKED_IN:
+        return "✅ " + text  # a friendly answer: the person is in, nothing went wrong
+    return text
+
+
+def mode_name(mode: str) -> str:
+    name = texts.MODE_NAMES.get(mode)
+    return _(name) if name else mode
+
+
+def meal_name(meal: str) -> str:
+    label = texts.MEAL_LABELS.get(meal)
+    return _(label) if label else meal
+
+
+def advice(tip: TripAdvice | None) -> str:
+    if tip is None:
+        return ""
+    if tip.fits:
+        return _("👍 That fits the “135” advice for {mode} (up to {band} km).").format(
+            mode=mode_name(tip.mode), band=number(tip.band_km)
+        )
+    if tip.suggested_mode:
+        return _("💡 “135” tip: for {km} km, {mode} is the greener choice.").format(
+            km=number(tip.km), mode=mode_name(tip.suggested_mode)
+        )
+    return ""
+
+
+def earned(fact: FactView, *, capped: bool) -> str:
+    line = _("+{points} points · {co2} CO₂ avoided").format(points=fact.points, co2=co2(fact.co2_g))
+    if capped:
+        line += "\n" + _("Today's cap is reached: this entry earns no more points.")
+    return line
+
+
+def recorded(rec: Recorded, *, lang: str, progress: Progress | None = None) -> str:
+    """The answer to a successful action."""
+    fact = rec.fact
+    lines: list[str]
+    if fact.kind is FactKind.CHECKIN:
+        title = rec.event.title(lang) if rec.event else rec.campaign.title(lang)
+        lines = [_("✅ Checked in: {event}").format(event=title)]
+    elif fact.kind is FactKind.TRIP:
+        lines = [
+            _("🚲 Green trip logged: {km} km by {mode}.").format(
+                km=number(fact.quantity), mode=mode_name(fact.mode or "")
+            )
+        ]
+    elif fact.kind is FactKind.PLATE:
+        lines = [_("🍽 Clean plate logged: {meal}.").format(meal=meal_name(fact.mode or ""))]
+    elif fact.kind is FactKind.SERVICE:
+        lines = [_("⏱ Logged {hours} hours of volunteer service.").format(hours=number(fact.quantity))]
+    elif fact.kind is FactKind.HEADCOUNT:
+        title = rec.event.title(lang) if rec.event else rec.campaign.title(lang)
+        lines = [
+            _("👥 Headcount logged: {heads} people at {event}.").format(
+                heads=fact.headcount or int(fact.quantity), event=title
+            )
+        ]
+    else:
+        lines = [_("Recorded.")]
+    if rec.repeated:
+        lines.append(_("(This was already recorded; nothing new was added.)"))
+    lines.append(earned(fact, capped=rec.points_capped))
+    tip = advice(rec.advice)
+    if tip:
+        lines.append(tip)
+    if progress is not None:
+        lines.append(progress_line(progress))
+    return "\n".join(lines)
+
+
+def balance(total: Balance) -> str:
+    return _("Points: {points}\nCO₂ avoided: {co2}\nEntries: {facts}").format(
+        points=total.points, co2=co2(total.co2_g), facts=total.facts
+    )
+
+
+KIND_ICONS = {
+    FactKind.CHECKIN: "✅",
+    FactKind.TRIP: "🚲",
+    FactKind.PLATE: "🍽",
+    FactKind.SERVICE: "⏱",
+    FactKind.HEADCOUNT: "👥",
+    FactKind.SORTING: "♻",
+}
+
+
+def history_line(fact: FactView) -> str:
+    icon = KIND_ICONS.get(fact.kind, "•")
+    what = {
+        FactKind.CHECKIN: lambda: _("check-in"),
+        FactKind.TRIP: lambda: _("{km} km by {mode}").format(
+            km=number(fact.quantity), mode=mode_name(fact.mode or "")
+        ),
+        FactKind.PLATE: lambda: _("clean plate, {meal}").format(meal=meal_name(fact.mode or "")),
+        FactKind.SERVICE: lambda: _("{hours} h of service").format(hours=number(fact.quantity)),
+        FactKind.HEADCOUNT: lambda: _("headcount {heads}").format(heads=fact.headcount),
+        FactKind.SORTING: lambda: _("garbage sorting"),
+    }.get(fact.kind, lambda: str(fact.kind))()
+    void = " " + _("(void)") if fact.void_reason else ""
+    return f"{fact.occurred_on:%m-%d} {icon} {what} +{fact.points}{void}"

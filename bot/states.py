@@ -1,0 +1,38 @@
+"""One StatesGroup per conversation; `/cancel` clears whichever is active."""
+
+from __future__ import annotations
+
+from aiogram.fsm.state import State, StatesGroup
+
+
+class Register(StatesGroup):
+    name = State()
+    unit = State()
+
+
+class CheckIn(StatesGroup):
+    code = State()
+
+
+class Trip(StatesGroup):
+    mode = State()
+    km = State()
+    confirm = State()
+
+
+class Plate(StatesGroup):
+    meal = State()
+
+
+class Service(StatesGroup):
+    hours = State()
+
+
+class Headcount(StatesGroup):
+    code = State()
+    heads = State()
+
+
+class Canteen(StatesGroup):
+    unit = State()
+    result = State()

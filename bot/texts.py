@@ -1,0 +1,54 @@
+"""Labels shown on buttons and menus, marked for extraction and translated at render time."""
+
+from __future__ import annotations
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, don't translate"
+    """Mark a msgid for extraction; `gettext` translates it where it is shown."""
+    return message
+
+
+MODE_LABELS = {
+    "walk": N_("🚶 Walk"),
+    "bike": N_("🚲 Bike"),
+    "bus": N_("🚌 Bus"),
+    "metro": N_("🚇 Metro"),
+}
+MODE_NAMES = {
+    "walk": N_("walking"),
+    "bike": N_("cycling"),
+    "bus": N_("the bus"),
+    "metro": N_("the metro"),
+}
+MEAL_LABELS = {
+    "breakfast": N_("Breakfast"),
+    "lunch": N_("Lunch"),
+    "dinner": N_("Dinner"),
+}
+LANGUAGE_NAMES = {"zh": "简体中文", "en": "English"}
+
+# Reply-keyboard menu entries: the text is the command, in whichever language it was shown.
+MENU_CHECKIN = N_("✅ Check in")
+MENU_TRIP = N_("🚲 Green trip")
+MENU_PLATE = N_("🍽 Clean plate")
+MENU_ME = N_("👤 Me")
+MENU_PROGRESS = N_("📊 Progress")
+MENU_HELP = N_("❓ Help")
+MENU_VOLUNTEER = N_("🙋 Volunteer")
+
+# Command descriptions for Telegram's command menu.
+COMMANDS = {
+    "start": N_("Start, or register"),
+    "checkin": N_("Check in at an event"),
+    "trip": N_("Log a green trip"),
+    "plate": N_("Log a clean plate"),
+    "volunteer": N_("Volunteer: hours, headcount, canteen check"),
+    "me": N_("My points, history and personal QR code"),
+    "progress": N_("The year's goal and each campaign"),
+    "top": N_("Units by share of staff taking part"),
+    "lang": N_("Language"),
+    "help": N_("Help"),
+    "login": N_("One-time sign-in link for the web"),
+    "stats": N_("Organizer statistics"),
+    "cancel": N_("Cancel what you are doing"),
+}

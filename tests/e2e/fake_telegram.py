@@ -1,0 +1,448 @@
+"""A small fake Telegram Bot API server on loopback, for end-to-end bot tests.
+
+It speaks just enough of the Bot API for aiogram pointed at it through
+`TelegramAPIServer.from_base(server.url)`: updates pushed by the test are served by
+`getUpdates` (a real long poll), every method call is recorded with its decoded
+parameters, photos sent by the bot keep their bytes, and files pushed by the test can be
+fetched with `getFile` and the file download URL. `fail_next(method, retry_after=…)` makes
+the next call of a method answer 429 once, as Telegram's flood control does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
+from typing import Any
+
+from aiohttp import web
+
+BOT_ID = 777000111
+BOT_USERNAME = "GreenTallyTestBot"
+JSON_FIELDS = {
+    "reply_markup",
+    "entities",
+    "caption_entities",
+    "allowed_updates",
+    "commands",
+    "scope",
+    "menu_button",
+    "link_preview_options",
+    "reply_parameters",
+}
+
+
+@dataclass
+class Call:
+    """One Bot API call the bot made."""
+
+    method: str
+    params: dict[str, Any]
+    files: dict[str, bytes] = field(default_factory=dict)
+    at: float = field(default_factory=time.monotonic)
+
+    @property
+    def chat_id(self) -> int | None:
+        value = self.params.get("chat_id")
+        return None if value is None else int(value)
+
+    @property
+    def text(self) -> str:
+        return str(self.params.get("text") or self.params.get("caption") or "")
+
+    @property
+    def buttons(self) -> list[dict[str, Any]]:
+        """Inline (or reply) keyboard buttons, flattened, in order."""
+        markup = self.params.get("reply_markup") or {}
+        rows = markup.get("inline_keyboard") or markup.get("keyboard") or []
+        return [button for row in rows for button in row]
+
+    def button(self, text_part: str) -> dict[str, Any]:
+        for button in self.buttons:
+            if text_part in button.get("text", ""):
+                return button
+        raise AssertionError(f"no button containing {text_part!r} in {self.buttons!r}")
+
+
+class FakeTelegram:
+    """The server; use as `async with FakeTelegram() as tg:`."""
+
+    def __init__(self, *, token: str = "123456:TEST-token") -> None:
+        self.token = token
+        self.calls: list[Call] = []
+        self.updates: list[dict[str, Any]] = []
+        self.files: dict[str, tuple[str, bytes]] = {}  # file_id -> (file_path, bytes)
+        self.webhook: dict[str, Any] | None = None
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(1)
+        self._file_ids = itertools.count(1)
+        self._new_update = asyncio.Condition()
+        self._new_call = asyncio.Condition()
+        self._failures: dict[str, list[int]] = {}
+        self._runner: web.AppRunner | None = None
+        self._closing = False
+        self.url = ""
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    async def start(self) -> FakeTelegram:
+        app = web.Application(client_max_size=20 * 1024 * 1024)
+        app.router.add_post("/bot{token}/{method}", self._handle_method)
+        app.router.add_get("/bot{token}/{method}", self._handle_method)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        sockets = site._server.sockets  # type: ignore[union-attr]
+        port = sockets[0].getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+        return self
+
+    async def close(self) -> None:
+        self._closing = True
+        async with self._new_update:
+            self._new_update.notify_all()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def __aenter__(self) -> FakeTelegram:
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # -- what the test does ----------------------------------------------------------
+
+    def fail_next(self, method: str, *, retry_after: int = 1, times: int = 1) -> None:
+        """Answer the next `times` calls of `method` with 429 Too Many Requests."""
+        self._failures.setdefault(method.lower(), []).extend([retry_after] * times)
+
+    async def push_update(self, update: dict[str, Any]) -> int:
+        update_id = next(self._update_ids)
+        update = {"update_id": update_id, **update}
+        async with self._new_update:
+            self.updates.append(update)
+            self._new_update.notify_all()
+        return update_id
+
+    def make_update(self, update: dict[str, Any]) -> dict[str, Any]:
+        """An update with a fresh update_id, not queued (for webhook tests)."""
+        return {"update_id": next(self._update_ids), **update}
+
+    def message_update(
+        self, user: dict[str, Any], text: str | None = None, **extra: Any
+    ) -> dict[str, Any]:
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": user["id"], "type": "private", "first_name": user["first_name"]},
+            "from": user,
+            **extra,
+        }
+        if text is not None:
+            message["text"] = text
+            if text.startswith("/"):
+                command = text.split()[0]
+                message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        return {"message": message}
+
+    async def send_text(self, user: dict[str, Any], text: str) -> int:
+        return await self.push_update(self.message_update(user, text))
+
+    async def send_photo(self, user: dict[str, Any], data: bytes, caption: str = "") -> int:
+        file_id = self.add_file(data, suffix="jpg")
+        photo = [
+            {"file_id": file_id, "file_unique_id": f"u{file_id}", "width": 640, "height": 480,
+             "file_size": len(data)}
+        ]
+        extra: dict[str, Any] = {"photo": photo}
+        if caption:
+            extra["caption"] = caption
+        return await self.push_update(self.message_update(user, None, **extra))
+
+    async def press(self, user: dict[str, Any], call: Call, button_text: str) -> int:
+        """Press the inline button whose text contains `button_text` on a bot message."""
+        button = call.button(button_text)
+        message = call.params.get("_result") or {}
+        return await self.push_update(
+            {
+                "callback_query": {
+                    "id": str(next(self._message_ids)),
+                    "from": user,
+                    "chat_instance": str(user["id"]),
+                    "message": message,
+                    "data": button["callback_data"],
+                }
+            }
+        )
+
+    def add_file(self, data: bytes, *, suffix: str) -> str:
+        number = next(self._file_ids)
+        file_id = f"file-{number}"
+        self.files[file_id] = (f"photos/file_{number}.{suffix}", data)
+        return file_id
+
+    def calls_to(self, method: str, *, chat_id: int | None = None) -> list[Call]:
+        return [
+            c
+            for c in self.calls
+            if c.method == method.lower() and (chat_id is None or c.chat_id == chat_id)
+        ]
+
+    async def wait_for(
+        self,
+        method: str,
+        *,
+        chat_id: int | None = None,
+        after: int = 0,
+        count: int = 1,
+        timeout: float = 10.0,
+    ) -> list[Call]:
+        """Wait until `count` calls of `method` (to `chat_id`) arrive past index `after`."""
+        method = method.lower()
+
+        def matching() -> list[Call]:
+            return [
+                c
+                for c in self.calls[after:]
+                if c.method == method and (chat_id is None or c.chat_id == chat_id)
+            ]
+
+        async with self._new_call:
+            try:
+                await asyncio.wait_for(
+                    self._new_call.wait_for(lambda: len(matching()) >= count), timeout
+                )
+            except TimeoutError:
+                seen = [(c.method, c.text[:60]) for c in self.calls[after:]]
+                raise AssertionError(f"no {method} after #{after} within {timeout}s: {seen}")
+        return matching()[:count]
+
+    async def reply_to(
+        self, user: dict[str, Any], text: str, *, method: str = "sendMessage", count: int = 1
+    ) -> list[Call]:
+        """Send `text` as `user` and wait for the bot's next `count` `method` calls to them."""
+        mark = len(self.calls)
+        await self.send_text(user, text)
+        return await self.wait_for(method, chat_id=user["id"], after=mark, count=count)
+
+    async def tap(
+        self, user: dict[str, Any], call: Call, button_text: str, *, method: str = "sendMessage"
+    ) -> list[Call]:
+        """Press a button and wait for the bot's next `method` call to that chat."""
+        mark = len(self.calls)
+        await self.press(user, call, button_text)
+        return await self.wait_for(method, chat_id=user["id"], after=mark)
+
+    # -- the Bot API -----------------------------------------------------------------
+
+    async def _params(self, request: web.Request) -> tuple[dict[str, Any], dict[str, bytes]]:
+        params: dict[str, Any] = {}
+        files: dict[str, bytes] = {}
+        if request.content_type == "application/json":
+            params = await request.json()
+            return params, files
+        form = await request.post()
+        for key, value in form.items():
+            if hasattr(value, "file"):
+                files[key] = value.file.read()
+            elif key in JSON_FIELDS:
+                params[key] = json.loads(str(value))
+            else:
+                params[key] = str(value)
+        params.update({key: f"attach://{key}" for key in files if key not in params})
+        return params, files
+
+    async def _handle_method(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return _error(401, "Unauthorized")
+        method = request.match_info["method"].lower()
+        params, files = await self._params(request)
+        failures = self._failures.get(method)
+        if failures:
+            retry_after = failures.pop(0)
+            await self._record(Call(method, {**params, "_failed": 429}, files))
+            return web.json_response(
+                {
+                    "ok": False,
+                    "error_code": 429,
+                    "description": f"Too Many Requests: retry after {retry_after}",
+                    "parameters": {"retry_after": retry_after},
+                },
+                status=429,
+            )
+        if method == "getupdates":
+            result: Any = await self._get_updates(params)
+            return web.json_response({"ok": True, "result": result})
+        call = Call(method, params, files)
+        handler = getattr(self, f"_m_{method}", None)
+        if handler is None:
+            await self._record(call)
+            return _error(404, f"Not Found: method {method} is not faked")
+        result = handler(call)
+        if isinstance(result, web.Response):
+            await self._record(call)
+            return result
+        call.params["_result"] = result
+        await self._record(call)
+        return web.json_response({"ok": True, "result": result})
+
+    async def _record(self, call: Call) -> None:
+        async with self._new_call:
+            self.calls.append(call)
+            self._new_call.notify_all()
+
+    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        timeout = float(params.get("timeout") or 0)
+        limit = int(params.get("limit") or 100)
+        if offset:
+            self.updates = [u for u in self.updates if u["update_id"] >= offset]
+
+        def ready() -> bool:
+            return self._closing or any(u["update_id"] >= offset for u in self.updates)
+
+        async with self._new_update:
+            if not ready() and timeout > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._new_update.wait_for(ready), timeout)
+            return [u for u in self.updates if u["update_id"] >= offset][:limit]
+
+    def _bot_user(self) -> dict[str, Any]:
+        return {"id": BOT_ID, "is_bot": True, "first_name": "GreenTally", "username": BOT_USERNAME}
+
+    def _message(self, call: Call, **content: Any) -> dict[str, Any] | web.Response:
+        if call.chat_id is None:
+            return _error(400, "Bad Request: chat_id is empty")
+        return {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": call.chat_id, "type": "private"},
+            "from": self._bot_user(),
+            **content,
+        }
+
+    def _m_getme(self, call: Call) -> dict[str, Any]:
+        return {**self._bot_user(), "can_join_groups": False, "supports_inline_queries": False}
+
+    def _m_sendmessage(self, call: Call) -> dict[str, Any] | web.Response:
+        if not call.params.get("text"):
+            return _error(400, "Bad Request: message text is empty")
+        content: dict[str, Any] = {"text": call.params["text"]}
+        markup = call.params.get("reply_markup")
+        if markup and "inline_keyboard" in markup:
+            content["reply_markup"] = markup
+        return self._message(call, **content)
+
+    def _m_sendphoto(self, call: Call) -> dict[str, Any] | web.Response:
+        data = call.files.get("photo")
+        if data is None:
+            return _error(400, "Bad Request: there is no photo in the request")
+        file_id = self.add_file(data, suffix="png")
+        sizes = [{"file_id": file_id, "file_unique_id": f"u{file_id}", "width": 0, "height": 0,
+                  "file_size": len(data)}]
+        content: dict[str, Any] = {"photo": sizes}
+        if call.params.get("caption"):
+            content["caption"] = call.params["caption"]
+        return self._message(call, **content)
+
+    def _m_editmessagetext(self, call: Call) -> dict[str, Any] | web.Response:
+        if not call.params.get("text"):
+            return _error(400, "Bad Request: message text is empty")
+        return self._message(call, text=call.params["text"])
+
+    def _m_editmessagereplymarkup(self, call: Call) -> dict[str, Any] | web.Response:
+        return self._message(call, text="")
+
+    def _m_answercallbackquery(self, call: Call) -> bool:
+        return True
+
+    def _m_setmycommands(self, call: Call) -> bool:
+        return True
+
+    def _m_setchatmenubutton(self, call: Call) -> bool:
+        return True
+
+    def _m_deletemessage(self, call: Call) -> bool:
+        return True
+
+    def _m_sendchataction(self, call: Call) -> bool:
+        return True
+
+    def _m_setwebhook(self, call: Call) -> bool:
+        self.webhook = dict(call.params)
+        return True
+
+    def _m_deletewebhook(self, call: Call) -> bool:
+        self.webhook = None
+        return True
+
+    def _m_getwebhookinfo(self, call: Call) -> dict[str, Any]:
+        return {"url": (self.webhook or {}).get("url", ""), "has_custom_certificate": False,
+                "pending_update_count": len(self.updates)}
+
+    def _m_getfile(self, call: Call) -> dict[str, Any] | web.Response:
+        file_id = str(call.params.get("file_id", ""))
+        if file_id not in self.files:
+            return _error(400, "Bad Request: invalid file_id")
+        path, data = self.files[file_id]
+        return {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": len(data),
+                "file_path": path}
+
+    async def _handle_file(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.Response(status=401)
+        path = request.match_info["path"]
+        for stored_path, data in self.files.values():
+            if stored_path == path:
+                return web.Response(body=data, content_type="application/octet-stream")
+        return web.Response(status=404)
+
+
+def _error(status: int, description: str) -> web.Response:
+    return web.json_response(
+        {"ok": False, "error_code": status, "description": description}, status=status
+    )
+
+
+def tg_user(
+    user_id: int, *, language_code: str | None = "zh-hans", name: str = "Li"
+) -> dict[str, Any]:
+    """A Telegram user object for updates."""
+    user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": name}
+    if language_code:
+        user["language_code"] = language_code
+    return user
+
+
+@contextlib.asynccontextmanager
+async def polling_bot(
+    core: Any, settings: Any, *, clock: Any, storage: Any = None
+) -> AsyncIterator[tuple[FakeTelegram, Any, Any]]:
+    """The real bot, polling the fake server in a task: yields (server, bot, dispatcher)."""
+    from pydantic import SecretStr  # noqa: PLC0415 - keep the server importable on its own
+
+    from bot.dispatcher import build_dispatcher  # noqa: PLC0415
+    from bot.runner import make_bot  # noqa: PLC0415
+
+    async with FakeTelegram() as tg:
+        configured = settings.model_copy(
+            update={"bot_token": SecretStr(tg.token), "bot_api_base": tg.url}
+        )
+        bot = make_bot(configured)
+        dp = build_dispatcher(core, configured, storage, clock=clock)
+        task = asyncio.create_task(
+            dp.start_polling(bot, handle_signals=False, polling_timeout=1)
+        )
+        try:
+            await tg.wait_for("setMyCommands")  # the startup hook ran: polling has begun
+            yield tg, bot, dp
+        finally:
+            with contextlib.suppress(RuntimeError):
+                await dp.stop_polling()
+            await asyncio.wait_for(task, 10)
