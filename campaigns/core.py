@@ -44,11 +44,34 @@ class Core:
         async with self.engine.connect() as conn:
             yield conn
 
+    async def ping(self) -> None:
+        """Readiness: the database answers."""
+        async with self.engine.connect() as conn:
+            await conn.exec_driver_sql("SELECT 1")
+
     async def close(self) -> None:
         await self.writer.close()
         await self.engine.dispose()
         if self.write_engine is not self.engine:
             await self.write_engine.dispose()
+
+
+def make_core(
+    database_url: str, *, goal: int = 2000, secret: str = "", rules: Rules | None = None
+) -> Core:
+    """A core over a database already migrated; connects lazily, on first use."""
+    engine = make_engine(database_url)
+    write_engine = make_engine(database_url, writer=True) if is_sqlite(database_url) else engine
+    return Core(
+        url=database_url,
+        engine=engine,
+        write_engine=write_engine,
+        sessions=make_sessionmaker(engine),
+        writer=Writer(write_engine),
+        rules=rules or load_rules(),
+        goal=goal,
+        secret=secret,
+    )
 
 
 async def open_core(
@@ -62,15 +85,4 @@ async def open_core(
     """Open the database (applying migrations first) and start the writer."""
     if migrate:
         await upgrade(database_url)
-    engine = make_engine(database_url)
-    write_engine = make_engine(database_url, writer=True) if is_sqlite(database_url) else engine
-    return Core(
-        url=database_url,
-        engine=engine,
-        write_engine=write_engine,
-        sessions=make_sessionmaker(engine),
-        writer=Writer(write_engine),
-        rules=rules or load_rules(),
-        goal=goal,
-        secret=secret,
-    )
+    return make_core(database_url, goal=goal, secret=secret, rules=rules)

@@ -25,13 +25,15 @@ async def rows(core, model=Fact) -> int:  # noqa: ANN001
 
 async def test_trip_records_co2_points_and_advice(core) -> None:  # noqa: ANN001
     p = await f.person(core, await f.unit(core))
-    rec = await actions.log_trip(core, person_id=p.id, mode="bus", km=5, day=SEPT.date(),
-                                 now=SEPT, channel="web")
+    rec = await actions.log_trip(
+        core, person_id=p.id, mode="bus", km=5, day=SEPT.date(), now=SEPT, channel="web"
+    )
     assert rec.fact.co2_g == 134 and rec.fact.points == 5 and rec.fact.counted == 1
     assert rec.campaign.slug == "2023-green-travel-month"  # the dated campaign wins
     assert rec.advice is not None and rec.advice.fits
-    other = await actions.log_trip(core, person_id=p.id, mode="walk", km=3, day=NOW.date(),
-                                   now=NOW, channel="web")
+    other = await actions.log_trip(
+        core, person_id=p.id, mode="walk", km=3, day=NOW.date(), now=NOW, channel="web"
+    )
     assert other.campaign.slug == "green-travel"  # year-round outside September
     assert other.advice is not None and not other.advice.fits
     assert other.advice.suggested_mode == "bike"
@@ -40,8 +42,9 @@ async def test_trip_records_co2_points_and_advice(core) -> None:  # noqa: ANN001
 async def test_habit_counts_one_person_day_however_many_entries(core) -> None:  # noqa: ANN001
     p = await f.person(core, await f.unit(core))
     for _ in range(3):
-        await actions.log_trip(core, person_id=p.id, mode="bike", km=2, day=SEPT.date(),
-                               now=SEPT, channel="web")
+        await actions.log_trip(
+            core, person_id=p.id, mode="bike", km=2, day=SEPT.date(), now=SEPT, channel="web"
+        )
     camp = await f.campaign(core, "2023-green-travel-month")
     per_campaign = {c.campaign.id: c.totals for c in await totals.by_campaign(core, year=2023)}
     assert per_campaign[camp.id].person_times == 1 and per_campaign[camp.id].facts == 3
@@ -61,19 +64,23 @@ async def test_habit_counts_one_person_day_however_many_entries(core) -> None:  
 async def test_bad_trips_are_refused_and_write_nothing(core, mode, km, reason) -> None:  # noqa: ANN001
     p = await f.person(core, await f.unit(core))
     with pytest.raises(Refused) as exc:
-        await actions.log_trip(core, person_id=p.id, mode=mode, km=km, day=SEPT.date(), now=SEPT,
-                               channel="web")
+        await actions.log_trip(
+            core, person_id=p.id, mode=mode, km=km, day=SEPT.date(), now=SEPT, channel="web"
+        )
     assert exc.value.reason is reason
     assert await rows(core) == 0 and await rows(core, LedgerEntry) == 0
 
 
 async def test_dates_in_the_future_or_too_old_are_refused(core) -> None:  # noqa: ANN001
     p = await f.person(core, await f.unit(core))
-    for day, reason in [(SEPT.date() + timedelta(days=2), Reason.FUTURE_DATE),
-                        (SEPT.date() - timedelta(days=90), Reason.DATE_TOO_OLD)]:
+    for day, reason in [
+        (SEPT.date() + timedelta(days=2), Reason.FUTURE_DATE),
+        (SEPT.date() - timedelta(days=90), Reason.DATE_TOO_OLD),
+    ]:
         with pytest.raises(Refused) as exc:
-            await actions.log_trip(core, person_id=p.id, mode="walk", km=1, day=day, now=SEPT,
-                                   channel="web")
+            await actions.log_trip(
+                core, person_id=p.id, mode="walk", km=1, day=day, now=SEPT, channel="web"
+            )
         assert exc.value.reason is reason
     assert await rows(core) == 0
 
@@ -82,29 +89,34 @@ async def test_daily_caps_limit_points_then_entries(core) -> None:  # noqa: ANN0
     p = await f.person(core, await f.unit(core))
     got = []
     for _ in range(10):
-        rec = await actions.log_trip(core, person_id=p.id, mode="walk", km=0.5, day=SEPT.date(),
-                                     now=SEPT, channel="web")
+        rec = await actions.log_trip(
+            core, person_id=p.id, mode="walk", km=0.5, day=SEPT.date(), now=SEPT, channel="web"
+        )
         got.append(rec.fact.points)
     assert sum(got) == 20 and got[-1] == 0  # points cap 20 a day
     with pytest.raises(Refused) as exc:
-        await actions.log_trip(core, person_id=p.id, mode="walk", km=0.5, day=SEPT.date(),
-                               now=SEPT, channel="web")
+        await actions.log_trip(
+            core, person_id=p.id, mode="walk", km=0.5, day=SEPT.date(), now=SEPT, channel="web"
+        )
     assert exc.value.reason is Reason.DAILY_CAP_REACHED
     assert await rows(core) == 10
 
 
 async def test_clean_plate_once_per_meal(core) -> None:  # noqa: ANN001
     p = await f.person(core, await f.unit(core))
-    rec = await actions.log_plate(core, person_id=p.id, meal="lunch", day=NOW.date(), now=NOW,
-                                  channel="bot")
+    rec = await actions.log_plate(
+        core, person_id=p.id, meal="lunch", day=NOW.date(), now=NOW, channel="bot"
+    )
     assert rec.fact.co2_g == 192 and rec.campaign.slug == "clean-plate"
     with pytest.raises(Refused) as exc:
-        await actions.log_plate(core, person_id=p.id, meal="lunch", day=NOW.date(), now=NOW,
-                                channel="web")
+        await actions.log_plate(
+            core, person_id=p.id, meal="lunch", day=NOW.date(), now=NOW, channel="web"
+        )
     assert exc.value.reason is Reason.DAILY_CAP_REACHED
     with pytest.raises(Refused) as exc:
-        await actions.log_plate(core, person_id=p.id, meal="supper", day=NOW.date(), now=NOW,
-                                channel="web")
+        await actions.log_plate(
+            core, person_id=p.id, meal="supper", day=NOW.date(), now=NOW, channel="web"
+        )
     assert exc.value.reason is Reason.UNKNOWN_MEAL
     assert await rows(core) == 1
 
@@ -114,16 +126,19 @@ async def test_service_hours_need_a_volunteer_and_fit_in_a_day(core) -> None:  #
     staff = await f.person(core, u)
     vol = await f.person(core, u, role=Role.VOLUNTEER)
     with pytest.raises(Refused) as exc:
-        await actions.log_service(core, volunteer_id=staff.id, hours=2, day=NOW.date(), now=NOW,
-                                  channel="web")
+        await actions.log_service(
+            core, volunteer_id=staff.id, hours=2, day=NOW.date(), now=NOW, channel="web"
+        )
     assert exc.value.reason is Reason.NOT_ALLOWED
-    rec = await actions.log_service(core, volunteer_id=vol.id, hours=20, day=NOW.date(), now=NOW,
-                                    channel="web")
+    rec = await actions.log_service(
+        core, volunteer_id=vol.id, hours=20, day=NOW.date(), now=NOW, channel="web"
+    )
     assert rec.fact.points == 80 and rec.fact.counted == 1  # 200 capped at 80
     for hours in (5, 25):
         with pytest.raises(Refused) as exc:
-            await actions.log_service(core, volunteer_id=vol.id, hours=hours, day=NOW.date(),
-                                      now=NOW, channel="web")
+            await actions.log_service(
+                core, volunteer_id=vol.id, hours=hours, day=NOW.date(), now=NOW, channel="web"
+            )
         assert exc.value.reason is Reason.TOO_MANY_HOURS
     assert await rows(core) == 1
 
@@ -133,16 +148,19 @@ async def test_headcount_is_kept_apart_and_bounded_by_capacity(core) -> None:  #
     vol = await f.person(core, u, role=Role.VOLUNTEER)
     staff = await f.person(core, u)
     ev = await f.event(core, capacity=100)
-    rec = await actions.log_headcount(core, volunteer_id=vol.id, code=ev.code, heads=60, now=NOW,
-                                      channel="web")
+    rec = await actions.log_headcount(
+        core, volunteer_id=vol.id, code=ev.code, heads=60, now=NOW, channel="web"
+    )
     assert rec.fact.headcount == 60 and rec.fact.counted == 0
     with pytest.raises(Refused) as exc:
-        await actions.log_headcount(core, volunteer_id=vol.id, code=ev.code, heads=41, now=NOW,
-                                    channel="web")
+        await actions.log_headcount(
+            core, volunteer_id=vol.id, code=ev.code, heads=41, now=NOW, channel="web"
+        )
     assert exc.value.reason is Reason.OVER_CAPACITY
     with pytest.raises(Refused) as exc:
-        await actions.log_headcount(core, volunteer_id=staff.id, code=ev.code, heads=3, now=NOW,
-                                    channel="web")
+        await actions.log_headcount(
+            core, volunteer_id=staff.id, code=ev.code, heads=3, now=NOW, channel="web"
+        )
     assert exc.value.reason is Reason.NOT_ALLOWED
     prog = await totals.progress(core, year=2023)
     assert prog.totals.headcount == 60 and prog.totals.person_times == 0
@@ -156,19 +174,51 @@ async def test_canteen_checks_and_rates(core) -> None:  # noqa: ANN001
     none = await f.unit(core, canteen=False)
     staff = await f.person(core, a)
     vol = await f.person(core, a, role=Role.VOLUNTEER)
-    await actions.log_canteen_check(core, person_id=staff.id, unit_id=a.id, kind="self",
-                                    passed=True, day=NOW.date(), now=NOW, channel="web")
+    await actions.log_canteen_check(
+        core,
+        person_id=staff.id,
+        unit_id=a.id,
+        kind="self",
+        passed=True,
+        day=NOW.date(),
+        now=NOW,
+        channel="web",
+    )
     with pytest.raises(Refused) as exc:
-        await actions.log_canteen_check(core, person_id=staff.id, unit_id=b.id, kind="spot",
-                                        passed=True, day=NOW.date(), now=NOW, channel="web")
+        await actions.log_canteen_check(
+            core,
+            person_id=staff.id,
+            unit_id=b.id,
+            kind="spot",
+            passed=True,
+            day=NOW.date(),
+            now=NOW,
+            channel="web",
+        )
     assert exc.value.reason is Reason.NOT_ALLOWED
     with pytest.raises(Refused) as exc:
-        await actions.log_canteen_check(core, person_id=vol.id, unit_id=none.id, kind="spot",
-                                        passed=True, day=NOW.date(), now=NOW, channel="web")
+        await actions.log_canteen_check(
+            core,
+            person_id=vol.id,
+            unit_id=none.id,
+            kind="spot",
+            passed=True,
+            day=NOW.date(),
+            now=NOW,
+            channel="web",
+        )
     assert exc.value.reason is Reason.NO_CANTEEN
-    await actions.log_canteen_check(core, person_id=vol.id, unit_id=b.id, kind="spot",
-                                    passed=False, notes="剩菜较多", day=NOW.date(), now=NOW,
-                                    channel="web")
+    await actions.log_canteen_check(
+        core,
+        person_id=vol.id,
+        unit_id=b.id,
+        kind="spot",
+        passed=False,
+        notes="剩菜较多",
+        day=NOW.date(),
+        now=NOW,
+        channel="web",
+    )
     rates = await totals.canteen_rates(core, year=2023)
     assert rates.canteens >= 2 and rates.self_evaluated == 1 and rates.spot_checked == 1
     assert await rows(core, CanteenCheck) == 2
@@ -186,8 +236,9 @@ async def test_void_reverses_totals_and_points_and_is_audited(core) -> None:  # 
     with pytest.raises(Refused) as exc:
         await actions.void_fact(core, fact_id=rec.fact.id, actor_id=org.id, reason=" ", now=NOW)
     assert exc.value.reason is Reason.REASON_REQUIRED
-    voided = await actions.void_fact(core, fact_id=rec.fact.id, actor_id=org.id,
-                                     reason="签到重复", now=NOW)
+    voided = await actions.void_fact(
+        core, fact_id=rec.fact.id, actor_id=org.id, reason="签到重复", now=NOW
+    )
     assert voided.status == "void" and voided.void_reason == "签到重复"
     prog = await totals.progress(core, year=2023)
     assert prog.totals.person_times == 0 and prog.totals.people == 0
@@ -209,10 +260,12 @@ async def test_void_hands_the_person_day_to_another_entry(core) -> None:  # noqa
     u = await f.unit(core)
     org = await f.person(core, u, role=Role.ORGANIZER)
     p = await f.person(core, u)
-    first = await actions.log_trip(core, person_id=p.id, mode="walk", km=1, day=SEPT.date(),
-                                   now=SEPT, channel="web")
-    second = await actions.log_trip(core, person_id=p.id, mode="bike", km=2, day=SEPT.date(),
-                                    now=SEPT, channel="web")
+    first = await actions.log_trip(
+        core, person_id=p.id, mode="walk", km=1, day=SEPT.date(), now=SEPT, channel="web"
+    )
+    second = await actions.log_trip(
+        core, person_id=p.id, mode="bike", km=2, day=SEPT.date(), now=SEPT, channel="web"
+    )
     assert (first.fact.counted, second.fact.counted) == (1, 0)
     await actions.void_fact(core, fact_id=first.fact.id, actor_id=org.id, reason="测试", now=SEPT)
     prog = await totals.progress(core, year=2023)

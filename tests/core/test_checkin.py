@@ -39,8 +39,9 @@ async def test_second_check_in_is_refused_with_the_first_time(core) -> None:  # 
     ev = await f.event(core)
     await checkin.check_in(core, code=ev.code, person_id=p.id, now=NOW, channel="web")
     with pytest.raises(Refused) as exc:
-        await checkin.check_in(core, code=ev.code, person_id=p.id,
-                               now=NOW + timedelta(minutes=5), channel="bot")
+        await checkin.check_in(
+            core, code=ev.code, person_id=p.id, now=NOW + timedelta(minutes=5), channel="bot"
+        )
     assert exc.value.reason is Reason.ALREADY_CHECKED_IN
     assert exc.value.detail["at"] == NOW
     assert await count(core) == 1 and await count(core, LedgerEntry) == 1
@@ -50,10 +51,12 @@ async def test_same_idempotency_key_replays_the_first_answer(core) -> None:  # n
     u = await f.unit(core)
     p = await f.person(core, u)
     ev = await f.event(core)
-    first = await checkin.check_in(core, code=ev.code, person_id=p.id, now=NOW, channel="web",
-                                   idempotency_key="form-1")
-    again = await checkin.check_in(core, code=ev.code, person_id=p.id, now=NOW, channel="web",
-                                   idempotency_key="form-1")
+    first = await checkin.check_in(
+        core, code=ev.code, person_id=p.id, now=NOW, channel="web", idempotency_key="form-1"
+    )
+    again = await checkin.check_in(
+        core, code=ev.code, person_id=p.id, now=NOW, channel="web", idempotency_key="form-1"
+    )
     assert again.repeated and again.fact.id == first.fact.id
     assert await count(core) == 1
 
@@ -103,12 +106,14 @@ async def test_rotating_event_refuses_an_old_photo(core) -> None:  # noqa: ANN00
     ev = await f.event(core, rotating=True)
     p1, p2, p3 = [await f.person(core, u) for _ in range(3)]
     fresh = codes.rotating_token(core.secret, ev.code, codes.current_slot(NOW))
-    await checkin.check_in(core, code=ev.code, person_id=p1.id, now=NOW, channel="web",
-                           rotation_token=fresh)
+    await checkin.check_in(
+        core, code=ev.code, person_id=p1.id, now=NOW, channel="web", rotation_token=fresh
+    )
     later = NOW + timedelta(seconds=95)
     with pytest.raises(Refused) as exc:
-        await checkin.check_in(core, code=ev.code, person_id=p2.id, now=later, channel="web",
-                               rotation_token=fresh)
+        await checkin.check_in(
+            core, code=ev.code, person_id=p2.id, now=later, channel="web", rotation_token=fresh
+        )
     assert exc.value.reason is Reason.CODE_EXPIRED
     with pytest.raises(Refused) as exc:
         await checkin.check_in(core, code=ev.code, person_id=p3.id, now=NOW, channel="web")
@@ -121,16 +126,24 @@ async def test_volunteer_scans_a_personal_qr(core) -> None:  # noqa: ANN001
     staff = await f.person(core, u)
     vol = await f.person(core, u, role=Role.VOLUNTEER)
     ev = await f.event(core)
-    rec = await checkin.check_in_by_token(core, code=ev.code, token=staff.qr_token,
-                                          volunteer_id=vol.id, now=NOW, channel="scanner")
+    rec = await checkin.check_in_by_token(
+        core, code=ev.code, token=staff.qr_token, volunteer_id=vol.id, now=NOW, channel="scanner"
+    )
     assert rec.fact.person_id == staff.id and rec.fact.logged_by_id == vol.id
     with pytest.raises(Refused) as exc:
-        await checkin.check_in_by_token(core, code=ev.code, token=vol.qr_token,
-                                        volunteer_id=staff.id, now=NOW, channel="scanner")
+        await checkin.check_in_by_token(
+            core,
+            code=ev.code,
+            token=vol.qr_token,
+            volunteer_id=staff.id,
+            now=NOW,
+            channel="scanner",
+        )
     assert exc.value.reason is Reason.NOT_ALLOWED
     with pytest.raises(Refused) as exc:
-        await checkin.check_in_by_token(core, code=ev.code, token="forged", volunteer_id=vol.id,
-                                        now=NOW, channel="scanner")
+        await checkin.check_in_by_token(
+            core, code=ev.code, token="forged", volunteer_id=vol.id, now=NOW, channel="scanner"
+        )
     assert exc.value.reason is Reason.UNKNOWN_TOKEN
     assert await count(core) == 1
 
@@ -152,6 +165,12 @@ async def test_one_batch_answers_each_caller_exactly(core) -> None:  # noqa: ANN
     ]
     results = await asyncio.gather(*calls, return_exceptions=True)
     kinds = [r.reason if isinstance(r, Refused) else "ok" for r in results]
-    assert kinds == ["ok", Reason.ALREADY_CHECKED_IN, Reason.UNKNOWN_CODE, "ok", "ok",
-                     Reason.OVER_CAPACITY]
+    assert kinds == [
+        "ok",
+        Reason.ALREADY_CHECKED_IN,
+        Reason.UNKNOWN_CODE,
+        "ok",
+        "ok",
+        Reason.OVER_CAPACITY,
+    ]
     assert await count(core) == 3

@@ -18,8 +18,12 @@ from tests.factories import NOW
 
 @pytest.mark.parametrize(
     ("name", "unit_ok", "reason"),
-    [("", True, Reason.NAME_REQUIRED), ("   ", True, Reason.NAME_REQUIRED),
-     ("名" * 41, True, Reason.NAME_TOO_LONG), ("李四", False, Reason.UNKNOWN_UNIT)],
+    [
+        ("", True, Reason.NAME_REQUIRED),
+        ("   ", True, Reason.NAME_REQUIRED),
+        ("名" * 41, True, Reason.NAME_TOO_LONG),
+        ("李四", False, Reason.UNKNOWN_UNIT),
+    ],
 )
 async def test_registration_refusals_write_nothing(core, name, unit_ok, reason) -> None:  # noqa: ANN001
     u = await f.unit(core)
@@ -38,8 +42,14 @@ async def test_telegram_registration_finds_the_same_person(core) -> None:  # noq
 
 
 async def test_password_and_one_time_link(core) -> None:  # noqa: ANN001
-    org = await people.create_user(core, login="Organizer", password="correct horse battery",
-                                   name="组织者", role=Role.ORGANIZER, now=NOW)
+    org = await people.create_user(
+        core,
+        login="Organizer",
+        password="correct horse battery",
+        name="组织者",
+        role=Role.ORGANIZER,
+        now=NOW,
+    )
     assert await people.verify_password(core, login="organizer", password="correct horse battery")
     assert await people.verify_password(core, login="organizer", password="wrong") is None
     assert await people.verify_password(core, login="nobody", password="x") is None
@@ -62,8 +72,9 @@ async def test_roles_only_granted_by_organizers(core) -> None:  # noqa: ANN001
     assert exc.value.reason is Reason.NOT_ALLOWED
     with pytest.raises(Refused):
         await people.set_role(core, actor_id=org.id, person_id=p.id, role=Role.ADMIN, now=NOW)
-    changed = await people.set_role(core, actor_id=org.id, person_id=p.id, role=Role.VOLUNTEER,
-                                    now=NOW)
+    changed = await people.set_role(
+        core, actor_id=org.id, person_id=p.id, role=Role.VOLUNTEER, now=NOW
+    )
     assert changed.role is Role.VOLUNTEER
 
 

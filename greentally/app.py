@@ -1,0 +1,112 @@
+"""Wiring: one process runs the web app and, when a token is set, the Telegram bot."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
+from fastapi import FastAPI, Request, Response
+
+from campaigns.core import Core, make_core, open_core
+from campaigns.seed import load_calendar
+from greentally.settings import Settings
+from storage.migrate import upgrade_sync
+from web.app import create_app
+
+log = logging.getLogger(__name__)
+
+
+def prepare_database(settings: Settings) -> None:
+    """Apply migrations and, on an empty database, load the calendar (idempotent)."""
+    url = settings.resolved_database_url
+    upgrade_sync(url)
+
+    async def seed() -> None:
+        core = await open_core(url, migrate=False)
+        try:
+            added = await load_calendar(core, now=datetime.now(UTC))
+            if added:
+                log.info("loaded %d campaigns of the 2023 calendar", added)
+        finally:
+            await core.close()
+
+    asyncio.run(seed())
+
+
+def build_core(settings: Settings) -> Core:
+    return make_core(
+        settings.resolved_database_url, goal=settings.year_goal, secret=settings.resolved_secret()
+    )
+
+
+def build_application(settings: Settings, core: Core | None = None) -> FastAPI:
+    """The web app over a core; with a bot token, the bot too (polling, or a webhook
+    route when a webhook secret is set)."""
+    core = core or build_core(settings)
+    app = create_app(core, settings)
+    inner = app.router.lifespan_context
+    bot_parts = _bot_parts(core, settings) if settings.bot_token else None
+
+    @asynccontextmanager
+    async def lifespan(a: FastAPI) -> AsyncIterator[None]:
+        async with inner(a):
+            task = None
+            if bot_parts is not None:
+                task = asyncio.create_task(_run_bot(core, settings, *bot_parts))
+            try:
+                yield
+            finally:
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
+                if bot_parts is not None:
+                    await bot_parts[0].session.close()
+                await core.close()
+
+    app.router.lifespan_context = lifespan
+    if bot_parts is not None and settings.webhook_secret is not None:
+        _mount_webhook(app, core, settings, *bot_parts)
+    return app
+
+
+def _bot_parts(core: Core, settings: Settings) -> tuple[object, object]:
+    from bot.dispatcher import build_dispatcher  # noqa: PLC0415 - only with a bot token
+    from bot.runner import make_bot  # noqa: PLC0415
+
+    return make_bot(settings), build_dispatcher(core, settings)
+
+
+async def _run_bot(core: Core, settings: Settings, bot: object, dp: object) -> None:
+    from bot.runner import run_polling, start_webhook  # noqa: PLC0415
+
+    try:
+        if settings.webhook_secret is not None:
+            await start_webhook(bot, dp, settings)  # type: ignore[arg-type]
+        else:
+            await run_polling(core, settings, bot=bot, dp=dp)  # type: ignore[arg-type]
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception("the Telegram bot stopped; the web app keeps running")
+
+
+def _mount_webhook(app: FastAPI, core: Core, settings: Settings, bot: object, dp: object) -> None:
+    from bot.runner import SECRET_HEADER, WEBHOOK_PATH, handle_webhook_update  # noqa: PLC0415
+
+    async def webhook(request: Request) -> Response:
+        status = await handle_webhook_update(
+            dp,
+            bot,
+            core,  # type: ignore[arg-type]
+            secret_header=request.headers.get(SECRET_HEADER),
+            expected_secret=settings.webhook_secret,
+            payload=await request.body(),
+        )
+        return Response(status_code=status)
+
+    app.add_api_route(WEBHOOK_PATH, webhook, methods=["POST"], include_in_schema=False)
