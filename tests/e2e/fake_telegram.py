@@ -255,7 +255,12 @@ class FakeTelegram:
                 params[key] = json.loads(str(value))
             else:
                 params[key] = str(value)
-        params.update({key: f"attach://{key}" for key in files if key not in params})
+        # aiogram uploads a file under a random field name and points at it: "attach://<name>".
+        for key, value in list(params.items()):
+            if isinstance(value, str) and value.startswith("attach://"):
+                name = value.removeprefix("attach://")
+                if name in files:
+                    files[key] = files[name]
         return params, files
 
     async def _handle_method(self, request: web.Request) -> web.Response:

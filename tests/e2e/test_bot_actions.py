@@ -1,0 +1,162 @@
+"""End to end through the real polling loop: trips, plates, volunteer entries, /me's QR,
+wrong input answered in plain words with nothing written — in zh and en."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import zxingcpp
+from PIL import Image
+
+from campaigns import people, totals
+from campaigns.core import Core
+from campaigns.results import FactKind, PersonView, Role, UnitView
+from greentally.settings import Settings
+from tests import factories
+from tests.e2e.fake_telegram import FakeTelegram, polling_bot, tg_user
+
+ZH = tg_user(601, language_code="zh-hans")
+EN = tg_user(602, language_code="en")
+VOLUNTEER = tg_user(603, language_code="zh-hans")
+JPEG = bytes.fromhex("ffd8ffe000104a46494600010100000100010000ffd9")  # a tiny JPEG, as bytes
+
+
+@pytest.fixture
+async def unit(core: Core) -> UnitView:
+    return await factories.unit(core, name="渠县卫健局")
+
+
+@pytest.fixture
+async def zh_person(core: Core, unit: UnitView) -> PersonView:
+    return await factories.person(core, unit, telegram_id=ZH["id"], name="张三")
+
+
+@pytest.fixture
+async def en_person(core: Core, unit: UnitView) -> PersonView:
+    person = await factories.person(core, unit, telegram_id=EN["id"], name="Alice")
+    return await people.set_language(core, person_id=person.id, language="en")
+
+
+@pytest.fixture
+async def tg(core: Core, settings: Settings) -> AsyncIterator[FakeTelegram]:
+    async with polling_bot(core, settings, clock=lambda: factories.NOW) as (server, _, _):
+        yield server
+
+
+async def facts(core: Core, person: PersonView) -> list[Any]:
+    return await totals.history(core, person_id=person.id)
+
+
+async def test_green_trip_through_the_fsm_zh(
+    core: Core, tg: FakeTelegram, zh_person: PersonView, settings: Settings
+) -> None:
+    (modes,) = await tg.reply_to(ZH, "/trip")
+    assert "出行" in modes.text
+    (ask_km,) = await tg.tap(ZH, modes, "骑行", method="editMessageText")
+    assert "公里" in ask_km.text
+
+    (not_a_number,) = await tg.reply_to(ZH, "很远")
+    assert "请以数字输入公里数" in not_a_number.text
+    assert await facts(core, zh_person) == []
+
+    (confirm,) = await tg.reply_to(ZH, "3,5 公里")
+    assert "3.5" in confirm.text and "确认" in confirm.button("确认")["text"]
+
+    mark = len(tg.calls)
+    await tg.send_photo(ZH, JPEG)
+    (attached,) = await tg.wait_for("sendMessage", chat_id=ZH["id"], after=mark)
+    assert "照片已附上" in attached.text
+
+    (done,) = await tg.tap(ZH, attached, "确认", method="editMessageText")
+    assert "绿色出行已记录" in done.text and "3.5" in done.text and "+5" in done.text
+    (trip,) = await facts(core, zh_person)
+    assert trip.kind is FactKind.TRIP and trip.mode == "bike" and trip.quantity == 3.5
+    assert trip.channel == "bot" and trip.evidence_path
+    assert (settings.data_dir / trip.evidence_path).read_bytes() == JPEG
+
+
+async def test_implausible_walk_refused_then_corrected_en(
+    core: Core, tg: FakeTelegram, en_person: PersonView
+) -> None:
+    (modes,) = await tg.reply_to(EN, "/trip")
+    await tg.tap(EN, modes, "Walk", method="editMessageText")
+    (confirm,) = await tg.reply_to(EN, "500")
+    (refusal,) = await tg.tap(EN, confirm, "Confirm")
+    assert "500 km is more than we can accept" in refusal.text
+    assert await facts(core, en_person) == []
+
+    # The flow is back at "how many km": a plausible distance goes through.
+    (confirm,) = await tg.reply_to(EN, "0.8")
+    (done,) = await tg.tap(EN, confirm, "Confirm", method="editMessageText")
+    assert "Green trip logged: 0.8 km by walking" in done.text
+    assert "fits the “135” advice" in done.text
+    assert len(await facts(core, en_person)) == 1
+
+
+async def test_clean_plate(core: Core, tg: FakeTelegram, zh_person: PersonView) -> None:
+    (meals,) = await tg.reply_to(ZH, "🍽 光盘行动")  # the reply-keyboard entry
+    (done,) = await tg.tap(ZH, meals, "午餐", method="editMessageText")
+    assert "光盘行动已记录：午餐" in done.text
+    (plate,) = await facts(core, zh_person)
+    assert plate.kind is FactKind.PLATE and plate.mode == "lunch"
+
+
+async def test_clean_plate_en(core: Core, tg: FakeTelegram, en_person: PersonView) -> None:
+    (meals,) = await tg.reply_to(EN, "/plate")
+    (done,) = await tg.tap(EN, meals, "Dinner", method="editMessageText")
+    assert "Clean plate logged: Dinner." in done.text
+
+
+async def test_booth_headcount_by_a_volunteer(core: Core, tg: FakeTelegram, unit: UnitView) -> None:
+    volunteer = await factories.person(
+        core, unit, telegram_id=VOLUNTEER["id"], role=Role.VOLUNTEER, name="志愿者李四"
+    )
+    event = await factories.event(core, capacity=100)
+    before = (await totals.progress(core, year=2023)).totals.headcount
+
+    (menu,) = await tg.reply_to(VOLUNTEER, "/volunteer")
+    (ask_code,) = await tg.tap(VOLUNTEER, menu, "摊位人数", method="editMessageText")
+    assert "活动码" in ask_code.text
+    (unknown,) = await tg.reply_to(VOLUNTEER, "nosuchcode")
+    assert "nosuchcode" not in unknown.text and unknown.text  # refused in plain words
+    (ask_heads,) = await tg.reply_to(VOLUNTEER, event.code.upper())
+    assert "低碳日宣传活动" in ask_heads.text
+    (too_many,) = await tg.reply_to(VOLUNTEER, "500")  # over the event's capacity
+    assert (await totals.progress(core, year=2023)).totals.headcount == before
+    assert too_many.text
+    (done,) = await tg.reply_to(VOLUNTEER, "35")
+    assert "人数已登记" in done.text and "35" in done.text
+    assert (await totals.progress(core, year=2023)).totals.headcount == before + 35
+    (fact,) = await facts(core, volunteer)
+    assert fact.kind is FactKind.HEADCOUNT and fact.headcount == 35
+
+
+async def test_participant_cannot_open_the_volunteer_menu(
+    core: Core, tg: FakeTelegram, zh_person: PersonView
+) -> None:
+    (answer,) = await tg.reply_to(ZH, "/volunteer")
+    assert "仅供志愿者" in answer.text and not answer.buttons
+
+
+async def test_me_sends_a_qr_that_decodes_to_the_token(
+    core: Core, tg: FakeTelegram, zh_person: PersonView
+) -> None:
+    mark = len(tg.calls)
+    await tg.send_text(ZH, "/me")
+    (photo,) = await tg.wait_for("sendPhoto", chat_id=ZH["id"], after=mark)
+    (summary,) = await tg.wait_for("sendMessage", chat_id=ZH["id"], after=mark)
+    png = photo.files["photo"]
+    assert png.startswith(b"\x89PNG")
+    results = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
+    assert [r.text for r in results] == [zh_person.qr_token]
+    assert "张三" in photo.text
+    assert "积分：0" in summary.text
+
+
+async def test_unregistered_person_is_asked_to_register(core: Core, tg: FakeTelegram) -> None:
+    (answer,) = await tg.reply_to(tg_user(699, language_code="en"), "/trip")
+    assert "what is your name" in answer.text
+    assert await people.find_by_telegram(core, 699) is None
