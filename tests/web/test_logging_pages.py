@@ -1,0 +1,132 @@
+"""Logging forms over HTTP: trips with the "135" hint, photos, volunteer-only actions."""
+
+from __future__ import annotations
+
+import html
+import io
+
+import httpx
+from PIL import Image
+
+from campaigns import totals
+from campaigns.core import Core
+from campaigns.results import Role, UnitView
+from greentally.settings import Settings
+from tests.web.conftest import get, post_form, sign_in_as
+
+
+async def _join(client: httpx.AsyncClient, unit: UnitView, name: str = "王小明") -> None:
+    response = await post_form(client, "/join", {"name": name, "unit_id": str(unit.id), "next": "/log"})
+    assert response.status_code == 200 and response.url.path == "/log"
+
+
+def _jpeg_with_gps() -> bytes:
+    image = Image.new("RGB", (3000, 2000), (20, 120, 60))
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    exif[0x8825] = {1: "N", 2: (30.0, 50.0, 0.0), 3: "E", 4: (106.0, 58.0, 0.0)}  # GPS IFD
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif)
+    return out.getvalue()
+
+
+async def test_trip_answer_shows_points_co2_and_135(
+    client: httpx.AsyncClient, core: Core, unit: UnitView
+) -> None:
+    await _join(client, unit)
+    page = await get(client, "/log/trip")
+    assert "135" in page.text
+    response = await post_form(
+        client, "/log/trip", {"mode": "bike", "km": "2.5", "day": "2023-07-12"}, from_page=page
+    )
+    assert response.status_code == 200 and response.url.path == "/done"
+    balance_page = html.unescape(response.text)
+    assert "获得积分" in balance_page and "减少碳排放" in balance_page
+    assert "符合“135”" in balance_page
+    me = await client.get("/me")
+    assert "绿色出行" in me.text
+
+
+async def test_implausible_trip_refused_in_words(
+    client: httpx.AsyncClient, core: Core, unit: UnitView
+) -> None:
+    await _join(client, unit)
+    response = await post_form(
+        client, "/log/trip", {"mode": "walk", "km": "40", "day": "2023-07-12"}
+    )
+    assert response.status_code == 422
+    assert "40 km" in html.unescape(response.text) or "40 公里" in response.text
+    assert 'value="40"' in response.text  # the form keeps what was typed
+
+
+async def test_photo_is_cleaned_and_gps_stripped(
+    client: httpx.AsyncClient, core: Core, unit: UnitView, settings: Settings
+) -> None:
+    await _join(client, unit)
+    files = {"photo": ("plate.jpg", _jpeg_with_gps(), "image/jpeg")}
+    response = await post_form(
+        client, "/log/plate", {"meal": "lunch", "day": "2023-07-12"}, files=files
+    )
+    assert response.status_code == 200 and response.url.path == "/done"
+    stored = list((settings.data_dir / "evidence").rglob("*.jpg"))
+    assert len(stored) == 1
+    with Image.open(stored[0]) as image:
+        assert max(image.size) == 1600
+        assert not image.getexif()
+        assert "exif" not in image.info
+
+
+async def test_upload_that_is_not_an_image_is_refused(
+    client: httpx.AsyncClient, core: Core, unit: UnitView, settings: Settings
+) -> None:
+    await _join(client, unit)
+    files = {"photo": ("plate.jpg", b"%PDF-1.4 not a photo", "image/jpeg")}
+    response = await post_form(client, "/log/plate", {"meal": "lunch", "day": "2023-07-12"}, files=files)
+    assert response.status_code == 422
+    assert "不是可识别的照片" in response.text
+    assert (await totals.progress(core, year=2023)).totals.facts == 0
+    assert not list((settings.data_dir / "evidence").rglob("*.jpg"))
+
+
+async def test_too_big_upload_is_refused_with_the_limit(
+    client: httpx.AsyncClient, core: Core, unit: UnitView
+) -> None:
+    await _join(client, unit)
+    big = b"\xff\xd8" + b"0" * (9 * 1024 * 1024)
+    files = {"photo": ("big.jpg", big, "image/jpeg")}
+    response = await post_form(client, "/log/plate", {"meal": "lunch", "day": "2023-07-12"}, files=files)
+    assert response.status_code == 413
+    assert "照片太大，最大 8 MB" in response.text
+    huge = b"0" * (11 * 1024 * 1024)
+    files = {"photo": ("huge.jpg", huge, "image/jpeg")}
+    response = await post_form(client, "/log/plate", {"meal": "lunch"}, files=files)
+    assert response.status_code == 413
+    assert "最大 10 MB" in response.text
+    assert (await totals.progress(core, year=2023)).totals.facts == 0
+
+
+async def test_volunteer_actions_refused_to_participants(
+    client: httpx.AsyncClient, core: Core, unit: UnitView
+) -> None:
+    await _join(client, unit)
+    assert (await client.get("/log/service")).status_code == 403
+    page = await get(client, "/log/trip")  # any page gives a CSRF token
+    response = await client.post(
+        "/log/service", data={"csrf": page.field("csrf"), "hours": "2", "day": "2023-07-12"}
+    )
+    assert response.status_code == 403
+    assert "只有志愿者" in response.text
+    response = await client.post(
+        "/log/headcount", data={"csrf": page.field("csrf"), "code": "x", "heads": "5"}
+    )
+    assert response.status_code == 403
+    assert (await totals.progress(core, year=2023)).totals.facts == 0
+
+
+async def test_volunteer_logs_service_hours(
+    client: httpx.AsyncClient, core: Core, unit: UnitView
+) -> None:
+    await sign_in_as(client, core, unit, Role.VOLUNTEER, "vol1")
+    response = await post_form(client, "/log/service", {"hours": "3", "day": "2023-07-12"})
+    assert response.status_code == 200 and response.url.path == "/done"
+    assert (await totals.progress(core, year=2023)).totals.facts == 1
