@@ -165,21 +165,22 @@ class FakeTelegram:
             extra["caption"] = caption
         return await self.push_update(self.message_update(user, None, **extra))
 
+    def callback_update(self, user: dict[str, Any], call: Call, button_text: str) -> dict[str, Any]:
+        """The update Telegram sends when `user` presses a button on the bot's message."""
+        button = call.button(button_text)
+        return {
+            "callback_query": {
+                "id": f"cb{next(self._message_ids)}",
+                "from": user,
+                "chat_instance": str(user["id"]),
+                "message": call.params.get("_result") or {},
+                "data": button["callback_data"],
+            }
+        }
+
     async def press(self, user: dict[str, Any], call: Call, button_text: str) -> int:
         """Press the inline button whose text contains `button_text` on a bot message."""
-        button = call.button(button_text)
-        message = call.params.get("_result") or {}
-        return await self.push_update(
-            {
-                "callback_query": {
-                    "id": str(next(self._message_ids)),
-                    "from": user,
-                    "chat_instance": str(user["id"]),
-                    "message": message,
-                    "data": button["callback_data"],
-                }
-            }
-        )
+        return await self.push_update(self.callback_update(user, call, button_text))
 
     def add_file(self, data: bytes, *, suffix: str) -> str:
         number = next(self._file_ids)

@@ -1,0 +1,97 @@
+"""Webhook mode: the secret header is checked in constant time, a redelivery runs once."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from aiogram import Bot
+
+from bot.dispatcher import build_dispatcher
+from bot.runner import handle_webhook_update, start_webhook
+from campaigns import catalog, people, totals
+from campaigns.core import Core
+from greentally.settings import Settings
+from tests import factories
+from tests.bot.conftest import WEBHOOK_SECRET
+from tests.e2e.fake_telegram import FakeTelegram, tg_user
+
+USER = tg_user(801, language_code="en")
+
+
+def clock():  # type: ignore[no-untyped-def]
+    return factories.NOW
+
+
+@pytest.mark.parametrize("header", [None, "", "wrong", WEBHOOK_SECRET + "x", WEBHOOK_SECRET[:-1]])
+async def test_wrong_or_missing_secret_is_refused_and_nothing_runs(
+    core: Core, bot: Bot, bot_settings: Settings, fake_tg: FakeTelegram, header: str | None
+) -> None:
+    dp = build_dispatcher(core, bot_settings, clock=clock)
+    update = fake_tg.make_update(fake_tg.message_update(USER, "/start"))
+    status = await handle_webhook_update(
+        dp, bot, core, secret_header=header, expected_secret=bot_settings.webhook_secret,
+        payload=update,
+    )
+    assert status == 401
+    assert fake_tg.calls == []
+    # Not even marked as seen: the genuine delivery that follows is still processed.
+    assert await people.mark_update_processed(core, update_id=update["update_id"], now=factories.NOW)
+
+
+async def test_no_configured_secret_refuses_everything(
+    core: Core, bot: Bot, bot_settings: Settings, fake_tg: FakeTelegram
+) -> None:
+    dp = build_dispatcher(core, bot_settings, clock=clock)
+    update = fake_tg.make_update(fake_tg.message_update(USER, "/start"))
+    status = await handle_webhook_update(
+        dp, bot, core, secret_header="", expected_secret=None, payload=update
+    )
+    assert status == 401 and fake_tg.calls == []
+
+
+async def test_update_delivered_twice_is_processed_once(
+    core: Core, bot: Bot, bot_settings: Settings, fake_tg: FakeTelegram
+) -> None:
+    unit = await factories.unit(core)
+    person = await factories.person(core, unit, telegram_id=USER["id"])
+    event = await factories.event(core)
+    dp = build_dispatcher(core, bot_settings, clock=clock)
+    update = fake_tg.make_update(fake_tg.message_update(USER, f"/start e_{event.code}"))
+    raw = json.dumps(update).encode()
+
+    for _ in range(2):
+        status = await handle_webhook_update(
+            dp, bot, core, secret_header=WEBHOOK_SECRET,
+            expected_secret=bot_settings.webhook_secret, payload=raw,
+        )
+        assert status == 200
+    (answer,) = fake_tg.calls_to("sendMessage")
+    assert "Checked in" in answer.text or "已签到" in answer.text
+    assert (await catalog.get_event(core, code=event.code)).checked_in == 1
+    assert len(await totals.history(core, person_id=person.id)) == 1
+
+
+async def test_garbage_body_is_400(core: Core, bot: Bot, bot_settings: Settings, fake_tg: FakeTelegram) -> None:
+    dp = build_dispatcher(core, bot_settings, clock=clock)
+    for payload in (b"not json", {"no": "update_id"}):
+        status = await handle_webhook_update(
+            dp, bot, core, secret_header=WEBHOOK_SECRET,
+            expected_secret=bot_settings.webhook_secret, payload=payload,
+        )
+        assert status == 400
+    assert fake_tg.calls == []
+
+
+async def test_start_webhook_sets_menu_and_webhook(
+    core: Core, bot: Bot, bot_settings: Settings, fake_tg: FakeTelegram
+) -> None:
+    dp = build_dispatcher(core, bot_settings, clock=clock)
+    await start_webhook(bot, dp, bot_settings)
+    assert fake_tg.webhook is not None
+    assert fake_tg.webhook["url"] == "http://127.0.0.1:8000/tg/webhook"
+    assert fake_tg.webhook["secret_token"] == WEBHOOK_SECRET
+    assert "message" in fake_tg.webhook["allowed_updates"]
+    assert "callback_query" in fake_tg.webhook["allowed_updates"]
+    languages = {c.params.get("language_code") for c in fake_tg.calls_to("setMyCommands")}
+    assert languages == {None, "zh", "en"}
