@@ -46,7 +46,7 @@ def create_app(core: Core, settings: Settings) -> FastAPI:
     app.state.core = core
     app.state.settings = settings
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
-    app.include_router(page_router)
+    app.include_router(page_router, include_in_schema=False)
     app.include_router(api_router)
     _install_error_handlers(app)
     app.add_middleware(

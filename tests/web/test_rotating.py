@@ -1,0 +1,49 @@
+"""The organizer's full-screen rotating QR, and what a forwarded photo of an old code gets."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import httpx
+
+from campaigns import codes, totals
+from campaigns.core import Core
+from campaigns.results import Role, UnitView
+from tests import factories
+from tests.factories import NOW
+from tests.web.conftest import get, post_form, sign_in_as
+
+
+async def test_screen_needs_an_organizer(
+    client: httpx.AsyncClient, core: Core, unit: UnitView
+) -> None:
+    event = await factories.event(core, rotating=True)
+    await post_form(client, "/join", {"name": "路人", "unit_id": str(unit.id)})
+    assert (await client.get(f"/screen/{event.code}")).status_code == 403
+
+
+async def test_rotating_screen_photo_expires(
+    app: object, client: httpx.AsyncClient, core: Core, unit: UnitView
+) -> None:
+    event = await factories.event(core, rotating=True)
+    await sign_in_as(client, core, unit, Role.ORGANIZER, "org")
+    screen = await client.get(f"/screen/{event.code}")
+    assert screen.status_code == 200 and "<svg" in screen.text
+    refresh = int(re.search(r'http-equiv="refresh" content="(\d+)"', screen.text).group(1))
+    assert 1 <= refresh <= 30
+    token = codes.rotating_token(core.secret, event.code, codes.current_slot(NOW))
+
+    # A phone scanning the screen now: the page works, the check-in counts.
+    page = await get(client, f"/e/{event.code}?t={token}")
+    assert page.status == 200 and 'name="scan"' in page.text
+
+    # A photo of that screen forwarded two minutes later is refused in plain words.
+    app.state.web.clock = lambda: NOW + timedelta(minutes=2)  # type: ignore[attr-defined]
+    late = await client.get(f"/e/{event.code}?t={token}")
+    assert late.status_code == 410
+    assert "二维码已过期" in late.text or "expired" in late.text
+    # The phone that scanned in time still has minutes to finish its form.
+    response = await post_form(client, f"/e/{event.code}", {"scan": page.field("scan")}, from_page=page)
+    assert response.url.path == "/done", response.text[-1500:]
+    assert (await totals.progress(core, year=2023)).totals.person_times == 1
