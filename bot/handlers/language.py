@@ -11,6 +11,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot import keyboards
 from bot.callbacks import LangCb
+from bot.handlers.common import ask_to_register
 from bot.middlewares import LANG_KEY
 from campaigns import people
 from campaigns.core import Core
@@ -40,9 +41,13 @@ async def choose(
         await state.update_data({LANG_KEY: code})
     await callback.answer()
     assert callback.message is not None
+    message = callback.message
     with i18n.use_locale(code):
-        await callback.message.edit_text(_("Language set: English"))  # type: ignore[union-attr]
-        await callback.message.answer(  # type: ignore[union-attr]
+        await message.edit_text(_("Language set: English"))  # type: ignore[union-attr]
+        if person is None:
+            await ask_to_register(message, state)  # type: ignore[arg-type]
+            return
+        await message.answer(  # type: ignore[union-attr]
             _("Pick an action below, or see /help."),
-            reply_markup=keyboards.main_menu(volunteer=person is not None and person.can(Role.VOLUNTEER)),
+            reply_markup=keyboards.main_menu(volunteer=person.can(Role.VOLUNTEER)),
         )

@@ -1,0 +1,130 @@
+"""End to end: /progress, /top, /stats, /login, /lang, /help, /cancel and the retry
+middleware, through the real polling loop."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from campaigns import checkin, people
+from campaigns.core import Core
+from campaigns.results import Channel, Role, UnitView
+from greentally.settings import Settings
+from tests import factories
+from tests.e2e.fake_telegram import FakeTelegram, polling_bot, tg_user
+
+ZH = tg_user(701, language_code="zh-hans")
+EN = tg_user(702, language_code="en")
+
+
+@pytest.fixture
+async def tg(core: Core, settings: Settings) -> AsyncIterator[FakeTelegram]:
+    async with polling_bot(core, settings, clock=lambda: factories.NOW) as (server, _, _):
+        yield server
+
+
+@pytest.fixture
+async def unit(core: Core) -> UnitView:
+    return await factories.unit(core, name="渠县环保局", headcount=4)
+
+
+async def test_progress_shows_the_goal_bar_and_campaigns(
+    core: Core, tg: FakeTelegram, unit: UnitView
+) -> None:
+    person = await factories.person(core, unit, telegram_id=ZH["id"])
+    event = await factories.event(core)
+    await checkin.check_in(core, code=event.code, person_id=person.id, now=factories.NOW,
+                           channel=Channel.WEB)
+    (answer,) = await tg.reply_to(ZH, "/progress")
+    assert "2023 年目标" in answer.text and "1/2000 人次" in answer.text
+    assert "全国低碳日" in answer.text or "低碳日" in answer.text
+
+
+async def test_top_ranks_units_by_share(core: Core, tg: FakeTelegram, unit: UnitView) -> None:
+    big = await factories.unit(core, name="渠县人民医院", headcount=100)
+    event = await factories.event(core)
+    for index, where in enumerate((unit, unit, big)):
+        person = await factories.person(core, where)
+        await checkin.check_in(core, code=event.code, person_id=person.id,
+                               now=factories.NOW, channel=Channel.WEB, idempotency_key=str(index))
+    (answer,) = await tg.reply_to(ZH, "/top")
+    lines = answer.text.splitlines()
+    assert lines[1].startswith("1. 渠县环保局：50%")
+    assert any(line.startswith("2. 渠县人民医院：1%") for line in lines)
+
+
+async def test_stats_for_organizers_only(core: Core, tg: FakeTelegram, unit: UnitView) -> None:
+    await factories.person(core, unit, telegram_id=ZH["id"])
+    (refused,) = await tg.reply_to(ZH, "/stats")
+    assert "仅供组织者" in refused.text
+    organizer = await factories.person(core, unit, telegram_id=EN["id"], role=Role.ORGANIZER)
+    await people.set_language(core, person_id=organizer.id, language="en")
+    (stats,) = await tg.reply_to(EN, "/stats")
+    assert "2023 goal" in stats.text and "Canteens" in stats.text
+
+
+async def test_login_link_signs_a_volunteer_in_once(
+    core: Core, tg: FakeTelegram, unit: UnitView, settings: Settings
+) -> None:
+    await factories.person(core, unit, telegram_id=ZH["id"])
+    (refused,) = await tg.reply_to(ZH, "/login")
+    assert "仅供志愿者和组织者" in refused.text and "/login/" not in refused.text
+
+    volunteer = await factories.person(core, unit, telegram_id=EN["id"], role=Role.VOLUNTEER)
+    (answer,) = await tg.reply_to(EN, "/login")
+    prefix = settings.public_url + "/login/"
+    (link,) = [word for word in answer.text.split() if word.startswith(prefix)]
+    token = link.removeprefix(prefix)
+    signed_in = await people.redeem_login_token(core, token=token, now=factories.NOW)
+    assert signed_in.id == volunteer.id
+
+
+async def test_lang_before_registering_carries_into_registration(
+    core: Core, tg: FakeTelegram, unit: UnitView
+) -> None:
+    (choose,) = await tg.reply_to(ZH, "/lang")
+    mark = len(tg.calls)
+    (done,) = await tg.tap(ZH, choose, "English", method="editMessageText")
+    assert done.text == "Language set: English"
+    (ask_name,) = await tg.wait_for("sendMessage", chat_id=ZH["id"], after=mark)
+    assert "what is your name" in ask_name.text
+    (ask_unit,) = await tg.reply_to(ZH, "Wang")
+    mark = len(tg.calls)
+    await tg.press(ZH, ask_unit, unit.name_en)  # the list speaks English now
+    await tg.wait_for("sendMessage", chat_id=ZH["id"], after=mark)
+    person = await people.find_by_telegram(core, ZH["id"])
+    assert person is not None and person.language == "en"
+
+
+async def test_lang_switch_is_saved_on_the_person(core: Core, tg: FakeTelegram, unit: UnitView) -> None:
+    await factories.person(core, unit, telegram_id=EN["id"])  # saved zh, Telegram says en
+    (help_zh,) = await tg.reply_to(EN, "/help")
+    assert "/trip — 记录绿色出行" in help_zh.text
+    (choose,) = await tg.reply_to(EN, "/lang")
+    mark = len(tg.calls)
+    await tg.tap(EN, choose, "English", method="editMessageText")
+    await tg.wait_for("sendMessage", chat_id=EN["id"], after=mark)
+    person = await people.find_by_telegram(core, EN["id"])
+    assert person is not None and person.language == "en"
+    (help_en,) = await tg.reply_to(EN, "/help")
+    assert "/trip — Log a green trip" in help_en.text
+
+
+async def test_cancel_leaves_the_flow(core: Core, tg: FakeTelegram, unit: UnitView) -> None:
+    await factories.person(core, unit, telegram_id=ZH["id"])
+    await tg.reply_to(ZH, "/trip")
+    (cancelled,) = await tg.reply_to(ZH, "/cancel")
+    assert "已取消" in cancelled.text
+    (other,) = await tg.reply_to(ZH, "3")
+    assert "没有理解" in other.text
+
+
+async def test_reply_is_retried_after_flood_control(
+    core: Core, tg: FakeTelegram, unit: UnitView
+) -> None:
+    await factories.person(core, unit, telegram_id=ZH["id"])
+    tg.fail_next("sendMessage", retry_after=1)
+    answers = await tg.reply_to(ZH, "/help", count=2)
+    assert answers[0].params.get("_failed") == 429
+    assert "_failed" not in answers[1].params and "/trip" in answers[1].text
