@@ -189,3 +189,262 @@ async def event_totals(conn: AsyncConnection, event_id: int) -> dict[str, int]:
     )
     pt, hc = (await conn.execute(stmt)).one()
     return {"person_times": int(pt or 0), "headcount": int(hc or 0)}
+
+
+# Organizer console (reports, review, rewards, door scanner) --------------------------------
+
+from sqlalchemy import String  # noqa: E402 - appended section keeps its own imports
+from sqlalchemy import update as _update  # noqa: E402
+from sqlalchemy.orm import aliased as _aliased  # noqa: E402
+
+from storage.models import AuditEntry, LedgerEntry, Reward  # noqa: E402
+
+
+async def fact_totals_grouped(
+    conn: AsyncConnection, *, start: date, end: date, by: str, unit_ids: Sequence[int] | None
+) -> list[dict[str, Any]]:
+    """Counted facts of goal campaigns in [start, end] summed by campaign, unit or month;
+    `people` is distinct people per group."""
+    month = func.substr(func.cast(Fact.occurred_on, String), 1, 7)
+    key = {"campaign": Fact.campaign_id, "unit": Fact.unit_id, "month": month}[by]
+    stmt = (
+        select(
+            key.label("k"),
+            func.sum(Fact.counted),
+            func.sum(Fact.headcount),
+            func.count(func.distinct(Fact.person_id)),
+            func.count(Fact.id),
+            func.sum(Fact.co2_g),
+            func.sum(Fact.points),
+        )
+        .join(Campaign, Campaign.id == Fact.campaign_id)
+        .where(Fact.status == "counted", Fact.occurred_on.between(start, end))
+        .group_by(key)
+    )
+    if by != "campaign":
+        stmt = stmt.where(Campaign.counts_toward_goal.is_(True))
+    if unit_ids is not None:
+        stmt = stmt.where(Fact.unit_id.in_(list(unit_ids)))
+    names = ("person_times", "headcount", "people", "facts", "co2_g", "points")
+    return [
+        {"key": k, **{n: int(v or 0) for n, v in zip(names, rest, strict=True)}}
+        for k, *rest in (await conn.execute(stmt)).all()
+    ]
+
+
+async def fact_totals_all(
+    conn: AsyncConnection, *, start: date, end: date, unit_ids: Sequence[int] | None
+) -> dict[str, int]:
+    """The same sums over the whole range (goal campaigns only), distinct people once."""
+    stmt = (
+        select(
+            func.sum(Fact.counted),
+            func.sum(Fact.headcount),
+            func.count(func.distinct(Fact.person_id)),
+            func.count(Fact.id),
+            func.sum(Fact.co2_g),
+            func.sum(Fact.points),
+        )
+        .join(Campaign, Campaign.id == Fact.campaign_id)
+        .where(
+            Fact.status == "counted",
+            Fact.occurred_on.between(start, end),
+            Campaign.counts_toward_goal.is_(True),
+        )
+    )
+    if unit_ids is not None:
+        stmt = stmt.where(Fact.unit_id.in_(list(unit_ids)))
+    row = (await conn.execute(stmt)).one()
+    names = ("person_times", "headcount", "people", "facts", "co2_g", "points")
+    return {n: int(v or 0) for n, v in zip(names, row, strict=True)}
+
+
+def _fact_listing() -> Any:
+    logger = _aliased(Person)
+    return (
+        select(
+            Fact,
+            Person.display_name.label("person_name"),
+            logger.display_name.label("logger_name"),
+            func.coalesce(Unit.name_zh, "").label("unit_name_zh"),
+            func.coalesce(Unit.name_en, "").label("unit_name_en"),
+            Campaign.title_zh.label("campaign_zh"),
+            Campaign.title_en.label("campaign_en"),
+            Campaign.counting_rule.label("counting_rule"),
+            Event.title_zh.label("event_zh"),
+            Event.title_en.label("event_en"),
+        )
+        .join(Campaign, Campaign.id == Fact.campaign_id)
+        .outerjoin(Event, Event.id == Fact.event_id)
+        .outerjoin(Person, Person.id == Fact.person_id)
+        .outerjoin(logger, logger.id == Fact.logged_by_id)
+        .outerjoin(Unit, Unit.id == Fact.unit_id)
+    )
+
+
+async def facts_listing(
+    conn: AsyncConnection,
+    *,
+    limit: int,
+    before_id: int | None = None,
+    person_id: int | None = None,
+    pending_evidence: bool = False,
+    start: date | None = None,
+    end: date | None = None,
+) -> Sequence[RowMapping]:
+    """Facts with the names an organizer reads, newest first."""
+    stmt = _fact_listing()
+    if before_id is not None:
+        stmt = stmt.where(Fact.id < before_id)
+    if person_id is not None:
+        stmt = stmt.where((Fact.person_id == person_id) | (Fact.logged_by_id == person_id))
+    if pending_evidence:
+        stmt = stmt.where(
+            Fact.evidence_path.is_not(None),
+            Fact.status == "counted",
+            or_(Fact.evidence_status.is_(None), Fact.evidence_status == "pending"),
+        )
+    if start is not None and end is not None:
+        stmt = stmt.where(Fact.occurred_on.between(start, end))
+    order = Fact.id.asc() if pending_evidence else Fact.id.desc()
+    return (await conn.execute(stmt.order_by(order).limit(limit))).mappings().all()
+
+
+async def set_evidence_status(conn: AsyncConnection, fact_id: int, status: str) -> None:
+    await conn.execute(_update(Fact).where(Fact.id == fact_id).values(evidence_status=status))
+
+
+async def count_pending_evidence(conn: AsyncConnection) -> int:
+    stmt = select(func.count(Fact.id)).where(
+        Fact.evidence_path.is_not(None),
+        Fact.status == "counted",
+        or_(Fact.evidence_status.is_(None), Fact.evidence_status == "pending"),
+    )
+    return int(await conn.scalar(stmt) or 0)
+
+
+async def audit_entries(
+    conn: AsyncConnection, *, limit: int, before_id: int | None = None, action: str | None = None
+) -> Sequence[RowMapping]:
+    stmt = (
+        select(AuditEntry, Person.display_name.label("actor_name"))
+        .outerjoin(Person, Person.id == AuditEntry.actor_id)
+        .order_by(AuditEntry.id.desc())
+        .limit(limit)
+    )
+    if before_id is not None:
+        stmt = stmt.where(AuditEntry.id < before_id)
+    if action:
+        stmt = stmt.where(AuditEntry.action == action)
+    return (await conn.execute(stmt)).mappings().all()
+
+
+async def last_door_checkin(
+    conn: AsyncConnection, *, event_id: int, logged_by_id: int
+) -> RowMapping | None:
+    """The latest counted check-in a volunteer made at an event's door."""
+    stmt = (
+        select(Fact)
+        .where(
+            Fact.event_id == event_id,
+            Fact.logged_by_id == logged_by_id,
+            Fact.kind == "checkin",
+            Fact.status == "counted",
+        )
+        .order_by(Fact.id.desc())
+        .limit(1)
+    )
+    return (await conn.execute(stmt)).mappings().first()
+
+
+async def rewards(conn: AsyncConnection) -> Sequence[RowMapping]:
+    redeemed = (
+        select(func.count(LedgerEntry.id))
+        .where(LedgerEntry.reward_id == Reward.id, LedgerEntry.kind == "redeem")
+        .scalar_subquery()
+    )
+    stmt = select(Reward, redeemed.label("redeemed")).order_by(Reward.price, Reward.id)
+    return (await conn.execute(stmt)).mappings().all()
+
+
+async def reward(conn: AsyncConnection, reward_id: int) -> RowMapping | None:
+    return (await conn.execute(select(Reward).where(Reward.id == reward_id))).mappings().first()
+
+
+async def insert_reward(conn: AsyncConnection, values: dict[str, Any]) -> int:
+    from sqlalchemy import insert as _insert  # noqa: PLC0415
+
+    return int(await conn.scalar(_insert(Reward).values(**values).returning(Reward.id)))
+
+
+async def update_reward(conn: AsyncConnection, reward_id: int, values: dict[str, Any]) -> None:
+    await conn.execute(_update(Reward).where(Reward.id == reward_id).values(**values))
+
+
+async def take_from_stock(conn: AsyncConnection, reward_id: int) -> bool:
+    """One item out of stock, only if one is left (a conditional update, race-free)."""
+    result = await conn.execute(
+        _update(Reward)
+        .where(Reward.id == reward_id, Reward.stock > 0)
+        .values(stock=Reward.stock - 1)
+    )
+    return bool(result.rowcount)
+
+
+async def ledger_balance(conn: AsyncConnection, person_id: int) -> int:
+    stmt = select(func.coalesce(func.sum(LedgerEntry.delta), 0)).where(
+        LedgerEntry.person_id == person_id
+    )
+    return int(await conn.scalar(stmt) or 0)
+
+
+async def ledger_by_key(conn: AsyncConnection, key: str) -> RowMapping | None:
+    stmt = select(LedgerEntry).where(LedgerEntry.idempotency_key == key)
+    return (await conn.execute(stmt)).mappings().first()
+
+
+async def insert_ledger(conn: AsyncConnection, values: dict[str, Any]) -> int:
+    from sqlalchemy import insert as _insert  # noqa: PLC0415
+
+    return int(
+        await conn.scalar(_insert(LedgerEntry).values(**values).returning(LedgerEntry.id))
+    )
+
+
+async def redemptions(conn: AsyncConnection, *, limit: int) -> Sequence[RowMapping]:
+    stmt = (
+        select(LedgerEntry, Person.display_name, Reward.name_zh, Reward.name_en)
+        .join(Person, Person.id == LedgerEntry.person_id)
+        .join(Reward, Reward.id == LedgerEntry.reward_id)
+        .where(LedgerEntry.kind == "redeem")
+        .order_by(LedgerEntry.id.desc())
+        .limit(limit)
+    )
+    return (await conn.execute(stmt)).mappings().all()
+
+
+async def people_listing(
+    conn: AsyncConnection, *, text: str, role: str | None, unit_ids: Sequence[int] | None,
+    limit: int,
+) -> Sequence[RowMapping]:
+    stmt = _person_select().where(Person.deleted_at.is_(None))
+    if text:
+        stmt = stmt.where(Person.display_name.contains(text, autoescape=True))
+    if role:
+        stmt = stmt.where(Person.role == role)
+    if unit_ids is not None:
+        stmt = stmt.where(Person.unit_id.in_(list(unit_ids)))
+    return (await conn.execute(stmt.order_by(Person.display_name).limit(limit))).mappings().all()
+
+
+async def update_campaign(conn: AsyncConnection, campaign_id: int, values: dict[str, Any]) -> None:
+    await conn.execute(_update(Campaign).where(Campaign.id == campaign_id).values(**values))
+
+
+async def live_signature(conn: AsyncConnection, year: int) -> tuple[int, ...]:
+    """A cheap fingerprint of the year's totals: one primary-key read."""
+    stmt = select(
+        Tally.person_times, Tally.headcount, Tally.people, Tally.facts, Tally.co2_g, Tally.points
+    ).where(Tally.year == year, Tally.dim == "year", Tally.key == "all")
+    row = (await conn.execute(stmt)).first()
+    return tuple(int(v) for v in row) if row else (0, 0, 0, 0, 0, 0)

@@ -48,6 +48,10 @@ def create_app(core: Core, settings: Settings) -> FastAPI:
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     app.include_router(page_router, include_in_schema=False)
     app.include_router(api_router)
+    from web.routes import console, scanner  # noqa: PLC0415 - the organizer console
+
+    app.include_router(console.router, include_in_schema=False)
+    app.include_router(scanner.router, include_in_schema=False)
     _install_error_handlers(app)
     app.add_middleware(
         WebMiddleware,

@@ -139,8 +139,8 @@ def _event(data: dict[str, Any], lang: Lang) -> str:
     return "event: totals\ndata: " + json.dumps(live_figures(lang, data)) + "\n\n"
 
 
-def _include() -> None:
-    from web.routes import console_catalog, console_print, console_review  # noqa: PLC0415
+# The console's other areas share this router's prefix and its organizer dependency.
+from web.routes import console_catalog, console_print, console_review  # noqa: E402
 
-    for module in (console_catalog, console_print, console_review):
-        router.include_router(module.router)
+for _module in (console_catalog, console_print, console_review):
+    router.include_router(_module.router)

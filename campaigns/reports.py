@@ -1,0 +1,249 @@
+"""What organizers read and hand to the year-end check: the dashboard, totals for a date
+range and units (by campaign, unit, month), the annual report and one person's record."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from campaigns import catalog, exports, totals
+from campaigns.core import Core
+from campaigns.errors import Refused
+from campaigns.forecast import Forecast, pace
+from campaigns.people import get_person
+from campaigns.reasons import Reason
+from campaigns.results import (
+    Balance,
+    CampaignView,
+    DayTotals,
+    EventView,
+    Overview,
+    PersonView,
+    Totals,
+    UnitTotals,
+    UnitView,
+)
+from campaigns.review import FactLine, fact_lines
+from storage import queries
+
+GROUPINGS = ("campaign", "unit", "month")
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    year: int
+    overview: Overview
+    units: list[UnitTotals]
+    days: list[DayTotals]
+    forecast: Forecast
+    pending_review: int
+
+
+async def dashboard(core: Core, *, year: int, now: datetime) -> Dashboard:
+    """Everything the dashboard shows, from the stored tallies (never a scan of the facts)."""
+    overview, units, days, pending = await asyncio.gather(
+        totals.overview(core, year=year),
+        totals.by_unit(core, year=year),
+        totals.by_day(core, year=year),
+        _pending(core),
+    )
+    forecast = pace(
+        so_far=overview.progress.totals.toward_goal,
+        goal=overview.progress.goal,
+        year=year,
+        today=core.today(now),
+    )
+    return Dashboard(year, overview, units, days, forecast, pending)
+
+
+async def _pending(core: Core) -> int:
+    async with core.read() as conn:
+        return await queries.count_pending_evidence(conn)
+
+
+@dataclass(frozen=True)
+class TotalsRow:
+    key: str
+    label_zh: str
+    label_en: str
+    totals: Totals
+    counting_rule: str = ""
+
+    def label(self, lang: str) -> str:
+        return self.label_en if lang == "en" and self.label_en else self.label_zh
+
+
+@dataclass(frozen=True)
+class RangeTotals:
+    start: date
+    end: date
+    units: list[UnitView]
+    by: dict[str, list[TotalsRow]]
+    overall: Totals
+    selected_unit_ids: list[int] | None = field(default=None)
+
+
+def subtree_ids(all_units: list[UnitView], chosen: list[int]) -> list[int]:
+    """The chosen units and every unit below them."""
+    children: dict[int | None, list[int]] = {}
+    for u in all_units:
+        children.setdefault(u.parent_id, []).append(u.id)
+    out: list[int] = []
+    stack = list(chosen)
+    seen: set[int] = set()
+    while stack:
+        uid = stack.pop()
+        if uid in seen:
+            continue
+        seen.add(uid)
+        out.append(uid)
+        stack.extend(children.get(uid, []))
+    return sorted(out)
+
+
+def _check_range(start: date, end: date) -> None:
+    if end < start or (end - start).days > 3 * 366:
+        raise Refused(Reason.INVALID_INPUT)
+
+
+async def range_totals(
+    core: Core, *, start: date, end: date, unit_ids: list[int] | None = None
+) -> RangeTotals:
+    """Totals of counted facts in [start, end] (chosen units and their subtrees), by
+    campaign, unit and month, recounted from the facts. Refuses INVALID_INPUT."""
+    _check_range(start, end)
+    all_units = await catalog.list_units(core)
+    scope = subtree_ids(all_units, unit_ids) if unit_ids else None
+    campaigns = {str(c.id): c for c in await catalog.list_campaigns(core)}
+    units = {str(u.id): u for u in all_units}
+    by: dict[str, list[TotalsRow]] = {}
+    async with core.read() as conn:
+        for grouping in GROUPINGS:
+            rows = await queries.fact_totals_grouped(
+                conn, start=start, end=end, by=grouping, unit_ids=scope
+            )
+            by[grouping] = sorted(
+                (_row(grouping, r, campaigns, units) for r in rows), key=lambda t: t.key
+            )
+        overall = await queries.fact_totals_all(conn, start=start, end=end, unit_ids=scope)
+    return RangeTotals(start, end, all_units, by, Totals(**overall), scope)
+
+
+def _row(
+    grouping: str,
+    r: dict[str, Any],
+    campaigns: dict[str, CampaignView],
+    units: dict[str, UnitView],
+) -> TotalsRow:
+    values = Totals(**{k: v for k, v in r.items() if k != "key"})
+    key = "" if r["key"] is None else str(r["key"])
+    if grouping == "campaign" and key in campaigns:
+        c = campaigns[key]
+        return TotalsRow(c.slug, c.title_zh, c.title_en, values, c.counting_rule)
+    if grouping == "unit":
+        if key in units:
+            u = units[key]
+            return TotalsRow(u.code, u.name_zh, u.name_en, values)
+        return TotalsRow("-", "（无单位：展位人数）", "(no unit: booth headcounts)", values)
+    return TotalsRow(key, key, key, values)
+
+
+SHEET_COLUMNS = ("person_times", "headcount", "people", "facts", "co2_g", "points")
+
+
+def to_xlsx(report: RangeTotals, facts: list[dict[str, Any]], *, generated: datetime) -> bytes:
+    """One workbook for the year-end check: the facts and the totals by campaign, unit and
+    month, each sheet ending in a total row."""
+    from openpyxl import Workbook  # noqa: PLC0415 - only when exporting
+
+    book = Workbook()
+    about = book.active
+    about.title = "about"
+    about.append(["GreenTally export"])
+    about.append(["from", report.start.isoformat()])
+    about.append(["to", report.end.isoformat()])
+    about.append(["generated_utc", generated.isoformat(timespec="seconds")])
+    about.append(["units", ", ".join(str(i) for i in report.selected_unit_ids or []) or "all"])
+    about.append(["rule", "person_times: 1 per person per event; 1 per person per campaign per "
+                  "day for habits; headcount: booth heads, kept apart"])  # fmt: skip
+    for grouping in GROUPINGS:
+        sheet = book.create_sheet(f"by_{grouping}")
+        sheet.append(["key", "name_zh", "name_en", "counting_rule", *SHEET_COLUMNS])
+        for row in report.by[grouping]:
+            t = row.totals
+            sheet.append([row.key, row.label_zh, row.label_en, row.counting_rule,
+                          *(getattr(t, c) for c in SHEET_COLUMNS)])  # fmt: skip
+    facts_sheet = book.create_sheet("facts")
+    facts_sheet.append(list(exports.FACT_COLUMNS))
+    for f in facts:
+        facts_sheet.append([f[c] for c in exports.FACT_COLUMNS])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def totals_csv(report: RangeTotals, grouping: str) -> str:
+    rows = [
+        {"key": r.key, "name_zh": r.label_zh, "name_en": r.label_en,
+         "counting_rule": r.counting_rule, **{c: getattr(r.totals, c) for c in SHEET_COLUMNS}}
+        for r in report.by[grouping]
+    ]  # fmt: skip
+    return exports.to_csv(rows, ("key", "name_zh", "name_en", "counting_rule", *SHEET_COLUMNS))
+
+
+@dataclass(frozen=True)
+class EventLine:
+    event: EventView
+    campaign: CampaignView
+
+
+@dataclass(frozen=True)
+class AnnualReport:
+    dashboard: Dashboard
+    events: list[EventLine]
+
+
+async def annual_report(core: Core, *, year: int, now: datetime) -> AnnualReport:
+    """The printable year: dashboard figures plus every event held that year."""
+    board = await dashboard(core, year=year, now=now)
+    campaigns = {c.id: c for c in await catalog.list_campaigns(core)}
+    events = [
+        EventLine(e, campaigns[e.campaign_id])
+        for e in await catalog.list_events(core)
+        if e.starts_at.astimezone(core.tz).year == year and e.campaign_id in campaigns
+    ]
+    events.sort(key=lambda line: line.event.starts_at)
+    return AnnualReport(board, events)
+
+
+@dataclass(frozen=True)
+class PersonRecord:
+    person: PersonView
+    balance: Balance
+    year: int
+    facts: list[FactLine]
+    person_times: int
+    co2_g: int
+
+
+async def person_record(core: Core, *, person_id: int, year: int) -> PersonRecord:
+    """One person's participation in a year, for a certificate or a query. Refuses
+    UNKNOWN_PERSON."""
+    person = await get_person(core, person_id)
+    balance = await totals.balance(core, person_id=person_id)
+    lines = await fact_lines(
+        core, person_id=person_id, limit=5000, start=date(year, 1, 1), end=date(year, 12, 31)
+    )
+    mine = [line for line in lines if line.fact.person_id == person_id]
+    counted = [line for line in mine if line.fact.status == "counted"]
+    return PersonRecord(
+        person=person,
+        balance=balance,
+        year=year,
+        facts=sorted(mine, key=lambda line: (line.fact.occurred_on, line.fact.id)),
+        person_times=sum(line.fact.counted for line in counted),
+        co2_g=sum(line.fact.co2_g for line in counted),
+    )

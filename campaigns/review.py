@@ -1,0 +1,194 @@
+"""Corrections: the photo-evidence queue, voiding with a reason, undo at the door, and the
+audit log that records who did each of them and when."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from campaigns import audit
+from campaigns.actions import void_in
+from campaigns.core import Core
+from campaigns.errors import Refused
+from campaigns.reasons import Reason
+from campaigns.results import FactView, Role, pick
+from campaigns.views import fact_view
+from storage import queries
+from storage.writer import Call, Tx
+
+UNDO_WINDOW = timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class FactLine:
+    """A fact with the names an organizer needs to judge it."""
+
+    fact: FactView
+    person_name: str
+    logger_name: str
+    unit_name_zh: str
+    unit_name_en: str
+    campaign_zh: str
+    campaign_en: str
+    event_zh: str
+    event_en: str
+    evidence_status: str | None
+
+    def campaign(self, lang: str) -> str:
+        return pick(lang, self.campaign_zh, self.campaign_en)
+
+    def unit(self, lang: str) -> str:
+        return pick(lang, self.unit_name_zh, self.unit_name_en)
+
+    def event(self, lang: str) -> str:
+        return pick(lang, self.event_zh or "", self.event_en or "")
+
+
+def _line(r: Any) -> FactLine:
+    return FactLine(
+        fact=fact_view(r),
+        person_name=r["person_name"] or "",
+        logger_name=r["logger_name"] or "",
+        unit_name_zh=r["unit_name_zh"],
+        unit_name_en=r["unit_name_en"],
+        campaign_zh=r["campaign_zh"],
+        campaign_en=r["campaign_en"],
+        event_zh=r["event_zh"] or "",
+        event_en=r["event_en"] or "",
+        evidence_status=r["evidence_status"],
+    )
+
+
+async def fact_lines(
+    core: Core,
+    *,
+    limit: int = 100,
+    before_id: int | None = None,
+    person_id: int | None = None,
+    start: date | None = None,
+    end: date | None = None,
+) -> list[FactLine]:
+    """Facts newest first (voided ones too), optionally one person's or one date range's."""
+    async with core.read() as conn:
+        rows = await queries.facts_listing(
+            conn, limit=limit, before_id=before_id, person_id=person_id, start=start, end=end
+        )
+    return [_line(r) for r in rows]
+
+
+async def get_fact(core: Core, *, fact_id: int) -> FactLine:
+    """Refuses UNKNOWN_FACT."""
+    lines = await fact_lines(core, limit=1, before_id=fact_id + 1)
+    if not lines or lines[0].fact.id != fact_id:
+        raise Refused(Reason.UNKNOWN_FACT)
+    return lines[0]
+
+
+async def review_queue(core: Core, *, limit: int = 50) -> list[FactLine]:
+    """Counted facts with a photo nobody has judged yet, oldest first."""
+    async with core.read() as conn:
+        rows = await queries.facts_listing(conn, limit=limit, pending_evidence=True)
+    return [_line(r) for r in rows]
+
+
+async def _organizer(tx: Tx, actor_id: int) -> None:
+    row = await queries.person(tx.conn, id=actor_id)
+    if row is None or row["deleted_at"] is not None or not Role(row["role"]).at_least(
+        Role.ORGANIZER
+    ):
+        raise Refused(Reason.NOT_ALLOWED)
+
+
+async def judge_evidence(
+    core: Core, *, fact_id: int, actor_id: int, accept: bool, reason: str, now: datetime
+) -> FactView:
+    """Accept a fact's photo, or reject it, which voids the fact with the reason given.
+    Refuses NOT_ALLOWED, UNKNOWN_FACT, ALREADY_VOID, REASON_REQUIRED (to reject)."""
+    reason = (reason or "").strip()
+    if not accept and not reason:
+        raise Refused(Reason.REASON_REQUIRED)
+
+    async def run(tx: Tx) -> FactView:
+        await _organizer(tx, actor_id)
+        row = await queries.fact(tx.conn, id=fact_id)
+        if row is None:
+            raise Refused(Reason.UNKNOWN_FACT)
+        if row["status"] != "counted":
+            raise Refused(Reason.ALREADY_VOID)
+        await queries.set_evidence_status(tx.conn, fact_id, "ok" if accept else "rejected")
+        await audit.record(
+            tx.conn,
+            actor_id=actor_id,
+            action="evidence_ok" if accept else "evidence_rejected",
+            target=f"fact:{fact_id}",
+            now=now,
+            reason=reason,
+        )
+        if accept:
+            return fact_view(await queries.fact(tx.conn, id=fact_id))
+        return await void_in(tx, fact_id=fact_id, actor_id=actor_id, reason=reason, now=now)
+
+    return await core.write(Call[FactView](run))
+
+
+async def undo_last_checkin(
+    core: Core, *, volunteer_id: int, code: str, now: datetime
+) -> FactView:
+    """Void the last check-in this volunteer made at this event's door (within 30 minutes),
+    audited. Refuses NOT_ALLOWED, UNKNOWN_CODE, UNKNOWN_FACT (nothing to undo)."""
+
+    async def run(tx: Tx) -> FactView:
+        vol = await queries.person(tx.conn, id=volunteer_id)
+        if vol is None or not Role(vol["role"]).at_least(Role.VOLUNTEER):
+            raise Refused(Reason.NOT_ALLOWED)
+        ev = await queries.event(tx.conn, code=code.strip().lower())
+        if ev is None:
+            raise Refused(Reason.UNKNOWN_CODE)
+        last = await queries.last_door_checkin(tx.conn, event_id=ev["id"], logged_by_id=volunteer_id)
+        if last is None or now - last["created_at"] > UNDO_WINDOW:
+            raise Refused(Reason.UNKNOWN_FACT)
+        voided = await void_in(
+            tx, fact_id=last["id"], actor_id=volunteer_id, reason="undo at the door", now=now
+        )
+        await audit.record(
+            tx.conn,
+            actor_id=volunteer_id,
+            action="undo_checkin",
+            target=f"fact:{last['id']}",
+            now=now,
+            event=ev["code"],
+            person_id=last["person_id"],
+        )
+        return voided
+
+    return await core.write(Call[FactView](run))
+
+
+@dataclass(frozen=True)
+class AuditLine:
+    id: int
+    at: datetime
+    actor_id: int | None
+    actor_name: str
+    action: str
+    target: str
+    detail: dict[str, Any]
+
+
+async def audit_log(
+    core: Core, *, limit: int = 100, before_id: int | None = None, action: str | None = None
+) -> list[AuditLine]:
+    """The audit log, newest first, with the actor's name (none for the command line)."""
+    async with core.read() as conn:
+        rows = await queries.audit_entries(conn, limit=limit, before_id=before_id, action=action)
+    out = []
+    for r in rows:
+        try:
+            detail = json.loads(r["detail"] or "{}")
+        except ValueError:
+            detail = {"raw": r["detail"]}
+        out.append(AuditLine(r["id"], r["at"], r["actor_id"], r["actor_name"] or "",
+                             r["action"], r["target"], detail if isinstance(detail, dict) else {}))  # fmt: skip
+    return out

@@ -1,0 +1,171 @@
+"""Rewards bought with carbon-inclusive points: a redemption is a negative ledger entry,
+refused when the balance or the stock is short."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from campaigns import audit
+from campaigns.core import Core
+from campaigns.errors import Refused
+from campaigns.reasons import Reason
+from campaigns.results import PersonView, Role, pick
+from campaigns.views import person_view
+from storage import queries
+from storage.models import Person
+from storage.writer import Call, Tx
+
+MAX_PRICE = 1_000_000
+MAX_STOCK = 1_000_000
+
+
+@dataclass(frozen=True)
+class RewardView:
+    id: int
+    name_zh: str
+    name_en: str
+    price: int
+    stock: int
+    active: bool
+    redeemed: int = 0
+
+    def name(self, lang: str) -> str:
+        return pick(lang, self.name_zh, self.name_en)
+
+
+@dataclass(frozen=True)
+class Redemption:
+    ledger_id: int
+    person: PersonView
+    reward: RewardView
+    balance: int  # after the redemption
+    repeated: bool = False
+
+
+def _view(r: Any) -> RewardView:
+    return RewardView(r["id"], r["name_zh"], r["name_en"], r["price"], r["stock"],
+                      bool(r["active"]), int(r.get("redeemed") or 0))  # fmt: skip
+
+
+async def list_rewards(core: Core, *, active_only: bool = False) -> list[RewardView]:
+    async with core.read() as conn:
+        views = [_view(r) for r in await queries.rewards(conn)]
+    return [v for v in views if v.active] if active_only else views
+
+
+async def save_reward(
+    core: Core,
+    *,
+    actor_id: int | None,
+    name_zh: str,
+    price: int,
+    stock: int,
+    now: datetime,
+    name_en: str = "",
+    active: bool = True,
+    reward_id: int | None = None,
+) -> RewardView:
+    """Create a reward, or change one (audited). Refuses NOT_ALLOWED, INVALID_INPUT."""
+    name_zh, name_en = (name_zh or "").strip(), (name_en or "").strip()
+    if (
+        not name_zh
+        or len(name_zh) > 120
+        or len(name_en) > 160
+        or not 0 < price <= MAX_PRICE
+        or not 0 <= stock <= MAX_STOCK
+    ):
+        raise Refused(Reason.INVALID_INPUT)
+    values = {"name_zh": name_zh, "name_en": name_en, "price": price, "stock": stock,
+              "active": active}  # fmt: skip
+
+    async def run(tx: Tx) -> RewardView:
+        await _at_least(tx, actor_id, Role.ORGANIZER)
+        if reward_id is None:
+            rid = await queries.insert_reward(tx.conn, values)
+        else:
+            if await queries.reward(tx.conn, reward_id) is None:
+                raise Refused(Reason.INVALID_INPUT)
+            rid = reward_id
+            await queries.update_reward(tx.conn, rid, values)
+        await audit.record(tx.conn, actor_id=actor_id, action="save_reward",
+                           target=f"reward:{rid}", now=now, **values)  # fmt: skip
+        return _view(await queries.reward(tx.conn, rid))
+
+    return await core.write(Call[RewardView](run))
+
+
+async def _at_least(tx: Tx, actor_id: int | None, role: Role) -> None:
+    if actor_id is None:
+        return  # the command line
+    row = await queries.person(tx.conn, id=actor_id)
+    if row is None or row["deleted_at"] is not None or not Role(row["role"]).at_least(role):
+        raise Refused(Reason.NOT_ALLOWED)
+
+
+async def redeem(
+    core: Core,
+    *,
+    reward_id: int,
+    token: str,
+    volunteer_id: int,
+    now: datetime,
+    idempotency_key: str | None = None,
+) -> Redemption:
+    """A volunteer hands over a reward to the person whose QR was scanned.
+
+    Refuses NOT_ALLOWED (below volunteer), UNKNOWN_TOKEN, INVALID_INPUT (no such reward, or
+    withdrawn), OUT_OF_STOCK, INSUFFICIENT_BALANCE (detail balance, price). The same
+    idempotency key again returns the first redemption."""
+
+    async def run(tx: Tx) -> Redemption:
+        await _at_least(tx, volunteer_id, Role.VOLUNTEER)
+        if idempotency_key and (first := await queries.ledger_by_key(tx.conn, idempotency_key)):
+            person = person_view(await queries.person(tx.conn, id=first["person_id"]))
+            reward = _view(await queries.reward(tx.conn, first["reward_id"]))
+            balance = await queries.ledger_balance(tx.conn, person.id)
+            return Redemption(first["id"], person, reward, balance, repeated=True)
+        found = await queries.people_by_column(tx.conn, Person.qr_token, [(token or "").strip()])
+        if not found or found[0]["deleted_at"] is not None:
+            raise Refused(Reason.UNKNOWN_TOKEN)
+        person = person_view(found[0])
+        row = await queries.reward(tx.conn, reward_id)
+        if row is None or not row["active"]:
+            raise Refused(Reason.INVALID_INPUT)
+        balance = await queries.ledger_balance(tx.conn, person.id)
+        if balance < row["price"]:
+            raise Refused(Reason.INSUFFICIENT_BALANCE, balance=balance, price=row["price"])
+        if not await queries.take_from_stock(tx.conn, reward_id):
+            raise Refused(Reason.OUT_OF_STOCK)
+        ledger_id = await queries.insert_ledger(
+            tx.conn,
+            {"person_id": person.id, "reward_id": reward_id, "delta": -row["price"],
+             "kind": "redeem", "created_at": now, "idempotency_key": idempotency_key},
+        )  # fmt: skip
+        await audit.record(tx.conn, actor_id=volunteer_id, action="redeem_reward",
+                           target=f"person:{person.id}", now=now, reward_id=reward_id,
+                           price=row["price"])  # fmt: skip
+        reward = _view(await queries.reward(tx.conn, reward_id))
+        return Redemption(ledger_id, person, reward, balance - row["price"])
+
+    return await core.write(Call[Redemption](run))
+
+
+@dataclass(frozen=True)
+class RedemptionLine:
+    at: datetime
+    person_name: str
+    reward_zh: str
+    reward_en: str
+    points: int
+
+    def reward(self, lang: str) -> str:
+        return pick(lang, self.reward_zh, self.reward_en)
+
+
+async def recent_redemptions(core: Core, *, limit: int = 50) -> list[RedemptionLine]:
+    async with core.read() as conn:
+        rows = await queries.redemptions(conn, limit=limit)
+    return [RedemptionLine(r["created_at"], r["display_name"], r["name_zh"], r["name_en"],
+                           -r["delta"]) for r in rows]  # fmt: skip

@@ -1,0 +1,170 @@
+"""Console: the photo-evidence queue, facts and voiding with a reason, the audit log, and
+rewards (the catalogue organizers keep; redeeming happens at the door scanner)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Form
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+
+from campaigns import actions, review, rewards
+from campaigns.errors import Refused
+from campaigns.reasons import Reason
+from campaigns.results import Role
+from web.deps import CsrfDep, ViewerDep
+from web.errors import status_for, words_for
+from web.i18n import N_
+from web.routes.common import parse_int
+
+router = APIRouter()
+KIND_LABELS = {
+    "checkin": N_("Event check-in"),
+    "trip": N_("Green trip"),
+    "plate": N_("Clean plate"),
+    "service": N_("Volunteer service"),
+    "headcount": N_("Booth headcount"),
+    "sorting": N_("Garbage sorting"),
+}
+ACTION_LABELS = {
+    "void_fact": N_("Voided a record"),
+    "undo_checkin": N_("Undid a check-in at the door"),
+    "evidence_ok": N_("Accepted a photo"),
+    "evidence_rejected": N_("Rejected a photo"),
+    "reconcile": N_("Reconciled totals against the records"),
+    "create_campaign": N_("Created a campaign"),
+    "update_campaign": N_("Edited a campaign"),
+    "create_event": N_("Created an event"),
+    "update_event": N_("Edited an event"),
+    "upsert_unit": N_("Saved a unit"),
+    "set_role": N_("Changed a role"),
+    "create_user": N_("Created an account"),
+    "create_account": N_("Created an account"),
+    "save_reward": N_("Saved a reward"),
+    "redeem_reward": N_("Handed out a reward"),
+    "delete_person": N_("Deleted a person's data"),
+}
+PAGE = 100
+
+
+@router.get("/review", response_class=HTMLResponse)
+async def review_page(viewer: ViewerDep) -> Response:
+    queue = await review.review_queue(viewer.state.core, limit=50)
+    return viewer.render("console/review.html", queue=queue, kind_labels=KIND_LABELS, message=None)
+
+
+@router.post("/review/{fact_id}", dependencies=[CsrfDep])
+async def judge(
+    fact_id: int,
+    viewer: ViewerDep,
+    verdict: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    organizer = viewer.require(Role.ORGANIZER)
+    core = viewer.state.core
+    try:
+        if verdict not in ("accept", "reject"):
+            raise Refused(Reason.INVALID_INPUT)
+        await review.judge_evidence(core, fact_id=fact_id, actor_id=organizer.id,
+                                    accept=verdict == "accept", reason=reason, now=viewer.now)  # fmt: skip
+    except Refused as exc:
+        code, message = words_for(exc, viewer.lang.gettext)
+        queue = await review.review_queue(core, limit=50)
+        return viewer.render("console/review.html", status_code=status_for(code), queue=queue,
+                             kind_labels=KIND_LABELS, message=message)  # fmt: skip
+    return RedirectResponse("/console/review", status_code=303)
+
+
+@router.get("/evidence/{fact_id}")
+async def evidence(fact_id: int, viewer: ViewerDep) -> Response:
+    """A fact's photo, for the organizer judging it (never a path outside the folder)."""
+    line = await review.get_fact(viewer.state.core, fact_id=fact_id)
+    root = viewer.state.evidence_dir.resolve()
+    relative = line.fact.evidence_path or ""
+    target = (root / relative).resolve()
+    if not relative or not target.is_relative_to(root) or not target.is_file():
+        raise Refused(Reason.UNKNOWN_FACT)
+    return FileResponse(Path(target), headers={"Cache-Control": "private, no-store"})
+
+
+@router.get("/facts", response_class=HTMLResponse)
+async def facts_page(viewer: ViewerDep, before: str = "") -> Response:
+    lines = await review.fact_lines(viewer.state.core, limit=PAGE, before_id=parse_int(before))
+    older = lines[-1].fact.id if len(lines) == PAGE else None
+    return viewer.render("console/facts.html", lines=lines, older=older, kind_labels=KIND_LABELS)
+
+
+@router.get("/facts/{fact_id}", response_class=HTMLResponse)
+async def fact_page(fact_id: int, viewer: ViewerDep) -> Response:
+    line = await review.get_fact(viewer.state.core, fact_id=fact_id)
+    return viewer.render("console/fact.html", line=line, kind_labels=KIND_LABELS, message=None)
+
+
+@router.post("/facts/{fact_id}/void", dependencies=[CsrfDep])
+async def void(
+    fact_id: int, viewer: ViewerDep, reason: Annotated[str, Form(max_length=500)] = ""
+) -> Response:
+    organizer = viewer.require(Role.ORGANIZER)
+    core = viewer.state.core
+    try:
+        await actions.void_fact(core, fact_id=fact_id, actor_id=organizer.id, reason=reason,
+                                now=viewer.now)  # fmt: skip
+    except Refused as exc:
+        code, message = words_for(exc, viewer.lang.gettext)
+        line = await review.get_fact(core, fact_id=fact_id)
+        return viewer.render("console/fact.html", status_code=status_for(code), line=line,
+                             kind_labels=KIND_LABELS, message=message)  # fmt: skip
+    return RedirectResponse(f"/console/facts/{fact_id}", status_code=303)
+
+
+@router.get("/audit", response_class=HTMLResponse)
+async def audit_page(viewer: ViewerDep, before: str = "", action: str = "") -> Response:
+    entries = await review.audit_log(viewer.state.core, limit=PAGE, before_id=parse_int(before),
+                                     action=action or None)  # fmt: skip
+    older = entries[-1].id if len(entries) == PAGE else None
+    return viewer.render("console/audit.html", entries=entries, older=older, action=action,
+                         action_labels=ACTION_LABELS)  # fmt: skip
+
+
+# rewards -------------------------------------------------------------------------------
+
+
+async def _rewards_page(viewer: ViewerDep, exc: Exception | None = None) -> Response:
+    core = viewer.state.core
+    items = await rewards.list_rewards(core)
+    recent = await rewards.recent_redemptions(core, limit=30)
+    status, message = 200, None
+    if exc is not None:
+        code, message = words_for(exc, viewer.lang.gettext)
+        status = status_for(code)
+    return viewer.render("console/rewards.html", status_code=status, items=items, recent=recent,
+                         message=message)  # fmt: skip
+
+
+@router.get("/rewards", response_class=HTMLResponse)
+async def rewards_page(viewer: ViewerDep) -> Response:
+    return await _rewards_page(viewer)
+
+
+@router.post("/rewards", dependencies=[CsrfDep])
+async def save_reward(
+    viewer: ViewerDep,
+    reward_id: Annotated[str, Form()] = "",
+    name_zh: Annotated[str, Form(max_length=120)] = "",
+    name_en: Annotated[str, Form(max_length=160)] = "",
+    price: Annotated[str, Form()] = "",
+    stock: Annotated[str, Form()] = "",
+    active: Annotated[str, Form()] = "",
+) -> Response:
+    organizer = viewer.require(Role.ORGANIZER)
+    try:
+        await rewards.save_reward(
+            viewer.state.core, actor_id=organizer.id, reward_id=parse_int(reward_id),
+            name_zh=name_zh, name_en=name_en, price=parse_int(price) or 0,
+            stock=parse_int(stock) if parse_int(stock) is not None else -1,
+            active=bool(active), now=viewer.now,
+        )  # fmt: skip
+    except Refused as exc:
+        return await _rewards_page(viewer, exc)
+    return RedirectResponse("/console/rewards", status_code=303)
