@@ -1,0 +1,106 @@
+"""Browser fixtures: the app served on loopback in a subprocess, Debian's Chromium via Playwright."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+AXE = Path(__file__).with_name("node_modules") / "axe-core" / "axe.min.js"
+ROOT = Path(__file__).resolve().parents[2]
+PHONE = {"width": 390, "height": 844}
+
+
+@dataclass
+class WebServer:
+    url: str
+    events: dict[str, str]
+    data: Path
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def web_server(tmp_path: Path) -> Iterator[WebServer]:
+    port = _free_port()
+    data = tmp_path / "data"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.e2e.web_server", "--data", str(data), "--port", str(port)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(url + "/healthz?ready=1", timeout=1).read()  # noqa: S310
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the web server did not start") from None
+                time.sleep(0.1)
+        events = json.loads((data / "events.json").read_text())
+        yield WebServer(url, events, data)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Chromium is not installed at /usr/bin/chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync"],
+        )  # fmt: skip
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+def phone(browser: Any, *, lang: str = "zh-CN", javascript: bool = True, axe: bool = False) -> Any:
+    """A phone-sized browser context; `axe` lifts our CSP so axe-core can be injected."""
+    return browser.new_context(
+        viewport=PHONE,
+        device_scale_factor=3,
+        is_mobile=True,
+        has_touch=True,
+        locale=lang,
+        java_script_enabled=javascript,
+        bypass_csp=axe,
+        extra_http_headers={"Accept-Language": lang},
+    )
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    if not AXE.exists():
+        pytest.skip("axe-core is not installed: (cd tests/e2e && npm install)")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.html).slice(0, 3)}))"
+    )
+    return list(result)
