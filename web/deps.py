@@ -98,6 +98,12 @@ class Viewer:
     def strong(self) -> bool:
         return self.session is not None and self.session.is_strong(time.time())
 
+    async def hydrate(self) -> None:
+        """Load the person behind the session (and their language) from the core."""
+        self.session, self.person, self.lang = await _load_person(
+            self.request, self.state, self.session
+        )
+
     def require_person(self) -> PersonView:
         if self.person is None:
             raise WebRefused(WebReason.SIGN_IN_REQUIRED)
@@ -172,7 +178,29 @@ def csrf_cookie_of(request: Request) -> str:
 
 
 async def get_viewer(request: Request, state: StateDep) -> Viewer:
+    viewer = get_light_viewer(request, state)
+    await viewer.hydrate()
+    return viewer
+
+
+def get_light_viewer(request: Request, state: StateDep) -> Viewer:
+    """The viewer from the signed cookie alone, for hot paths: `hydrate()` loads the person."""
     session = state.signer.load_session(request.cookies.get(SESSION_COOKIE))
+    lang = Lang(
+        pick_language(
+            request.cookies.get(LANG_COOKIE),
+            negotiate(request.headers.get("accept-language")),
+            state.settings.default_language,
+        ),
+        state.core.tz,
+    )
+    csrf = state.signer.csrf_token(csrf_cookie_of(request))
+    return Viewer(request, state, session, None, lang, csrf)
+
+
+async def _load_person(
+    request: Request, state: WebState, session: Session | None
+) -> tuple[Session | None, PersonView | None, Lang]:
     person: PersonView | None = None
     if session is not None:
         try:
@@ -192,11 +220,11 @@ async def get_viewer(request: Request, state: StateDep) -> Viewer:
         ),
         state.core.tz,
     )
-    csrf = state.signer.csrf_token(csrf_cookie_of(request))
-    return Viewer(request, state, session, person, lang, csrf)
+    return session, person, lang
 
 
 ViewerDep = Annotated[Viewer, Depends(get_viewer)]
+LightViewerDep = Annotated[Viewer, Depends(get_light_viewer)]
 
 
 def same_origin(request: Request, settings: Settings) -> bool:

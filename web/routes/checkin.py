@@ -10,8 +10,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from campaigns import catalog, checkin, codes, people
 from campaigns.errors import Refused
 from campaigns.reasons import Reason
-from campaigns.results import Channel, EventView
-from web.deps import CsrfDep, ViewerDep, Viewer, forget_cookie, safe_next
+from campaigns.results import Channel, EventView, PersonView
+from web.deps import CsrfDep, LightViewerDep, Viewer, ViewerDep, forget_cookie, safe_next
 from web.errors import status_for, words_for
 from web.routes.common import answer, idempotency_key, parse_int, unit_options
 from web.security import SESSION_COOKIE, AuthMethod, Session, new_random_token
@@ -33,14 +33,6 @@ def _scan_pass(viewer: Viewer, event: EventView, token: str | None, carried: str
     if token and codes.verify_rotating(viewer.state.core.secret, event.code, token, viewer.now):
         return signer.dump_scan_pass(event.code)
     raise Refused(Reason.CODE_EXPIRED)
-
-
-def _fresh_token(viewer: Viewer, event: EventView) -> str | None:
-    """The current slot's token, for a post that carries a valid scan pass."""
-    if not event.rotating:
-        return None
-    slot = codes.current_slot(viewer.now)
-    return codes.rotating_token(viewer.state.core.secret, event.code, slot)
 
 
 async def _page(
@@ -89,39 +81,61 @@ async def checkin_page(
 @router.post("/e/{code}", response_class=HTMLResponse, dependencies=[CsrfDep])
 async def checkin_submit(
     code: str,
-    viewer: ViewerDep,
+    viewer: LightViewerDep,
     idem: Annotated[str, Form()] = "",
     scan: Annotated[str, Form()] = "",
     name: Annotated[str, Form(max_length=200)] = "",
     unit_id: Annotated[str, Form()] = "",
 ) -> Response:
+    """The hot path: the signed cookie names the person, the core checks everything else;
+    the person and the event are read only to explain a refusal."""
     core, now = viewer.state.core, viewer.now
-    event = await catalog.get_event(core, code=code)
-    scan_pass = _scan_pass(viewer, event, None, scan)
-    person = viewer.person
+    person_id = viewer.session.person_id if viewer.session else None
+    registered = None
     try:
-        if person is None:
-            person = await people.register_person(
+        if person_id is None:
+            registered = await people.register_person(
                 core, name=name.strip(), unit_id=parse_int(unit_id), language=viewer.lang.code,
                 now=now,
             )  # fmt: skip
+            person_id = registered.id
         recorded = await checkin.check_in(
-            core, code=code, person_id=person.id, now=now, channel=Channel.WEB,
-            idempotency_key=idempotency_key(idem), rotation_token=_fresh_token(viewer, event),
+            core, code=code, person_id=person_id, now=now, channel=Channel.WEB,
+            idempotency_key=idempotency_key(idem), rotation_token=_token_for_pass(viewer, code, scan),
         )  # fmt: skip
     except Refused as exc:
-        if person is not None and viewer.person is None:
-            viewer.person = person  # registered, but the check-in was refused: remember them
-            response = await _page(viewer, event, scan_pass, error=exc)
-            viewer.sign_in(response, Session(person.id, AuthMethod.DEVICE))
-            return response
-        return await _page(
-            viewer, event, scan_pass, error=exc, name=name, unit_id=parse_int(unit_id)
-        )
+        return await _refused(viewer, code, scan, exc, registered, name, parse_int(unit_id))
     response = answer(viewer, recorded)
-    if viewer.person is None or viewer.person.id != recorded.fact.person_id:
+    if registered is not None or person_id != recorded.fact.person_id:
         # A resubmitted registration returns the first answer: keep the first person.
-        viewer.sign_in(response, Session(recorded.fact.person_id or person.id, AuthMethod.DEVICE))
+        viewer.sign_in(response, Session(recorded.fact.person_id or person_id, AuthMethod.DEVICE))
+    return response
+
+
+def _token_for_pass(viewer: Viewer, code: str, scan: str) -> str | None:
+    """A valid scan pass stands for a fresh scan: hand the core the current slot's token."""
+    if not viewer.state.signer.scan_pass_ok(scan, code.strip().lower()):
+        return None
+    slot = codes.current_slot(viewer.now)
+    return codes.rotating_token(viewer.state.core.secret, code.strip().lower(), slot)
+
+
+async def _refused(
+    viewer: Viewer, code: str, scan: str, exc: Refused, registered: PersonView | None,
+    name: str, unit_id: int | None,
+) -> Response:  # fmt: skip
+    had_session = viewer.session is not None
+    await viewer.hydrate()
+    event = await catalog.get_event(viewer.state.core, code=code)
+    scan_pass = scan if viewer.state.signer.scan_pass_ok(scan, event.code) else ""
+    if registered is not None:
+        viewer.person = registered  # registered, but the check-in was refused: remember them
+        response = await _page(viewer, event, scan_pass, error=exc)
+        viewer.sign_in(response, Session(registered.id, AuthMethod.DEVICE))
+        return response
+    response = await _page(viewer, event, scan_pass, error=exc, name=name, unit_id=unit_id)
+    if had_session and viewer.session is None:
+        forget_cookie(viewer.state, response, SESSION_COOKIE)  # the account is gone
     return response
 
 

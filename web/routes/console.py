@@ -5,91 +5,33 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from campaigns import reports
-from campaigns.live import LiveHub
-from campaigns.results import PersonView, Role
 from web.deps import ViewerDep
-from web.errors import WebReason, WebRefused
-from web.i18n import N_, Lang
+from web.i18n import Lang
+from web.routes import console_catalog, console_print, console_review
 from web.routes.console_chart import day_chart
+from web.routes.console_common import (
+    RULE_LABELS,
+    OrganizerDep,
+    VolunteerDep,
+    chart_labels,
+    live_figures,
+    live_hub,
+    require_organizer,
+    require_volunteer,
+    year_of,
+)
 
-RULE_LABELS = {
-    "per_event": N_("1 per person per event"),
-    "per_day": N_("at most 1 per person per day"),
-    "headcount": N_("booth headcount: N heads, with the volunteer on record"),
-}
-HEARTBEAT_SECONDS = 15
-
-
-async def require_organizer(viewer: ViewerDep) -> PersonView:
-    """An organizer or admin signed in strongly; anyone else gets 403."""
-    if viewer.person is None:
-        raise WebRefused(WebReason.ORGANIZER_REQUIRED)
-    return viewer.require(Role.ORGANIZER)
-
-
-async def require_volunteer(viewer: ViewerDep) -> PersonView:
-    if viewer.person is None:
-        raise WebRefused(WebReason.VOLUNTEER_REQUIRED)
-    return viewer.require(Role.VOLUNTEER)
-
-
-OrganizerDep = Annotated[PersonView, Depends(require_organizer)]
-VolunteerDep = Annotated[PersonView, Depends(require_volunteer)]
+__all__ = ["OrganizerDep", "VolunteerDep", "require_organizer", "require_volunteer", "router"]
 
 router = APIRouter(
     prefix="/console", tags=["console"], dependencies=[Depends(require_organizer)]
 )
-
-
-def year_of(viewer: Any, year: int | None) -> int:
-    this = viewer.state.core.today(viewer.now).year
-    return year if year is not None and 2000 <= year <= this + 1 else this
-
-
-def live_hub(request: Request) -> LiveHub:
-    """One hub per app, made on first use (Redis fan-out when a Redis URL is set)."""
-    hub: LiveHub | None = getattr(request.app.state, "console_live", None)
-    if hub is None:
-        state = request.app.state.web
-        hub = LiveHub(
-            state.core,
-            year=lambda: state.core.today(state.clock()).year,
-            redis_url=state.settings.redis_url,
-        )
-        request.app.state.console_live = hub
-    return hub
-
-
-def chart_labels(lang: Lang, year: int) -> dict[str, str]:
-    _ = lang.gettext
-    return {
-        "title": _("Person-times per day, {year}").format(year=year),
-        "desc": _("Bars: person-times each day. Line: running total against the goal."),
-        "months": _("Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec"),
-        "goal": _("Goal"),
-    }
-
-
-def live_figures(lang: Lang, data: dict[str, Any]) -> dict[str, str]:
-    """The live counter's figures, formatted for the viewer's language."""
-    goal = data["goal"]
-    percent = 0.0 if goal <= 0 else min(100.0, 100.0 * data["toward_goal"] / goal)
-    return {
-        "toward_goal": lang.number(data["toward_goal"], 0),
-        "person_times": lang.number(data["person_times"], 0),
-        "headcount": lang.number(data["headcount"], 0),
-        "people": lang.number(data["people"], 0),
-        "co2": lang.kg(data["co2_g"]),
-        "points": lang.number(data["points"], 0),
-        "percent": lang.number(percent, 1),
-        "percent_raw": f"{percent:.1f}",
-    }
 
 
 @router.get("", response_class=HTMLResponse)
@@ -140,7 +82,5 @@ def _event(data: dict[str, Any], lang: Lang) -> str:
 
 
 # The console's other areas share this router's prefix and its organizer dependency.
-from web.routes import console_catalog, console_print, console_review  # noqa: E402
-
 for _module in (console_catalog, console_print, console_review):
     router.include_router(_module.router)

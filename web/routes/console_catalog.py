@@ -16,7 +16,7 @@ from web.deps import CsrfDep, Viewer, ViewerDep
 from web.errors import status_for, words_for
 from web.i18n import N_
 from web.routes.common import parse_int
-from web.routes.console import RULE_LABELS
+from web.routes.console_common import RULE_LABELS
 
 router = APIRouter()
 RULE_CHOICES = list(RULE_LABELS.items())

@@ -19,7 +19,7 @@ from campaigns.results import EventView
 from greentally.settings import Settings
 from web.deps import ViewerDep
 from web.i18n import translations
-from web.routes.console import RULE_LABELS, chart_labels, year_of
+from web.routes.console_common import RULE_LABELS, chart_labels, year_of
 from web.routes.console_chart import day_chart
 
 router = APIRouter()

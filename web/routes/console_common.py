@@ -1,0 +1,81 @@
+"""What the console's routers share: the role guards, labels, the live hub, formatting."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from campaigns.live import LiveHub
+from campaigns.results import PersonView, Role
+from web.deps import ViewerDep
+from web.errors import WebReason, WebRefused
+from web.i18n import N_, Lang
+
+RULE_LABELS = {
+    "per_event": N_("1 per person per event"),
+    "per_day": N_("at most 1 per person per day"),
+    "headcount": N_("booth headcount: N heads, with the volunteer on record"),
+}
+HEARTBEAT_SECONDS = 15
+
+
+async def require_organizer(viewer: ViewerDep) -> PersonView:
+    """An organizer or admin signed in strongly; anyone else gets 403."""
+    if viewer.person is None:
+        raise WebRefused(WebReason.ORGANIZER_REQUIRED)
+    return viewer.require(Role.ORGANIZER)
+
+
+async def require_volunteer(viewer: ViewerDep) -> PersonView:
+    if viewer.person is None:
+        raise WebRefused(WebReason.VOLUNTEER_REQUIRED)
+    return viewer.require(Role.VOLUNTEER)
+
+
+OrganizerDep = Annotated[PersonView, Depends(require_organizer)]
+VolunteerDep = Annotated[PersonView, Depends(require_volunteer)]
+
+def year_of(viewer: Any, year: int | None) -> int:
+    this = viewer.state.core.today(viewer.now).year
+    return year if year is not None and 2000 <= year <= this + 1 else this
+
+
+def live_hub(request: Request) -> LiveHub:
+    """One hub per app, made on first use (Redis fan-out when a Redis URL is set)."""
+    hub: LiveHub | None = getattr(request.app.state, "console_live", None)
+    if hub is None:
+        state = request.app.state.web
+        hub = LiveHub(
+            state.core,
+            year=lambda: state.core.today(state.clock()).year,
+            redis_url=state.settings.redis_url,
+        )
+        request.app.state.console_live = hub
+    return hub
+
+
+def chart_labels(lang: Lang, year: int) -> dict[str, str]:
+    _ = lang.gettext
+    return {
+        "title": _("Person-times per day, {year}").format(year=year),
+        "desc": _("Bars: person-times each day. Line: running total against the goal."),
+        "months": _("Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec"),
+        "goal": _("Goal"),
+    }
+
+
+def live_figures(lang: Lang, data: dict[str, Any]) -> dict[str, str]:
+    """The live counter's figures, formatted for the viewer's language."""
+    goal = data["goal"]
+    percent = 0.0 if goal <= 0 else min(100.0, 100.0 * data["toward_goal"] / goal)
+    return {
+        "toward_goal": lang.number(data["toward_goal"], 0),
+        "person_times": lang.number(data["person_times"], 0),
+        "headcount": lang.number(data["headcount"], 0),
+        "people": lang.number(data["people"], 0),
+        "co2": lang.kg(data["co2_g"]),
+        "points": lang.number(data["points"], 0),
+        "percent": lang.number(percent, 1),
+        "percent_raw": f"{percent:.1f}",
+    }
