@@ -20,7 +20,7 @@ from campaigns.errors import Refused
 from campaigns.results import PersonView, Role
 from greentally.settings import Settings
 from web.errors import WebReason, WebRefused
-from web.i18n import LANGUAGES, ENDONYMS, Lang, negotiate, pick_language
+from web.i18n import ENDONYMS, LANGUAGES, Lang, negotiate, pick_language
 from web.security import (
     CSRF_COOKIE,
     LANG_COOKIE,

@@ -31,7 +31,7 @@ async def test_new_phone_registers_once_and_checks_in(
     assert "签到成功" in response.text or "You are checked in" in response.text
     progress = await totals.progress(core, year=2023)
     assert progress.totals.person_times == 1
-    assert f"1 / {progress.goal}" in response.text or f'value="1"' in response.text
+    assert f"1 / {progress.goal}" in response.text or 'value="1"' in response.text
 
     # The phone is known now: one tap, no name asked, and a second check-in is refused.
     again = await get(client, f"/e/{event.code}")

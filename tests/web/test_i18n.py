@@ -6,10 +6,10 @@ import httpx
 import pytest
 
 from campaigns.messages import REASON_MESSAGES
+from campaigns.reasons import Reason
 from tests.web.msgids import web_msgids
 from web.errors import REASON_STATUS, WEB_MESSAGES
 from web.i18n import negotiate, translations
-from campaigns.reasons import Reason
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

@@ -15,7 +15,7 @@ from campaigns.core import Core
 from campaigns.results import EventView, Role, UnitView
 from greentally.settings import Settings
 from tests.factories import NOW
-from tests.web.conftest import get, post_form, sign_in_as
+from tests.web.conftest import get, post_form
 from web.security import InitDataError, sign_init_data, verify_init_data
 
 BOT_TOKEN = "123456:TEST-token-for-initdata"
