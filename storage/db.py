@@ -83,8 +83,9 @@ async def insert_ignore(
     stmt: Any = _insert_for(conn, table).on_conflict_do_nothing()
     cols = [table.c[name] for name in returning]
     if cols:
-        # Multi-row VALUES so RETURNING covers every row in one statement.
-        result = await conn.execute(stmt.values(rows).returning(*cols))
+        # executemany with RETURNING: SQLAlchemy batches it into multi-row statements
+        # ("insertmanyvalues") and caches the compiled form.
+        result = await conn.execute(stmt.returning(*cols), rows)
         return list(result.all())
     await conn.execute(stmt, rows)
     return []

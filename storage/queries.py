@@ -406,9 +406,7 @@ async def ledger_by_key(conn: AsyncConnection, key: str) -> RowMapping | None:
 async def insert_ledger(conn: AsyncConnection, values: dict[str, Any]) -> int:
     from sqlalchemy import insert as _insert  # noqa: PLC0415
 
-    return int(
-        await conn.scalar(_insert(LedgerEntry).values(**values).returning(LedgerEntry.id))
-    )
+    return int(await conn.scalar(_insert(LedgerEntry).values(**values).returning(LedgerEntry.id)))
 
 
 async def redemptions(conn: AsyncConnection, *, limit: int) -> Sequence[RowMapping]:
@@ -424,7 +422,11 @@ async def redemptions(conn: AsyncConnection, *, limit: int) -> Sequence[RowMappi
 
 
 async def people_listing(
-    conn: AsyncConnection, *, text: str, role: str | None, unit_ids: Sequence[int] | None,
+    conn: AsyncConnection,
+    *,
+    text: str,
+    role: str | None,
+    unit_ids: Sequence[int] | None,
     limit: int,
 ) -> Sequence[RowMapping]:
     stmt = _person_select().where(Person.deleted_at.is_(None))

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Sequence
 from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.tallies import Deltas
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
@@ -95,6 +98,7 @@ class Writer:
                 outcomes = await _run_all(tx, batch)
                 await tx.deltas.flush(conn)
         except Exception as exc:  # noqa: BLE001 - isolate, then report per command
+            log.debug("batch of %d failed (%r); retrying each alone", len(batch), exc)
             if len(batch) == 1:
                 if not batch[0].future.done():
                     batch[0].future.set_exception(exc)

@@ -1,0 +1,190 @@
+"""After a random mix of thousands of entries and voids, `greentally reconcile` finds every
+stored total equal to a recount from the facts."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from campaigns import actions, checkin, totals
+from campaigns.core import open_core
+from campaigns.errors import Refused
+from campaigns.results import Role
+from greentally.cli import main as cli
+from tests import factories as f
+from tests.conftest import PG_URL, _pg_admin_url, _pg_exec
+
+PEOPLE, EVENTS = 12, 4
+op = st.one_of(
+    st.tuples(st.just("checkin"), st.integers(0, PEOPLE - 1), st.integers(0, EVENTS - 1)),
+    st.tuples(
+        st.just("trip"),
+        st.integers(0, PEOPLE - 1),
+        st.sampled_from(["walk", "bike", "bus", "metro"]),
+        st.floats(0.1, 30),
+        st.integers(0, 40),
+    ),
+    st.tuples(
+        st.just("plate"),
+        st.integers(0, PEOPLE - 1),
+        st.sampled_from(["breakfast", "lunch", "dinner"]),
+        st.integers(0, 3),
+    ),
+    st.tuples(st.just("service"), st.integers(0, 2), st.floats(0.5, 9), st.integers(0, 3)),
+    st.tuples(
+        st.just("headcount"), st.integers(0, 2), st.integers(0, EVENTS - 1), st.integers(1, 30)
+    ),
+    st.tuples(st.just("void"), st.integers(0, 10_000)),
+)
+
+
+async def _play(url: str, ops: list[tuple[Any, ...]]) -> tuple[int, int]:
+    core = await open_core(url, migrate=False, secret="s")
+    try:
+        units = [await f.unit(core), await f.unit(core)]
+        units.append(await f.unit(core, parent=units[0]))
+        org = await f.person(core, units[0], role=Role.ORGANIZER)
+        staff = [
+            await f.person(core, units[i % 3], role=Role.VOLUNTEER if i < 3 else Role.PARTICIPANT)
+            for i in range(PEOPLE)
+        ]
+        events = [await f.event(core, capacity=None if i else 6) for i in range(EVENTS)]
+        facts: list[int] = []
+        refused = 0
+        now = f.SEPT
+
+        def call(o: tuple[Any, ...]) -> Any:
+            kind = o[0]
+            if kind == "checkin":
+                return checkin.check_in(
+                    core, code=events[o[2]].code, person_id=staff[o[1]].id, now=f.NOW, channel="web"
+                )
+            if kind == "trip":
+                return actions.log_trip(
+                    core,
+                    person_id=staff[o[1]].id,
+                    mode=o[2],
+                    km=o[3],
+                    day=now.date() - timedelta(days=o[4]),
+                    now=now,
+                    channel="bot",
+                )
+            if kind == "plate":
+                return actions.log_plate(
+                    core,
+                    person_id=staff[o[1]].id,
+                    meal=o[2],
+                    day=now.date() - timedelta(days=o[3]),
+                    now=now,
+                    channel="web",
+                )
+            if kind == "service":
+                return actions.log_service(
+                    core,
+                    volunteer_id=staff[o[1]].id,
+                    hours=o[2],
+                    day=now.date() - timedelta(days=o[3]),
+                    now=now,
+                    channel="web",
+                )
+            if kind == "headcount":
+                return actions.log_headcount(
+                    core,
+                    volunteer_id=staff[o[1]].id,
+                    code=events[o[2]].code,
+                    heads=o[3],
+                    now=f.NOW,
+                    channel="web",
+                )
+            target = facts[o[1] % len(facts)] if facts else 0
+            return actions.void_fact(
+                core, fact_id=target, actor_id=org.id, reason="property", now=now
+            )
+
+        for start in range(0, len(ops), 25):  # concurrent chunks share writer batches
+            chunk = ops[start : start + 25]
+            results = await asyncio.gather(*(call(o) for o in chunk), return_exceptions=True)
+            for r in results:
+                if isinstance(r, Refused):
+                    refused += 1
+                elif isinstance(r, BaseException):
+                    raise r
+                elif hasattr(r, "fact"):
+                    facts.append(r.fact.id)
+        report = await totals.reconcile(core, now=now)
+        assert report.ok, report.mismatches[:5]
+        return len(facts), refused
+    finally:
+        await core.close()
+
+
+def _reconcile_cli(url: str, tmp: Path) -> int:
+    saved = {k: os.environ.get(k) for k in ("GREENTALLY_DATABASE_URL", "GREENTALLY_DATA_DIR")}
+    os.environ.update(GREENTALLY_DATABASE_URL=url, GREENTALLY_DATA_DIR=str(tmp))
+    try:
+        return cli(["reconcile"])
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=3,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.large_base_example,
+    ],
+)
+@given(ops=st.lists(op, min_size=1000, max_size=1600))
+def test_reconcile_after_random_entries_and_voids_sqlite(
+    ops: list[tuple[Any, ...]], sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    tmp = tmp_path_factory.mktemp("prop")
+    target = tmp / "p.sqlite3"
+    shutil.copyfile(sqlite_template, target)
+    url = f"sqlite+aiosqlite:///{target}"
+    written, _ = asyncio.run(_play(url, ops))
+    assert written > 0
+    assert _reconcile_cli(url, tmp) == 0
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+@settings(
+    max_examples=2,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.large_base_example,
+    ],
+)
+@given(ops=st.lists(op, min_size=1000, max_size=1400))
+def test_reconcile_after_random_entries_and_voids_postgres(
+    ops: list[tuple[Any, ...]], pg_template: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    assert PG_URL
+    name = f"gt_{uuid.uuid4().hex[:12]}"
+    _pg_exec(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"')
+    try:
+        url = _pg_admin_url(name)
+        written, _ = asyncio.run(_play(url, ops))
+        assert written > 0
+        assert _reconcile_cli(url, tmp_path_factory.mktemp("prop")) == 0
+    finally:
+        _pg_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
