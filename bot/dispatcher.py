@@ -15,6 +15,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot import texts
+from bot.board import ProgressBoard
 from bot.handlers import build_router
 from bot.middlewares import LocaleMiddleware, PersonMiddleware
 
@@ -24,8 +25,19 @@ if TYPE_CHECKING:
 
 LOCALES = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
-MENU_COMMANDS = ("checkin", "trip", "plate", "me", "progress", "top", "volunteer", "login",
-                 "lang", "help", "cancel")
+MENU_COMMANDS = (
+    "checkin",
+    "trip",
+    "plate",
+    "me",
+    "progress",
+    "top",
+    "volunteer",
+    "login",
+    "lang",
+    "help",
+    "cancel",
+)
 MINI_APP_PATH = "/tg/app"
 
 
@@ -40,7 +52,7 @@ def make_i18n(settings: Settings) -> I18n:
 def make_storage(settings: Settings) -> BaseStorage:
     """Redis when a Redis URL is set (several instances share conversations), else memory."""
     if settings.redis_url:
-        from aiogram.fsm.storage.redis import RedisStorage
+        from aiogram.fsm.storage.redis import RedisStorage  # noqa: PLC0415 - redis is optional
 
         return RedisStorage.from_url(
             settings.redis_url, key_builder=DefaultKeyBuilder(prefix="greentally:fsm")
@@ -72,6 +84,7 @@ def build_dispatcher(
         settings=settings,
         clock=clock,
         i18n=i18n,
+        board=ProgressBoard(),
     )
     dp.update.outer_middleware(PersonMiddleware())
     locale = LocaleMiddleware(i18n)

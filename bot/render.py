@@ -29,7 +29,7 @@ def number(value: float) -> str:
 
 
 def local_time(moment: datetime, tz: tzinfo, *, now: datetime | None = None) -> str:
-    """"09:12" when it is today (local), else "2023-07-12 09:12"."""
+    """ "09:12" when it is today (local), else "2023-07-12 09:12"."""
     here = moment.astimezone(tz)
     if now is not None and now.astimezone(tz).date() == here.date():
         return here.strftime("%H:%M")
@@ -116,7 +116,9 @@ def recorded(rec: Recorded, *, lang: str, progress: Progress | None = None) -> s
     elif fact.kind is FactKind.PLATE:
         lines = [_("🍽 Clean plate logged: {meal}.").format(meal=meal_name(fact.mode or ""))]
     elif fact.kind is FactKind.SERVICE:
-        lines = [_("⏱ Logged {hours} hours of volunteer service.").format(hours=number(fact.quantity))]
+        lines = [
+            _("⏱ Logged {hours} hours of volunteer service.").format(hours=number(fact.quantity))
+        ]
     elif fact.kind is FactKind.HEADCOUNT:
         title = rec.event.title(lang) if rec.event else rec.campaign.title(lang)
         lines = [

@@ -21,7 +21,9 @@ async def cancel(message: Message, state: FSMContext, person: PersonView | None)
     await clear_flow(state)
     await message.answer(
         _("Cancelled. Nothing was logged."),
-        reply_markup=keyboards.main_menu(volunteer=person is not None and person.can(Role.VOLUNTEER))
+        reply_markup=keyboards.main_menu(
+            volunteer=person is not None and person.can(Role.VOLUNTEER)
+        )
         if person is not None
         else None,
     )

@@ -12,10 +12,11 @@ from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
 from bot import keyboards, render, texts
+from bot.board import ProgressBoard
 from bot.filters import MenuText
 from bot.handlers.common import clear_flow, event_code, lang, message_key, require_person
 from bot.states import CheckIn
-from campaigns import checkin, totals
+from campaigns import checkin
 from campaigns.core import Core
 from campaigns.errors import Refused
 from campaigns.reasons import Reason
@@ -31,6 +32,7 @@ async def answer_check_in(
     person: PersonView,
     code: str,
     now: datetime,
+    board: ProgressBoard,
     key: str | None = None,
 ) -> None:
     """Check the person in at the event with this code and answer with the year's progress."""
@@ -42,7 +44,7 @@ async def answer_check_in(
         channel=Channel.BOT,
         idempotency_key=key or message_key(message, "checkin"),
     )
-    progress = await totals.progress(core, year=core.today(now).year)
+    progress = await board.get(core, year=core.today(now).year)
     await message.answer(
         render.recorded(recorded, lang=lang(), progress=progress),
         reply_markup=keyboards.main_menu(volunteer=person.can(Role.VOLUNTEER)),
@@ -68,10 +70,12 @@ async def ask_code(message: Message, person: PersonView | None, state: FSMContex
 @router.message(CheckIn.code, F.text, ~F.text.startswith("/"))
 async def got_code(
     message: Message,
+    *,
     person: PersonView | None,
     state: FSMContext,
     core: Core,
     clock: Callable[[], datetime],
+    board: ProgressBoard,
 ) -> None:
     if await require_person(message, person, state) is None:
         return
@@ -84,7 +88,9 @@ async def got_code(
         )
         return
     try:
-        await answer_check_in(message, core=core, person=person, code=code, now=clock())
+        await answer_check_in(
+            message, core=core, person=person, code=code, now=clock(), board=board
+        )
     except Refused as exc:
         if exc.reason is Reason.ALREADY_CHECKED_IN:
             await clear_flow(state)

@@ -31,7 +31,9 @@ def event_code(text: str) -> str | None:
 
 
 def parse_number(text: str) -> float | None:
-    """"2.5", "2,5", "3 km", "3公里" → a float; anything else → None (the core judges the value)."""
+    """A number as people type it ("2.5", "2,5", "3 km", "3公里"), else None.
+
+    Only the reading happens here; whether the value is acceptable is the core's call."""
     match = NUMBER.match(text or "")
     if not match:
         return None
@@ -51,7 +53,9 @@ async def clear_flow(state: FSMContext) -> None:
         await state.update_data({LANG_KEY: chosen})
 
 
-async def ask_to_register(message: Message, state: FSMContext, *, after_code: str | None = None) -> None:
+async def ask_to_register(
+    message: Message, state: FSMContext, *, after_code: str | None = None
+) -> None:
     await clear_flow(state)
     await state.set_state(Register.name)
     if after_code:
@@ -82,4 +86,3 @@ async def save_evidence(bot: Bot, message: Message, settings: Settings) -> str:
     target.parent.mkdir(parents=True, exist_ok=True)
     await bot.download(photo, destination=target)
     return relative.as_posix()
-

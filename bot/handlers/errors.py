@@ -45,10 +45,10 @@ async def not_modified(event: ErrorEvent) -> None:
 
 @router.error()
 async def unexpected(event: ErrorEvent) -> None:
-    log.error(
-        "Update %s failed", event.update.update_id, exc_info=event.exception
-    )
+    log.error("Update %s failed", event.update.update_id, exc_info=event.exception)
     try:
-        await reply(event, _("Sorry, something went wrong on our side. Please try again in a minute."))
+        await reply(
+            event, _("Sorry, something went wrong on our side. Please try again in a minute.")
+        )
     except TelegramAPIError:
         log.warning("Could not tell the person about the failure", exc_info=True)

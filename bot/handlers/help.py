@@ -36,14 +36,19 @@ async def help_(message: Message, person: PersonView | None) -> None:
         lines.extend(command_lines(VOLUNTEER))
     if person is not None and person.can(Role.ORGANIZER):
         lines.extend(command_lines(ORGANIZER))
-    lines.append(_("The same actions work in the web form: scan the poster with WeChat or your camera."))
+    lines.append(
+        _("The same actions work in the web form: scan the poster with WeChat or your camera.")
+    )
     await message.answer("\n".join(lines))
 
 
 @router.message(F.photo)
 async def stray_photo(message: Message) -> None:
     await message.answer(
-        _("Thanks for the photo. To attach it as evidence, start /trip, /plate or /volunteer first.")
+        _(
+            "Thanks for the photo. To attach it as evidence, "
+            "start /trip, /plate or /volunteer first."
+        )
     )
 
 

@@ -28,13 +28,16 @@ async def ask(message: Message) -> None:
 @router.callback_query(LangCb.filter())
 async def choose(
     callback: CallbackQuery,
+    *,
     callback_data: LangCb,
     person: PersonView | None,
     state: FSMContext,
     core: Core,
     i18n: I18n,
 ) -> None:
-    code = callback_data.code if callback_data.code in i18n.available_locales else i18n.default_locale
+    code = (
+        callback_data.code if callback_data.code in i18n.available_locales else i18n.default_locale
+    )
     if person is not None:
         person = await people.set_language(core, person_id=person.id, language=code)
     else:

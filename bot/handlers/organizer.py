@@ -32,6 +32,7 @@ def login_url(settings: Settings, token: str) -> str:
 @router.message(Command("login"))
 async def login(
     message: Message,
+    *,
     person: PersonView | None,
     state: FSMContext,
     core: Core,
@@ -82,7 +83,9 @@ async def stats(
         _("Person-times {times} · headcounts {heads} · people {people}").format(
             times=t.person_times, heads=t.headcount, people=t.people
         ),
-        _("CO₂ avoided {co2} · points issued {points}").format(co2=render.co2(t.co2_g), points=t.points),
+        _("CO₂ avoided {co2} · points issued {points}").format(
+            co2=render.co2(t.co2_g), points=t.points
+        ),
         _("Canteens {canteens}: self-evaluated {self_rate}%, spot-checked {spot_rate}%").format(
             canteens=overview.canteens.canteens,
             self_rate=f"{overview.canteens.self_rate * 100:.0f}",
@@ -90,7 +93,9 @@ async def stats(
         ),
     ]
     if overview.reconciled_at is not None:
-        verdict = _("totals match the facts") if overview.reconciled_ok else _("MISMATCH — run reconcile")
+        verdict = (
+            _("totals match the facts") if overview.reconciled_ok else _("MISMATCH — run reconcile")
+        )
         lines.append(
             _("Last reconcile {at}: {verdict}").format(
                 at=render.local_time(overview.reconciled_at, core.tz, now=now), verdict=verdict

@@ -53,6 +53,7 @@ async def got_photo(
 @router.callback_query(Plate.meal, PlateCb.filter())
 async def got_meal(
     callback: CallbackQuery,
+    *,
     callback_data: PlateCb,
     state: FSMContext,
     person: PersonView | None,

@@ -12,6 +12,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot import keyboards
+from bot.board import ProgressBoard
 from bot.callbacks import UnitCb
 from bot.handlers.checkin import answer_check_in
 from bot.handlers.common import ask_to_register, clear_flow, lang
@@ -31,18 +32,20 @@ NAME_REASONS = {Reason.NAME_REQUIRED, Reason.NAME_TOO_LONG}
 @router.message(CommandStart(deep_link=True, magic=DEEP_LINK))
 async def start_event(
     message: Message,
+    *,
     command: CommandObject,
     person: PersonView | None,
     state: FSMContext,
     core: Core,
     clock: Callable[[], datetime],
+    board: ProgressBoard,
 ) -> None:
     code = (command.args or "")[2:]
     if person is None:
         await ask_to_register(message, state, after_code=code)
         return
     await clear_flow(state)
-    await answer_check_in(message, core=core, person=person, code=code, now=clock())
+    await answer_check_in(message, core=core, person=person, code=code, now=clock(), board=board)
 
 
 @router.message(CommandStart())
@@ -112,10 +115,12 @@ async def turn_unit_page(
 @router.callback_query(Register.unit, UnitCb.filter(F.purpose == "reg"))
 async def pick_unit(
     callback: CallbackQuery,
+    *,
     callback_data: UnitCb,
     state: FSMContext,
     core: Core,
     clock: Callable[[], datetime],
+    board: ProgressBoard,
 ) -> None:
     data = await state.get_data()
     assert callback.message is not None
@@ -137,7 +142,9 @@ async def pick_unit(
     await state.clear()
     message = callback.message
     await message.edit_text(  # type: ignore[union-attr]
-        _("Registered: {name}, {unit}.").format(name=person.display_name, unit=person.unit_name(lang()))
+        _("Registered: {name}, {unit}.").format(
+            name=person.display_name, unit=person.unit_name(lang())
+        )
     )
     if after_code:
         await answer_check_in(
@@ -146,6 +153,7 @@ async def pick_unit(
             person=person,
             code=after_code,
             now=clock(),
+            board=board,
             key=f"tg:cb:{callback.id}:checkin",
         )
         return

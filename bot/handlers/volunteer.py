@@ -47,7 +47,9 @@ async def menu(message: Message, person: PersonView | None, state: FSMContext) -
             _("This menu is for volunteers. Ask your organizer to add you as a volunteer.")
         )
         return
-    await message.answer(_("🙋 What would you like to log?"), reply_markup=keyboards.volunteer_menu())
+    await message.answer(
+        _("🙋 What would you like to log?"), reply_markup=keyboards.volunteer_menu()
+    )
 
 
 @router.callback_query(VolunteerCb.filter())
@@ -116,7 +118,9 @@ async def got_hours(
 async def got_event(message: Message, state: FSMContext, core: Core) -> None:
     code = event_code(message.text or "")
     if code is None:
-        await message.answer(_("That does not look like an event code. Type the code under the poster's QR."))
+        await message.answer(
+            _("That does not look like an event code. Type the code under the poster's QR.")
+        )
         return
     event = await catalog.get_event(core, code=code)
     await state.update_data(code=code)
@@ -206,6 +210,7 @@ async def got_canteen(
 @router.callback_query(Canteen.result, CanteenCb.filter())
 async def got_result(
     callback: CallbackQuery,
+    *,
     callback_data: CanteenCb,
     state: FSMContext,
     person: PersonView | None,

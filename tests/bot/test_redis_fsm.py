@@ -62,8 +62,12 @@ async def test_trip_begun_on_one_instance_finishes_on_the_other(
 
     async def deliver(instance: int, update: dict[str, Any]) -> None:
         status = await handle_webhook_update(
-            instances[instance], bot, core, secret_header=WEBHOOK_SECRET,
-            expected_secret=WEBHOOK_SECRET, payload=fake_tg.make_update(update),
+            instances[instance],
+            bot,
+            core,
+            secret_header=WEBHOOK_SECRET,
+            expected_secret=WEBHOOK_SECRET,
+            payload=fake_tg.make_update(update),
         )
         assert status == 200
 
@@ -91,14 +95,24 @@ async def test_memory_storage_does_not_share(
     """The control: without a shared storage the second instance knows nothing of the flow."""
     unit = await factories.unit(core)
     await factories.person(core, unit, telegram_id=USER["id"])
-    instances = [build_dispatcher(core, bot_settings, clock=lambda: factories.NOW) for _ in range(2)]
+    instances = [
+        build_dispatcher(core, bot_settings, clock=lambda: factories.NOW) for _ in range(2)
+    ]
     await handle_webhook_update(
-        instances[0], bot, core, secret_header=WEBHOOK_SECRET, expected_secret=WEBHOOK_SECRET,
+        instances[0],
+        bot,
+        core,
+        secret_header=WEBHOOK_SECRET,
+        expected_secret=WEBHOOK_SECRET,
         payload=fake_tg.make_update(fake_tg.message_update(USER, "/trip")),
     )
     (modes,) = fake_tg.calls_to("sendMessage")
     await handle_webhook_update(
-        instances[1], bot, core, secret_header=WEBHOOK_SECRET, expected_secret=WEBHOOK_SECRET,
+        instances[1],
+        bot,
+        core,
+        secret_header=WEBHOOK_SECRET,
+        expected_secret=WEBHOOK_SECRET,
         payload=fake_tg.make_update(fake_tg.callback_update(USER, modes, "公交")),
     )
     (expired,) = fake_tg.calls_to("answerCallbackQuery")

@@ -30,13 +30,19 @@ async def test_wrong_or_missing_secret_is_refused_and_nothing_runs(
     dp = build_dispatcher(core, bot_settings, clock=clock)
     update = fake_tg.make_update(fake_tg.message_update(USER, "/start"))
     status = await handle_webhook_update(
-        dp, bot, core, secret_header=header, expected_secret=bot_settings.webhook_secret,
+        dp,
+        bot,
+        core,
+        secret_header=header,
+        expected_secret=bot_settings.webhook_secret,
         payload=update,
     )
     assert status == 401
     assert fake_tg.calls == []
     # Not even marked as seen: the genuine delivery that follows is still processed.
-    assert await people.mark_update_processed(core, update_id=update["update_id"], now=factories.NOW)
+    assert await people.mark_update_processed(
+        core, update_id=update["update_id"], now=factories.NOW
+    )
 
 
 async def test_no_configured_secret_refuses_everything(
@@ -62,8 +68,12 @@ async def test_update_delivered_twice_is_processed_once(
 
     for _ in range(2):
         status = await handle_webhook_update(
-            dp, bot, core, secret_header=WEBHOOK_SECRET,
-            expected_secret=bot_settings.webhook_secret, payload=raw,
+            dp,
+            bot,
+            core,
+            secret_header=WEBHOOK_SECRET,
+            expected_secret=bot_settings.webhook_secret,
+            payload=raw,
         )
         assert status == 200
     (answer,) = fake_tg.calls_to("sendMessage")
@@ -72,12 +82,18 @@ async def test_update_delivered_twice_is_processed_once(
     assert len(await totals.history(core, person_id=person.id)) == 1
 
 
-async def test_garbage_body_is_400(core: Core, bot: Bot, bot_settings: Settings, fake_tg: FakeTelegram) -> None:
+async def test_garbage_body_is_400(
+    core: Core, bot: Bot, bot_settings: Settings, fake_tg: FakeTelegram
+) -> None:
     dp = build_dispatcher(core, bot_settings, clock=clock)
     for payload in (b"not json", {"no": "update_id"}):
         status = await handle_webhook_update(
-            dp, bot, core, secret_header=WEBHOOK_SECRET,
-            expected_secret=bot_settings.webhook_secret, payload=payload,
+            dp,
+            bot,
+            core,
+            secret_header=WEBHOOK_SECRET,
+            expected_secret=bot_settings.webhook_secret,
+            payload=payload,
         )
         assert status == 400
     assert fake_tg.calls == []

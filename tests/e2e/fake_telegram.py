@@ -15,8 +15,8 @@ import contextlib
 import itertools
 import json
 import time
-from dataclasses import dataclass, field
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
@@ -157,8 +157,13 @@ class FakeTelegram:
     async def send_photo(self, user: dict[str, Any], data: bytes, caption: str = "") -> int:
         file_id = self.add_file(data, suffix="jpg")
         photo = [
-            {"file_id": file_id, "file_unique_id": f"u{file_id}", "width": 640, "height": 480,
-             "file_size": len(data)}
+            {
+                "file_id": file_id,
+                "file_unique_id": f"u{file_id}",
+                "width": 640,
+                "height": 480,
+                "file_size": len(data),
+            }
         ]
         extra: dict[str, Any] = {"photo": photo}
         if caption:
@@ -221,7 +226,9 @@ class FakeTelegram:
                 )
             except TimeoutError:
                 seen = [(c.method, c.text[:60]) for c in self.calls[after:]]
-                raise AssertionError(f"no {method} after #{after} within {timeout}s: {seen}")
+                raise AssertionError(
+                    f"no {method} after #{after} within {timeout}s: {seen}"
+                ) from None
         return matching()[:count]
 
     async def reply_to(
@@ -350,8 +357,15 @@ class FakeTelegram:
         if data is None:
             return _error(400, "Bad Request: there is no photo in the request")
         file_id = self.add_file(data, suffix="png")
-        sizes = [{"file_id": file_id, "file_unique_id": f"u{file_id}", "width": 0, "height": 0,
-                  "file_size": len(data)}]
+        sizes = [
+            {
+                "file_id": file_id,
+                "file_unique_id": f"u{file_id}",
+                "width": 0,
+                "height": 0,
+                "file_size": len(data),
+            }
+        ]
         content: dict[str, Any] = {"photo": sizes}
         if call.params.get("caption"):
             content["caption"] = call.params["caption"]
@@ -389,16 +403,23 @@ class FakeTelegram:
         return True
 
     def _m_getwebhookinfo(self, call: Call) -> dict[str, Any]:
-        return {"url": (self.webhook or {}).get("url", ""), "has_custom_certificate": False,
-                "pending_update_count": len(self.updates)}
+        return {
+            "url": (self.webhook or {}).get("url", ""),
+            "has_custom_certificate": False,
+            "pending_update_count": len(self.updates),
+        }
 
     def _m_getfile(self, call: Call) -> dict[str, Any] | web.Response:
         file_id = str(call.params.get("file_id", ""))
         if file_id not in self.files:
             return _error(400, "Bad Request: invalid file_id")
         path, data = self.files[file_id]
-        return {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": len(data),
-                "file_path": path}
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_size": len(data),
+            "file_path": path,
+        }
 
     async def _handle_file(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
@@ -442,9 +463,7 @@ async def polling_bot(
         )
         bot = make_bot(configured)
         dp = build_dispatcher(core, configured, storage, clock=clock)
-        task = asyncio.create_task(
-            dp.start_polling(bot, handle_signals=False, polling_timeout=1)
-        )
+        task = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=1))
         try:
             await tg.wait_for("setMyCommands")  # the startup hook ran: polling has begun
             yield tg, bot, dp

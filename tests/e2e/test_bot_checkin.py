@@ -56,13 +56,17 @@ async def test_deep_link_registers_then_checks_in(core: Core, tg: FakeTelegram, 
 async def test_english_speaker_gets_english(core: Core, tg: FakeTelegram, unit: Any) -> None:
     event = await factories.event(core)
     await factories.person(core, unit, telegram_id=502, name="Alice")
-    await people.set_language(core, person_id=(await people.find_by_telegram(core, 502)).id, language="en")  # type: ignore[union-attr]
+    await people.set_language(
+        core, person_id=(await people.find_by_telegram(core, 502)).id, language="en"
+    )  # type: ignore[union-attr]
     user = tg_user(502, language_code="en")
     (answer,) = await tg.reply_to(user, f"/start e_{event.code}")
     assert "Checked in" in answer.text and "Low-carbon day booth" in answer.text
 
 
-async def test_unknown_code_is_refused_in_plain_words(core: Core, tg: FakeTelegram, unit: Any) -> None:
+async def test_unknown_code_is_refused_in_plain_words(
+    core: Core, tg: FakeTelegram, unit: Any
+) -> None:
     person = await factories.person(core, unit, telegram_id=503)
     user = tg_user(503, language_code="en")
     await people.set_language(core, person_id=person.id, language="en")

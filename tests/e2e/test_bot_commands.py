@@ -34,8 +34,9 @@ async def test_progress_shows_the_goal_bar_and_campaigns(
 ) -> None:
     person = await factories.person(core, unit, telegram_id=ZH["id"])
     event = await factories.event(core)
-    await checkin.check_in(core, code=event.code, person_id=person.id, now=factories.NOW,
-                           channel=Channel.WEB)
+    await checkin.check_in(
+        core, code=event.code, person_id=person.id, now=factories.NOW, channel=Channel.WEB
+    )
     (answer,) = await tg.reply_to(ZH, "/progress")
     assert "2023 年目标" in answer.text and "1/2000 人次" in answer.text
     assert "全国低碳日" in answer.text or "低碳日" in answer.text
@@ -46,8 +47,14 @@ async def test_top_ranks_units_by_share(core: Core, tg: FakeTelegram, unit: Unit
     event = await factories.event(core)
     for index, where in enumerate((unit, unit, big)):
         person = await factories.person(core, where)
-        await checkin.check_in(core, code=event.code, person_id=person.id,
-                               now=factories.NOW, channel=Channel.WEB, idempotency_key=str(index))
+        await checkin.check_in(
+            core,
+            code=event.code,
+            person_id=person.id,
+            now=factories.NOW,
+            channel=Channel.WEB,
+            idempotency_key=str(index),
+        )
     (answer,) = await tg.reply_to(ZH, "/top")
     lines = answer.text.splitlines()
     assert lines[1].startswith("1. 渠县环保局：50%")
@@ -97,7 +104,9 @@ async def test_lang_before_registering_carries_into_registration(
     assert person is not None and person.language == "en"
 
 
-async def test_lang_switch_is_saved_on_the_person(core: Core, tg: FakeTelegram, unit: UnitView) -> None:
+async def test_lang_switch_is_saved_on_the_person(
+    core: Core, tg: FakeTelegram, unit: UnitView
+) -> None:
     await factories.person(core, unit, telegram_id=EN["id"])  # saved zh, Telegram says en
     (help_zh,) = await tg.reply_to(EN, "/help")
     assert "/trip — 记录绿色出行" in help_zh.text
