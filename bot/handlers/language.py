@@ -50,7 +50,7 @@ async def choose(
         if person is None:
             await ask_to_register(message, state)  # type: ignore[arg-type]
             return
-        await message.answer(  # type: ignore[union-attr]
+        await message.answer(
             _("Pick an action below, or see /help."),
             reply_markup=keyboards.main_menu(volunteer=person.can(Role.VOLUNTEER)),
         )

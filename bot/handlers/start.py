@@ -157,7 +157,7 @@ async def pick_unit(
             key=f"tg:cb:{callback.id}:checkin",
         )
         return
-    await message.answer(  # type: ignore[union-attr]
+    await message.answer(
         _("All set! 🌱 Pick an action below, or see /help."),
         reply_markup=keyboards.main_menu(volunteer=person.can(Role.VOLUNTEER)),
     )

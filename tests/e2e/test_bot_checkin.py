@@ -83,7 +83,7 @@ async def test_bot_and_web_count_once(core: Core, tg: FakeTelegram, unit: Any) -
     )
     before = await totals.progress(core, year=2023)
     (answer,) = await tg.reply_to(tg_user(504), f"/start e_{event.code}")
-    assert "已" in answer.text and "10:00" in answer.text
+    assert answer.text.startswith("✅") and "已于 10:00 签到" in answer.text
     assert (await catalog.get_event(core, code=event.code)).checked_in == 1
     after = await totals.progress(core, year=2023)
     assert after.totals == before.totals
