@@ -16,6 +16,7 @@ from web.i18n import Lang
 from web.routes import console_catalog, console_print, console_review
 from web.routes.console_chart import day_chart
 from web.routes.console_common import (
+    HEARTBEAT_SECONDS,
     RULE_LABELS,
     OrganizerDep,
     VolunteerDep,
