@@ -300,7 +300,7 @@ async def facts_listing(
         stmt = stmt.where((Fact.person_id == person_id) | (Fact.logged_by_id == person_id))
     if pending_evidence:
         stmt = stmt.where(
-            Fact.evidence_path.is_not(None),
+            Fact.evidence_path > "",  # a range: reads ix_facts_evidence_path, not every fact
             Fact.status == "counted",
             or_(Fact.evidence_status.is_(None), Fact.evidence_status == "pending"),
         )
@@ -316,7 +316,7 @@ async def set_evidence_status(conn: AsyncConnection, fact_id: int, status: str) 
 
 async def count_pending_evidence(conn: AsyncConnection) -> int:
     stmt = select(func.count(Fact.id)).where(
-        Fact.evidence_path.is_not(None),
+        Fact.evidence_path > "",  # a range: reads ix_facts_evidence_path, not every fact
         Fact.status == "counted",
         or_(Fact.evidence_status.is_(None), Fact.evidence_status == "pending"),
     )
@@ -450,3 +450,57 @@ async def live_signature(conn: AsyncConnection, year: int) -> tuple[int, ...]:
     ).where(Tally.year == year, Tally.dim == "year", Tally.key == "all")
     row = (await conn.execute(stmt)).first()
     return tuple(int(v) for v in row) if row else (0, 0, 0, 0, 0, 0)
+
+
+async def tallies_for_year(conn: AsyncConnection, year: int, dims: Sequence[str]) -> Sequence[Any]:
+    """Every stored tally of a year for the given dims, in one read: (dim, key, *FIELDS)."""
+    stmt = select(
+        Tally.dim, Tally.key, Tally.person_times, Tally.headcount, Tally.people, Tally.facts,
+        Tally.co2_g, Tally.points,
+    ).where(Tally.year == year, Tally.dim.in_(list(dims)))  # fmt: skip
+    return (await conn.execute(stmt)).all()
+
+
+async def canteen_coverage(conn: AsyncConnection, start: date, end: date) -> tuple[int, int, int]:
+    """(canteens, canteens self-evaluated, canteens spot-checked) in [start, end], one read."""
+    from storage.models import CanteenCheck  # noqa: PLC0415
+
+    def covered(kind: str) -> Any:
+        return (
+            select(func.count(func.distinct(CanteenCheck.unit_id)))
+            .join(Unit, Unit.id == CanteenCheck.unit_id)
+            .where(CanteenCheck.kind == kind, CanteenCheck.status == "counted",
+                   Unit.has_canteen.is_(True), CanteenCheck.checked_on.between(start, end))
+            .scalar_subquery()
+        )  # fmt: skip
+
+    canteens = select(func.count(Unit.id)).where(Unit.has_canteen.is_(True)).scalar_subquery()
+    row = (await conn.execute(select(canteens, covered("self"), covered("spot")))).one()
+    return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
+
+
+async def last_reconcile(conn: AsyncConnection) -> RowMapping | None:
+    stmt = (
+        select(AuditEntry.at, AuditEntry.detail)
+        .where(AuditEntry.action == "reconcile")
+        .order_by(AuditEntry.id.desc())
+        .limit(1)
+    )
+    return (await conn.execute(stmt)).mappings().first()
+
+
+async def change_marks(conn: AsyncConnection) -> tuple[int, int, int]:
+    """(last fact id, last audit id, last canteen check id): any write the dashboard shows
+    moves one of them (voids and catalog edits are audited)."""
+    from storage.models import CanteenCheck  # noqa: PLC0415
+
+    row = (
+        await conn.execute(
+            select(
+                select(func.max(Fact.id)).scalar_subquery(),
+                select(func.max(AuditEntry.id)).scalar_subquery(),
+                select(func.max(CanteenCheck.id)).scalar_subquery(),
+            )
+        )
+    ).one()
+    return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)

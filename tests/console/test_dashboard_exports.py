@@ -126,3 +126,24 @@ def test_pace_before_the_year() -> None:
     f = pace(so_far=0, goal=2000, year=2024, today=date(2023, 12, 1))
     assert f.projected == 0 and f.days_left == 366 and f.needed_per_day == pytest.approx(2000 / 366)
     assert not (date(2023, 12, 1) + timedelta(days=1)).year == 2025
+
+
+async def test_dashboard_data_equals_the_totals_services(core: Core) -> None:
+    """The one-connection dashboard read agrees with campaigns.totals, and a new fact or an
+    audited change is seen at once (the cache is keyed by what changed)."""
+    from campaigns import reports  # noqa: PLC0415
+
+    unit = await factories.unit(core)
+    await _activity(core, unit)
+    board = await reports.dashboard(core, year=2023, now=NOW)
+    overview = await totals.overview(core, year=2023)
+    assert board.overview == overview
+    assert board.units == await totals.by_unit(core, year=2023)
+    assert board.days == await totals.by_day(core, year=2023)
+    event = await factories.event(core)
+    late = await factories.person(core, unit)
+    await checkin.check_in(core, code=event.code, person_id=late.id, now=NOW, channel=Channel.BOT)
+    again = await reports.dashboard(core, year=2023, now=NOW)
+    assert again.overview.progress.totals.person_times == board.overview.progress.totals.person_times + 1
+    await totals.reconcile(core, now=NOW + timedelta(minutes=5))
+    assert (await reports.dashboard(core, year=2023, now=NOW)).overview.reconciled_at == NOW + timedelta(minutes=5)
