@@ -40,11 +40,14 @@ def build_rows(db: Path, n_facts: int, n_units: int, n_people: int) -> None:
     units = []
     for i in range(1, n_units + 1):
         parent = None if i <= 20 else rng.randint(1, min(i - 1, 120))
-        units.append((f"b{i}", f"单位{i}", f"Unit {i}", parent, rng.randint(20, 400), i % 3 == 0, False))
+        units.append(
+            (f"b{i}", f"单位{i}", f"Unit {i}", parent, rng.randint(20, 400), i % 3 == 0, False)
+        )
     cur.executemany(
         "INSERT INTO units (code, name_zh, name_en, parent_id, headcount, has_canteen, is_demo) "
-        "VALUES (?,?,?,?,?,?,?)", units,
-    )  # fmt: skip
+        "VALUES (?,?,?,?,?,?,?)",
+        units,
+    )
     unit_ids = [r[0] for r in cur.execute("SELECT id FROM units").fetchall()]
     person_unit = {}
     people = []
@@ -53,8 +56,9 @@ def build_rows(db: Path, n_facts: int, n_units: int, n_people: int) -> None:
         people.append((f"员工{i}", u, "participant", "zh", f"tok{i:08d}", created))
     cur.executemany(
         "INSERT INTO people (display_name, unit_id, role, language, qr_token, created_at) "
-        "VALUES (?,?,?,?,?,?)", people,
-    )  # fmt: skip
+        "VALUES (?,?,?,?,?,?)",
+        people,
+    )
     for pid, uid in cur.execute("SELECT id, unit_id FROM people").fetchall():
         person_unit[pid] = uid
     person_ids = list(person_unit)
@@ -67,12 +71,24 @@ def build_rows(db: Path, n_facts: int, n_units: int, n_people: int) -> None:
         day = start + timedelta(days=rng.randint(0, 353))
         mode, km, co2 = rng.choice(modes)
         headcount = rng.randint(5, 40) if i % 200 == 0 else 0
-        batch.append((
-            "headcount" if headcount else "trip", None if headcount else pid,
-            None if headcount else person_unit[pid], rng.choice(campaigns), mode, km,
-            day.isoformat(), f"{day.isoformat()} 02:00:00.000000", "bot" if i % 2 else "web",
-            "counted" if i % 97 else "void", co2, 5, 0 if headcount else 1, headcount,
-        ))  # fmt: skip
+        batch.append(
+            (
+                "headcount" if headcount else "trip",
+                None if headcount else pid,
+                None if headcount else person_unit[pid],
+                rng.choice(campaigns),
+                mode,
+                km,
+                day.isoformat(),
+                f"{day.isoformat()} 02:00:00.000000",
+                "bot" if i % 2 else "web",
+                "counted" if i % 97 else "void",
+                co2,
+                5,
+                0 if headcount else 1,
+                headcount,
+            )
+        )
         if len(batch) == 100_000:
             _insert_facts(cur, batch)
             batch.clear()
@@ -86,8 +102,9 @@ def _insert_facts(cur: sqlite3.Cursor, rows: list[tuple[Any, ...]]) -> None:
     cur.executemany(
         "INSERT INTO facts (kind, person_id, unit_id, campaign_id, mode, quantity, occurred_on, "
         "created_at, channel, status, co2_g, points, counted, headcount) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows,
-    )  # fmt: skip
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        rows,
+    )
 
 
 def store_tallies(db: Path) -> None:
@@ -97,9 +114,11 @@ def store_tallies(db: Path) -> None:
     con.execute("DELETE FROM tally_people")
     year = "CAST(strftime('%Y', f.occurred_on) AS INTEGER)"
     base = "FROM facts f JOIN campaigns c ON c.id = f.campaign_id WHERE f.status = 'counted'"
-    for dim, key, extra in (("year", "'all'", " AND c.counts_toward_goal"),
-                            ("campaign", "f.campaign_id", ""),
-                            ("unit", "f.unit_id", " AND c.counts_toward_goal AND f.unit_id IS NOT NULL")):  # fmt: skip
+    for dim, key, extra in (
+        ("year", "'all'", " AND c.counts_toward_goal"),
+        ("campaign", "f.campaign_id", ""),
+        ("unit", "f.unit_id", " AND c.counts_toward_goal AND f.unit_id IS NOT NULL"),
+    ):
         con.execute(
             f"INSERT INTO tally_people (year, dim, key, person_id) SELECT DISTINCT {year}, "
             f"'{dim}', CAST({key} AS TEXT), f.person_id {base}{extra} AND f.person_id IS NOT NULL"
@@ -155,6 +174,7 @@ async def main() -> None:
             report = await totals.reconcile(core, now=NOW)
             reconcile_s = time.perf_counter() - t1
             assert report.ok, report.mismatches[:5]
+
             async def cold() -> Any:
                 reports._CACHE.clear()  # as after every new fact during an event
                 return await reports.dashboard(core, year=YEAR, now=NOW)
@@ -167,14 +187,18 @@ async def main() -> None:
                 ("totals.by_unit", lambda: totals.by_unit(core, year=YEAR)),
                 ("totals.by_day", lambda: totals.by_day(core, year=YEAR)),
             ]
-            print(f"facts {args.facts:,} · units {args.units} · people {args.people:,} · "
-                  f"tallies {n_tallies:,} · built in {built:.1f} s · "
-                  f"reconcile {reconcile_s:.1f} s: {'equal' if report.ok else 'MISMATCH'}")  # fmt: skip
+            print(
+                f"facts {args.facts:,} · units {args.units} · people {args.people:,} · "
+                f"tallies {n_tallies:,} · built in {built:.1f} s · "
+                f"reconcile {reconcile_s:.1f} s: {'equal' if report.ok else 'MISMATCH'}"
+            )
             print(f"{'call':<24}{'min ms':>9}{'median':>9}{'p95':>9}{'max':>9}")
             for name, fn in rows:
                 ms = sorted(await timed(fn, args.rounds))
                 p95 = ms[int(len(ms) * 0.95) - 1]
-                print(f"{name:<24}{ms[0]:>9.2f}{statistics.median(ms):>9.2f}{p95:>9.2f}{ms[-1]:>9.2f}")
+                print(
+                    f"{name:<24}{ms[0]:>9.2f}{statistics.median(ms):>9.2f}{p95:>9.2f}{ms[-1]:>9.2f}"
+                )
         finally:
             await core.close()
 

@@ -37,17 +37,28 @@ def pace(*, so_far: int, goal: int, year: int, today: date) -> Forecast:
     first, last = date(year, 1, 1), date(year, 12, 31)
     days_in_year = (last - first).days + 1
     if today < first:
-        return Forecast(year, today, so_far, goal, so_far, 0.0, 0, days_in_year,
-                        _needed(so_far, goal, days_in_year))  # fmt: skip
+        return Forecast(
+            year,
+            today,
+            so_far,
+            goal,
+            so_far,
+            0.0,
+            0,
+            days_in_year,
+            _needed(so_far, goal, days_in_year),
+        )
     if today > last:
-        return Forecast(year, today, so_far, goal, so_far, so_far / days_in_year,
-                        days_in_year, 0, None)  # fmt: skip
+        return Forecast(
+            year, today, so_far, goal, so_far, so_far / days_in_year, days_in_year, 0, None
+        )
     elapsed = (today - first).days + 1
     left = days_in_year - elapsed
     rate = so_far / elapsed
     projected = so_far + math.floor(rate * left)
-    return Forecast(year, today, so_far, goal, projected, rate, elapsed, left,
-                    _needed(so_far, goal, left))  # fmt: skip
+    return Forecast(
+        year, today, so_far, goal, projected, rate, elapsed, left, _needed(so_far, goal, left)
+    )
 
 
 def _needed(so_far: int, goal: int, days_left: int) -> float | None:

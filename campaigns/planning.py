@@ -41,10 +41,16 @@ async def update_campaign(
         or (target is not None and target < 0)
     ):
         raise Refused(Reason.INVALID_INPUT)
-    values = {"title_zh": title_zh.strip(), "title_en": title_en.strip(),
-              "theme_zh": theme_zh.strip(), "counting_rule": counting_rule,
-              "starts_on": starts_on, "ends_on": ends_on,
-              "counts_toward_goal": counts_toward_goal, "target": target}  # fmt: skip
+    values = {
+        "title_zh": title_zh.strip(),
+        "title_en": title_en.strip(),
+        "theme_zh": theme_zh.strip(),
+        "counting_rule": counting_rule,
+        "starts_on": starts_on,
+        "ends_on": ends_on,
+        "counts_toward_goal": counts_toward_goal,
+        "target": target,
+    }
 
     async def run(tx: Tx) -> CampaignView:
         actor = await queries.person(tx.conn, id=actor_id)
@@ -55,8 +61,14 @@ async def update_campaign(
             raise Refused(Reason.UNKNOWN_CAMPAIGN)
         await queries.update_campaign(tx.conn, campaign_id, values)
         changed = {k: [str(before[k]), str(v)] for k, v in values.items() if before[k] != v}
-        await audit.record(tx.conn, actor_id=actor_id, action="update_campaign",
-                           target=f"campaign:{campaign_id}", now=now, changes=changed)  # fmt: skip
+        await audit.record(
+            tx.conn,
+            actor_id=actor_id,
+            action="update_campaign",
+            target=f"campaign:{campaign_id}",
+            now=now,
+            changes=changed,
+        )
         return campaign_view(await queries.campaign(tx.conn, campaign_id))
 
     return await core.write(Call[CampaignView](run))
@@ -74,9 +86,12 @@ async def list_people(
     scope = subtree_ids(await list_units(core), [unit_id]) if unit_id else None
     async with core.read() as conn:
         rows = await queries.people_listing(
-            conn, text=(query or "").strip(), role=role.value if role else None,
-            unit_ids=scope, limit=limit,
-        )  # fmt: skip
+            conn,
+            text=(query or "").strip(),
+            role=role.value if role else None,
+            unit_ids=scope,
+            limit=limit,
+        )
     return [person_view(r) for r in rows]
 
 
@@ -103,12 +118,19 @@ async def create_account(
         raise Refused(Reason.NOT_ALLOWED)
     if taken is not None:
         raise Refused(Reason.INVALID_INPUT, field="login")
-    person = await create_user(core, login=login, password=password, name=name, role=role,
-                               unit_id=unit_id, now=now)  # fmt: skip
+    person = await create_user(
+        core, login=login, password=password, name=name, role=role, unit_id=unit_id, now=now
+    )
 
     async def run(tx: Tx) -> None:
-        await audit.record(tx.conn, actor_id=actor_id, action="create_account",
-                           target=f"person:{person.id}", now=now, role=role.value)  # fmt: skip
+        await audit.record(
+            tx.conn,
+            actor_id=actor_id,
+            action="create_account",
+            target=f"person:{person.id}",
+            now=now,
+            role=role.value,
+        )
 
     await core.write(Call[None](run))
     return person

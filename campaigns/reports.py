@@ -31,7 +31,7 @@ from campaigns.results import (
 )
 from campaigns.review import FactLine, fact_lines
 from campaigns.views import campaign_view, unit_view
-from storage import queries, tallies
+from storage import queries
 
 GROUPINGS = ("campaign", "unit", "month")
 
@@ -58,8 +58,9 @@ async def dashboard(core: Core, *, year: int, now: datetime) -> Dashboard:
         rows = await queries.tallies_for_year(conn, year, ("year", "campaign", "unit", "day"))
         units = [unit_view(r) for r in await queries.units(conn)]
         campaigns = [campaign_view(r) for r in await queries.campaigns(conn)]
-        canteens = CanteenRates(*await queries.canteen_coverage(
-            conn, date(year, 1, 1), date(year, 12, 31)))  # fmt: skip
+        canteens = CanteenRates(
+            *await queries.canteen_coverage(conn, date(year, 1, 1), date(year, 12, 31))
+        )
         last = await queries.last_reconcile(conn)
         pending = await queries.count_pending_evidence(conn)
     by_dim: dict[str, dict[str, Totals]] = {}
@@ -68,17 +69,23 @@ async def dashboard(core: Core, *, year: int, now: datetime) -> Dashboard:
     progress = Progress(year, core.goal, by_dim.get("year", {}).get("all", Totals()))
     overview = Overview(
         progress=progress,
-        campaigns=[CampaignTotals(c, by_dim.get("campaign", {}).get(str(c.id), Totals()))
-                   for c in campaigns if catalog_runs_in(c, year)],  # fmt: skip
+        campaigns=[
+            CampaignTotals(c, by_dim.get("campaign", {}).get(str(c.id), Totals()))
+            for c in campaigns
+            if catalog_runs_in(c, year)
+        ],
         canteens=canteens,
         reconciled_at=last["at"] if last else None,
         reconciled_ok=('"ok": true' in last["detail"]) if last else None,
     )
-    days = sorted((DayTotals(date.fromisoformat(k), v) for k, v in by_dim.get("day", {}).items()),
-                  key=lambda d: d.day)  # fmt: skip
+    days = sorted(
+        (DayTotals(date.fromisoformat(k), v) for k, v in by_dim.get("day", {}).items()),
+        key=lambda d: d.day,
+    )
     forecast = pace(so_far=progress.totals.toward_goal, goal=core.goal, year=year, today=today)
-    board = Dashboard(year, overview, roll_up(units, by_dim.get("unit", {})), days, forecast,
-                      pending)  # fmt: skip
+    board = Dashboard(
+        year, overview, roll_up(units, by_dim.get("unit", {})), days, forecast, pending
+    )
     if len(_CACHE) > 32:
         _CACHE.clear()
     _CACHE[key] = board
@@ -212,15 +219,27 @@ def to_xlsx(report: RangeTotals, facts: list[dict[str, Any]], *, generated: date
     about.append(["to", report.end.isoformat()])
     about.append(["generated_utc", generated.isoformat(timespec="seconds")])
     about.append(["units", ", ".join(str(i) for i in report.selected_unit_ids or []) or "all"])
-    about.append(["rule", "person_times: 1 per person per event; 1 per person per campaign per "
-                  "day for habits; headcount: booth heads, kept apart"])  # fmt: skip
+    about.append(
+        [
+            "rule",
+            "person_times: 1 per person per event; 1 per person per campaign per "
+            "day for habits; headcount: booth heads, kept apart",
+        ]
+    )
     for grouping in GROUPINGS:
         sheet = book.create_sheet(f"by_{grouping}")
         sheet.append(["key", "name_zh", "name_en", "counting_rule", *SHEET_COLUMNS])
         for row in report.by[grouping]:
             t = row.totals
-            sheet.append([row.key, row.label_zh, row.label_en, row.counting_rule,
-                          *(getattr(t, c) for c in SHEET_COLUMNS)])  # fmt: skip
+            sheet.append(
+                [
+                    row.key,
+                    row.label_zh,
+                    row.label_en,
+                    row.counting_rule,
+                    *(getattr(t, c) for c in SHEET_COLUMNS),
+                ]
+            )
     facts_sheet = book.create_sheet("facts")
     facts_sheet.append(list(exports.FACT_COLUMNS))
     for f in facts:
@@ -232,10 +251,15 @@ def to_xlsx(report: RangeTotals, facts: list[dict[str, Any]], *, generated: date
 
 def totals_csv(report: RangeTotals, grouping: str) -> str:
     rows = [
-        {"key": r.key, "name_zh": r.label_zh, "name_en": r.label_en,
-         "counting_rule": r.counting_rule, **{c: getattr(r.totals, c) for c in SHEET_COLUMNS}}
+        {
+            "key": r.key,
+            "name_zh": r.label_zh,
+            "name_en": r.label_en,
+            "counting_rule": r.counting_rule,
+            **{c: getattr(r.totals, c) for c in SHEET_COLUMNS},
+        }
         for r in report.by[grouping]
-    ]  # fmt: skip
+    ]
     return exports.to_csv(rows, ("key", "name_zh", "name_en", "counting_rule", *SHEET_COLUMNS))
 
 

@@ -95,8 +95,10 @@ async def review_queue(core: Core, *, limit: int = 50) -> list[FactLine]:
 
 async def _organizer(tx: Tx, actor_id: int) -> None:
     row = await queries.person(tx.conn, id=actor_id)
-    if row is None or row["deleted_at"] is not None or not Role(row["role"]).at_least(
-        Role.ORGANIZER
+    if (
+        row is None
+        or row["deleted_at"] is not None
+        or not Role(row["role"]).at_least(Role.ORGANIZER)
     ):
         raise Refused(Reason.NOT_ALLOWED)
 
@@ -133,9 +135,7 @@ async def judge_evidence(
     return await core.write(Call[FactView](run))
 
 
-async def undo_last_checkin(
-    core: Core, *, volunteer_id: int, code: str, now: datetime
-) -> FactView:
+async def undo_last_checkin(core: Core, *, volunteer_id: int, code: str, now: datetime) -> FactView:
     """Void the last check-in this volunteer made at this event's door (within 30 minutes),
     audited. Refuses NOT_ALLOWED, UNKNOWN_CODE, UNKNOWN_FACT (nothing to undo)."""
 
@@ -146,7 +146,9 @@ async def undo_last_checkin(
         ev = await queries.event(tx.conn, code=code.strip().lower())
         if ev is None:
             raise Refused(Reason.UNKNOWN_CODE)
-        last = await queries.last_door_checkin(tx.conn, event_id=ev["id"], logged_by_id=volunteer_id)
+        last = await queries.last_door_checkin(
+            tx.conn, event_id=ev["id"], logged_by_id=volunteer_id
+        )
         if last is None or now - last["created_at"] > UNDO_WINDOW:
             raise Refused(Reason.UNKNOWN_FACT)
         voided = await void_in(
@@ -189,6 +191,15 @@ async def audit_log(
             detail = json.loads(r["detail"] or "{}")
         except ValueError:
             detail = {"raw": r["detail"]}
-        out.append(AuditLine(r["id"], r["at"], r["actor_id"], r["actor_name"] or "",
-                             r["action"], r["target"], detail if isinstance(detail, dict) else {}))  # fmt: skip
+        out.append(
+            AuditLine(
+                r["id"],
+                r["at"],
+                r["actor_id"],
+                r["actor_name"] or "",
+                r["action"],
+                r["target"],
+                detail if isinstance(detail, dict) else {},
+            )
+        )
     return out

@@ -45,8 +45,15 @@ class Redemption:
 
 
 def _view(r: Any) -> RewardView:
-    return RewardView(r["id"], r["name_zh"], r["name_en"], r["price"], r["stock"],
-                      bool(r["active"]), int(r.get("redeemed") or 0))  # fmt: skip
+    return RewardView(
+        r["id"],
+        r["name_zh"],
+        r["name_en"],
+        r["price"],
+        r["stock"],
+        bool(r["active"]),
+        int(r.get("redeemed") or 0),
+    )
 
 
 async def list_rewards(core: Core, *, active_only: bool = False) -> list[RewardView]:
@@ -77,8 +84,13 @@ async def save_reward(
         or not 0 <= stock <= MAX_STOCK
     ):
         raise Refused(Reason.INVALID_INPUT)
-    values = {"name_zh": name_zh, "name_en": name_en, "price": price, "stock": stock,
-              "active": active}  # fmt: skip
+    values = {
+        "name_zh": name_zh,
+        "name_en": name_en,
+        "price": price,
+        "stock": stock,
+        "active": active,
+    }
 
     async def run(tx: Tx) -> RewardView:
         await _at_least(tx, actor_id, Role.ORGANIZER)
@@ -89,8 +101,14 @@ async def save_reward(
                 raise Refused(Reason.INVALID_INPUT)
             rid = reward_id
             await queries.update_reward(tx.conn, rid, values)
-        await audit.record(tx.conn, actor_id=actor_id, action="save_reward",
-                           target=f"reward:{rid}", now=now, **values)  # fmt: skip
+        await audit.record(
+            tx.conn,
+            actor_id=actor_id,
+            action="save_reward",
+            target=f"reward:{rid}",
+            now=now,
+            **values,
+        )
         return _view(await queries.reward(tx.conn, rid))
 
     return await core.write(Call[RewardView](run))
@@ -140,12 +158,24 @@ async def redeem(
             raise Refused(Reason.OUT_OF_STOCK)
         ledger_id = await queries.insert_ledger(
             tx.conn,
-            {"person_id": person.id, "reward_id": reward_id, "delta": -row["price"],
-             "kind": "redeem", "created_at": now, "idempotency_key": idempotency_key},
-        )  # fmt: skip
-        await audit.record(tx.conn, actor_id=volunteer_id, action="redeem_reward",
-                           target=f"person:{person.id}", now=now, reward_id=reward_id,
-                           price=row["price"])  # fmt: skip
+            {
+                "person_id": person.id,
+                "reward_id": reward_id,
+                "delta": -row["price"],
+                "kind": "redeem",
+                "created_at": now,
+                "idempotency_key": idempotency_key,
+            },
+        )
+        await audit.record(
+            tx.conn,
+            actor_id=volunteer_id,
+            action="redeem_reward",
+            target=f"person:{person.id}",
+            now=now,
+            reward_id=reward_id,
+            price=row["price"],
+        )
         reward = _view(await queries.reward(tx.conn, reward_id))
         return Redemption(ledger_id, person, reward, balance - row["price"])
 
@@ -167,5 +197,7 @@ class RedemptionLine:
 async def recent_redemptions(core: Core, *, limit: int = 50) -> list[RedemptionLine]:
     async with core.read() as conn:
         rows = await queries.redemptions(conn, limit=limit)
-    return [RedemptionLine(r["created_at"], r["display_name"], r["name_zh"], r["name_en"],
-                           -r["delta"]) for r in rows]  # fmt: skip
+    return [
+        RedemptionLine(r["created_at"], r["display_name"], r["name_zh"], r["name_en"], -r["delta"])
+        for r in rows
+    ]

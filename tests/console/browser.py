@@ -18,8 +18,14 @@ from greentally.settings import Settings
 from tests.factories import NOW
 from web.app import create_app
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 PASSWORD = "correct horse battery"
 
 
@@ -31,8 +37,9 @@ async def live_server(core: Core, settings: Settings) -> AsyncIterator[str]:
     base = f"http://127.0.0.1:{port}"
     app = create_app(core, settings.model_copy(update={"public_url": base}))
     app.state.web.clock = lambda: NOW
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="off"))  # fmt: skip
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
     task = asyncio.create_task(server.serve())
     while not server.started:
         await asyncio.sleep(0.02)
@@ -60,10 +67,18 @@ async def chromium() -> AsyncIterator[Any]:
             await browser.close()
 
 
-async def browser_sign_in(page: Any, base: str, core: Core, unit: UnitView, role: Role,
-                          login: str) -> None:  # fmt: skip
-    await people.create_user(core, login=login, password=PASSWORD, name=f"{login} 测试",
-                             role=role, unit_id=unit.id, now=NOW)  # fmt: skip
+async def browser_sign_in(
+    *, page: Any, base: str, core: Core, unit: UnitView, role: Role, login: str
+) -> None:
+    await people.create_user(
+        core,
+        login=login,
+        password=PASSWORD,
+        name=f"{login} 测试",
+        role=role,
+        unit_id=unit.id,
+        now=NOW,
+    )
     await page.context.add_cookies([{"name": "gt_lang", "value": "en", "url": base}])
     await page.goto(f"{base}/signin?next=/console")
     await page.fill("#login", login)

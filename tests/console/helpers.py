@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import itertools
-from contextlib import asynccontextmanager
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import httpx
 from fastapi import FastAPI

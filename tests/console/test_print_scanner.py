@@ -37,13 +37,19 @@ async def test_poster_qr_decodes_to_the_links(
         tg_png = await client.get(f"/console/events/{event.id}/telegram.png")
     assert poster.status_code == 200
     assert f"/console/events/{event.id}/qr.png" in poster.text
-    assert event.title_zh in poster.text and event.title_en in poster.text and event.place in poster.text
+    assert (
+        event.title_zh in poster.text
+        and event.title_en in poster.text
+        and event.place in poster.text
+    )
     assert f"t.me/{settings.bot_username}?start=e_{event.code}" in poster.text
     assert decode(web_png.content) == [f"{settings.public_url}/e/{event.code}"]
     assert decode(tg_png.content) == [f"https://t.me/{settings.bot_username}?start=e_{event.code}"]
-    assert "http" not in re.sub(r'(href|src)="/[^"]*"', "", poster.text.split("<body", 1)[1]).replace(
-        f"{settings.public_url}/e/{event.code}", ""
-    ).replace("https://t.me", "")  # no external asset
+    assert "http" not in re.sub(
+        r'(href|src)="/[^"]*"', "", poster.text.split("<body", 1)[1]
+    ).replace(f"{settings.public_url}/e/{event.code}", "").replace(
+        "https://t.me", ""
+    )  # no external asset
 
 
 async def test_personal_cards_decode_to_tokens(app: FastAPI, core: Core, unit: UnitView) -> None:
@@ -64,8 +70,9 @@ async def test_scan_sync_is_idempotent(app: FastAPI, core: Core, unit: UnitView)
         body = {"token": staff.qr_token, "key": "k" * 32}
         first = await client.post(f"/scanner/{event.code}/scan.json", json=body, headers=headers)
         again = await client.post(f"/scanner/{event.code}/scan.json", json=body, headers=headers)
-        other = await client.post(f"/scanner/{event.code}/scan.json",
-                                  json={**body, "key": "j" * 32}, headers=headers)  # fmt: skip
+        other = await client.post(
+            f"/scanner/{event.code}/scan.json", json={**body, "key": "j" * 32}, headers=headers
+        )
         forged = await client.post(f"/scanner/{event.code}/scan.json", json=body)
     assert first.json()["status"] == "ok" and first.json()["name"] == "李四"
     assert again.json()["status"] == "ok"  # the first answer, not a second fact
@@ -81,24 +88,32 @@ async def test_photo_name_search_walk_in_and_undo(app: FastAPI, core: Core, unit
     async with signed_in(app, core, unit, Role.VOLUNTEER) as (client, volunteer):
         csrf = csrf_of(app, client)
         photo = qr_png(staff.qr_token, box=6)
-        shot = await client.post(f"/scanner/{event.code}", data={"csrf": csrf, "idem": "p" * 20},
-                                 files={"photo": ("qr.png", photo, "image/png")})  # fmt: skip
+        shot = await client.post(
+            f"/scanner/{event.code}",
+            data={"csrf": csrf, "idem": "p" * 20},
+            files={"photo": ("qr.png", photo, "image/png")},
+        )
         assert shot.status_code == 200 and "王五" in shot.text and "Checked in" in shot.text
         found = await client.get(f"/scanner/{event.code}?q=赵")
         assert f"/scanner/{event.code}/person/{other.id}" in found.text
-        named = await client.post(f"/scanner/{event.code}/person/{other.id}",
-                                  data={"csrf": csrf, "idem": "n" * 20})  # fmt: skip
+        named = await client.post(
+            f"/scanner/{event.code}/person/{other.id}", data={"csrf": csrf, "idem": "n" * 20}
+        )
         assert "赵六" in named.text and "Checked in" in named.text
-        walk = await client.post(f"/scanner/{event.code}/walkin",
-                                 data={"csrf": csrf, "name": "孙七", "unit_id": str(unit.id),
-                                       "idem": "w" * 20})  # fmt: skip
+        walk = await client.post(
+            f"/scanner/{event.code}/walkin",
+            data={"csrf": csrf, "name": "孙七", "unit_id": str(unit.id), "idem": "w" * 20},
+        )
         assert "孙七" in walk.text and "Checked in" in walk.text
         assert await _facts_in(core, event.id) == 3
         undone = await client.post(f"/scanner/{event.code}/undo", data={"csrf": csrf})
         assert "Check-in undone" in undone.text and "孙七" in undone.text
         assert await _facts_in(core, event.id) == 2
-        blank = await client.post(f"/scanner/{event.code}", data={"csrf": csrf},
-                                  files={"photo": ("x.png", qr_png("")[:10], "image/png")})  # fmt: skip
+        blank = await client.post(
+            f"/scanner/{event.code}",
+            data={"csrf": csrf},
+            files={"photo": ("x.png", qr_png("")[:10], "image/png")},
+        )
         assert blank.status_code == 422 and "No QR code found" in blank.text
     log = await review.audit_log(core, limit=10)
     undo = [e for e in log if e.action == "undo_checkin"]

@@ -29,31 +29,55 @@ async def test_redeem_takes_points_and_stock(core: Core) -> None:
         event = await factories.event(core)
         await checkin.check_in(core, code=event.code, person_id=staff.id, now=NOW, channel="web")
     earned = (await totals.balance(core, person_id=staff.id)).points
-    bag = await rewards.save_reward(core, actor_id=None, name_zh="布袋", name_en="Cloth bag",
-                                    price=earned - 5, stock=1, now=NOW)  # fmt: skip
+    bag = await rewards.save_reward(
+        core, actor_id=None, name_zh="布袋", name_en="Cloth bag", price=earned - 5, stock=1, now=NOW
+    )
     pen = await rewards.save_reward(core, actor_id=None, name_zh="笔", price=1, stock=5, now=NOW)
-    done = await rewards.redeem(core, reward_id=bag.id, token=staff.qr_token, volunteer_id=vol.id,
-                                now=NOW, idempotency_key="redeem:a")  # fmt: skip
+    done = await rewards.redeem(
+        core,
+        reward_id=bag.id,
+        token=staff.qr_token,
+        volunteer_id=vol.id,
+        now=NOW,
+        idempotency_key="redeem:a",
+    )
     assert done.balance == 5 and done.reward.stock == 0
-    again = await rewards.redeem(core, reward_id=bag.id, token=staff.qr_token,
-                                 volunteer_id=vol.id, now=NOW, idempotency_key="redeem:a")  # fmt: skip
+    again = await rewards.redeem(
+        core,
+        reward_id=bag.id,
+        token=staff.qr_token,
+        volunteer_id=vol.id,
+        now=NOW,
+        idempotency_key="redeem:a",
+    )
     assert again.repeated and again.ledger_id == done.ledger_id
     assert (await totals.balance(core, person_id=staff.id)).points == 5
     with pytest.raises(Refused) as out:
-        await rewards.redeem(core, reward_id=bag.id, token=staff.qr_token, volunteer_id=vol.id, now=NOW)
-    assert out.value.reason is Reason.INSUFFICIENT_BALANCE or out.value.reason is Reason.OUT_OF_STOCK
-    await rewards.save_reward(core, actor_id=None, reward_id=pen.id, name_zh="笔", price=6,
-                              stock=5, now=NOW)  # fmt: skip
+        await rewards.redeem(
+            core, reward_id=bag.id, token=staff.qr_token, volunteer_id=vol.id, now=NOW
+        )
+    assert (
+        out.value.reason is Reason.INSUFFICIENT_BALANCE or out.value.reason is Reason.OUT_OF_STOCK
+    )
+    await rewards.save_reward(
+        core, actor_id=None, reward_id=pen.id, name_zh="笔", price=6, stock=5, now=NOW
+    )
     with pytest.raises(Refused) as short:
-        await rewards.redeem(core, reward_id=pen.id, token=staff.qr_token, volunteer_id=vol.id, now=NOW)
+        await rewards.redeem(
+            core, reward_id=pen.id, token=staff.qr_token, volunteer_id=vol.id, now=NOW
+        )
     assert short.value.reason is Reason.INSUFFICIENT_BALANCE
     assert short.value.detail == {"balance": 5, "price": 6}
     rich = await factories.person(core, unit)
     with pytest.raises(Refused) as empty:
-        await rewards.redeem(core, reward_id=bag.id, token=rich.qr_token, volunteer_id=vol.id, now=NOW)
+        await rewards.redeem(
+            core, reward_id=bag.id, token=rich.qr_token, volunteer_id=vol.id, now=NOW
+        )
     assert empty.value.reason in (Reason.OUT_OF_STOCK, Reason.INSUFFICIENT_BALANCE)
     with pytest.raises(Refused) as nope:
-        await rewards.redeem(core, reward_id=pen.id, token=staff.qr_token, volunteer_id=staff.id, now=NOW)
+        await rewards.redeem(
+            core, reward_id=pen.id, token=staff.qr_token, volunteer_id=staff.id, now=NOW
+        )
     assert nope.value.reason is Reason.NOT_ALLOWED
     assert [r.stock for r in await rewards.list_rewards(core)] == [5, 0]
     assert len(await rewards.recent_redemptions(core)) == 1
@@ -67,7 +91,9 @@ async def test_out_of_stock_before_balance_matters(core: Core) -> None:
     await checkin.check_in(core, code=event.code, person_id=staff.id, now=NOW, channel="web")
     gone = await rewards.save_reward(core, actor_id=None, name_zh="水杯", price=1, stock=0, now=NOW)
     with pytest.raises(Refused) as out:
-        await rewards.redeem(core, reward_id=gone.id, token=staff.qr_token, volunteer_id=vol.id, now=NOW)
+        await rewards.redeem(
+            core, reward_id=gone.id, token=staff.qr_token, volunteer_id=vol.id, now=NOW
+        )
     assert out.value.reason is Reason.OUT_OF_STOCK
 
 
@@ -76,28 +102,50 @@ async def test_review_reject_voids_and_audits(core: Core) -> None:
     org = await factories.person(core, unit, role=Role.ORGANIZER)
     staff = await factories.person(core, unit)
     sept = factories.SEPT
-    trip = await actions.log_trip(core, person_id=staff.id, mode="walk", km=1, day=sept.date(),
-                                  now=sept, channel=Channel.WEB, evidence_path="2023/09/a.jpg")  # fmt: skip
-    plate = await actions.log_plate(core, person_id=staff.id, meal="lunch", day=sept.date(),
-                                    now=sept, channel=Channel.WEB, evidence_path="2023/09/b.jpg")  # fmt: skip
+    trip = await actions.log_trip(
+        core,
+        person_id=staff.id,
+        mode="walk",
+        km=1,
+        day=sept.date(),
+        now=sept,
+        channel=Channel.WEB,
+        evidence_path="2023/09/a.jpg",
+    )
+    plate = await actions.log_plate(
+        core,
+        person_id=staff.id,
+        meal="lunch",
+        day=sept.date(),
+        now=sept,
+        channel=Channel.WEB,
+        evidence_path="2023/09/b.jpg",
+    )
     queue = await review.review_queue(core)
     assert [line.fact.id for line in queue] == [trip.fact.id, plate.fact.id]
     with pytest.raises(Refused) as out:
-        await review.judge_evidence(core, fact_id=trip.fact.id, actor_id=org.id, accept=False,
-                                    reason=" ", now=sept)  # fmt: skip
+        await review.judge_evidence(
+            core, fact_id=trip.fact.id, actor_id=org.id, accept=False, reason=" ", now=sept
+        )
     assert out.value.reason is Reason.REASON_REQUIRED
     with pytest.raises(Refused) as deny:
-        await review.judge_evidence(core, fact_id=trip.fact.id, actor_id=staff.id, accept=True,
-                                    reason="", now=sept)  # fmt: skip
+        await review.judge_evidence(
+            core, fact_id=trip.fact.id, actor_id=staff.id, accept=True, reason="", now=sept
+        )
     assert deny.value.reason is Reason.NOT_ALLOWED
-    await review.judge_evidence(core, fact_id=plate.fact.id, actor_id=org.id, accept=True,
-                                reason="", now=sept)  # fmt: skip
-    voided = await review.judge_evidence(core, fact_id=trip.fact.id, actor_id=org.id,
-                                         accept=False, reason="photo of a car", now=sept)  # fmt: skip
+    await review.judge_evidence(
+        core, fact_id=plate.fact.id, actor_id=org.id, accept=True, reason="", now=sept
+    )
+    voided = await review.judge_evidence(
+        core, fact_id=trip.fact.id, actor_id=org.id, accept=False, reason="photo of a car", now=sept
+    )
     assert voided.status == "void" and voided.void_reason == "photo of a car"
     assert await review.review_queue(core) == []
     actions_logged = [(e.action, e.actor_id) for e in await review.audit_log(core, limit=5)]
-    assert ("evidence_rejected", org.id) in actions_logged and ("void_fact", org.id) in actions_logged
+    assert ("evidence_rejected", org.id) in actions_logged and (
+        "void_fact",
+        org.id,
+    ) in actions_logged
     assert ("evidence_ok", org.id) in actions_logged
     assert (await totals.reconcile(core, now=sept)).ok
 
@@ -108,21 +156,24 @@ async def test_undo_only_own_recent_checkin(core: Core) -> None:
     other_vol = await factories.person(core, unit, role=Role.VOLUNTEER)
     staff = await factories.person(core, unit)
     event = await factories.event(core)
-    await checkin.check_in_by_token(core, code=event.code, token=staff.qr_token,
-                                    volunteer_id=vol.id, now=NOW, channel="scanner")  # fmt: skip
+    await checkin.check_in_by_token(
+        core, code=event.code, token=staff.qr_token, volunteer_id=vol.id, now=NOW, channel="scanner"
+    )
     with pytest.raises(Refused) as out:
         await review.undo_last_checkin(core, volunteer_id=other_vol.id, code=event.code, now=NOW)
     assert out.value.reason is Reason.UNKNOWN_FACT
     from datetime import timedelta  # noqa: PLC0415
 
     with pytest.raises(Refused):
-        await review.undo_last_checkin(core, volunteer_id=vol.id, code=event.code,
-                                       now=NOW + timedelta(hours=1))  # fmt: skip
+        await review.undo_last_checkin(
+            core, volunteer_id=vol.id, code=event.code, now=NOW + timedelta(hours=1)
+        )
     fact = await review.undo_last_checkin(core, volunteer_id=vol.id, code=event.code, now=NOW)
     assert fact.status == "void"
     # the person may now be checked in again
-    await checkin.check_in_by_token(core, code=event.code, token=staff.qr_token,
-                                    volunteer_id=vol.id, now=NOW, channel="scanner")  # fmt: skip
+    await checkin.check_in_by_token(
+        core, code=event.code, token=staff.qr_token, volunteer_id=vol.id, now=NOW, channel="scanner"
+    )
 
 
 async def _next(queue: asyncio.Queue[dict[str, int]]) -> dict[str, int]:
@@ -151,8 +202,9 @@ def redis_url(tmp_path: object) -> Iterator[str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc = subprocess.Popen([binary, "--port", str(port), "--save", "", "--appendonly", "no"],
-                            stdout=subprocess.DEVNULL)  # fmt: skip
+    proc = subprocess.Popen(
+        [binary, "--port", str(port), "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL
+    )
     try:
         for _ in range(50):
             with socket.socket() as s:

@@ -56,28 +56,36 @@ def test_every_console_and_scanner_route_is_guarded(app: FastAPI) -> None:
 
 
 @pytest.mark.parametrize("role", [Role.PARTICIPANT, Role.VOLUNTEER])
-async def test_organizer_routes_refuse(app: FastAPI, core: Core, unit: UnitView, role: Role) -> None:
+async def test_organizer_routes_refuse(
+    app: FastAPI, core: Core, unit: UnitView, role: Role
+) -> None:
     routes = guarded_routes(app)["organizer"]
     async with signed_in(app, core, unit, role) as (client, _):
         token = csrf_of(app, client)
         for method, path in routes:
             response = await client.request(
-                method, path, data={"csrf": token} if method == "POST" else None,
+                method,
+                path,
+                data={"csrf": token} if method == "POST" else None,
                 headers={"accept-language": "en", "x-csrf-token": token},
-            )  # fmt: skip
+            )
             assert response.status_code == 403, (role, method, path, response.status_code)
             assert "Only organizers can open this page." in response.text, (method, path)
 
 
-async def test_volunteer_routes_refuse_participants(app: FastAPI, core: Core, unit: UnitView) -> None:
+async def test_volunteer_routes_refuse_participants(
+    app: FastAPI, core: Core, unit: UnitView
+) -> None:
     routes = guarded_routes(app)["volunteer"]
     async with signed_in(app, core, unit, Role.PARTICIPANT) as (client, _):
         token = csrf_of(app, client)
         for method, path in routes:
             response = await client.request(
-                method, path, data={"csrf": token} if method == "POST" else None,
+                method,
+                path,
+                data={"csrf": token} if method == "POST" else None,
                 headers={"accept-language": "en", "x-csrf-token": token},
-            )  # fmt: skip
+            )
             assert response.status_code == 403, (method, path, response.status_code)
             assert "Only volunteers can do this." in response.text, (method, path)
 

@@ -28,8 +28,12 @@ async def _web_checkin(base: str, code: str, name: str, unit_id: int) -> None:
     async with httpx.AsyncClient(base_url=base) as phone:
         page = await phone.get(f"/e/{code}")
         form = Page(page.status_code, page.text)
-        data = {"csrf": form.field("csrf"), "idem": form.field("idem"), "name": name,
-                "unit_id": str(unit_id)}  # fmt: skip
+        data = {
+            "csrf": form.field("csrf"),
+            "idem": form.field("idem"),
+            "name": name,
+            "unit_id": str(unit_id),
+        }
         done = await phone.post(f"/e/{code}", data=data, follow_redirects=True)
         assert done.status_code == 200, done.text[:500]
 
@@ -43,12 +47,17 @@ async def test_dashboard_matches_services_and_moves_live(core: Core, settings: S
     unit = await factories.unit(core, name="县生态环境局")
     event = await factories.event(core)
     bot_people = [await factories.person(core, unit, telegram_id=700 + i) for i in range(3)]
-    async with live_server(core, settings) as base, polling_bot(core, settings, clock=lambda: NOW) as (tg, _, _):
+    async with (
+        live_server(core, settings) as base,
+        polling_bot(core, settings, clock=lambda: NOW) as (tg, _, _),
+    ):
         for i in range(4):
             await _web_checkin(base, event.code, f"网页{i}", unit.id)
         for p in bot_people[:2]:
             await tg.reply_to(tg_user(p.telegram_id or 0), f"/start e_{event.code}")
-        await _web_checkin(base, event.code, "网页0", unit.id)  # another phone, same name: a new person
+        await _web_checkin(
+            base, event.code, "网页0", unit.id
+        )  # another phone, same name: a new person
         async with chromium() as browser:
             page = await (await browser.new_context()).new_page()
             await browser_sign_in(page, base, core, unit, Role.ORGANIZER, "boss")
@@ -67,9 +76,11 @@ async def test_dashboard_matches_services_and_moves_live(core: Core, settings: S
                 ".replace(/\\D/g, '') === String(n)",
                 arg=t.person_times + 1,
                 timeout=10_000,
-            )  # fmt: skip
+            )
             assert await page.evaluate("() => window.__same_page") is True  # no reload happened
-            assert (await totals.progress(core, year=2023)).totals.person_times == t.person_times + 1
+            assert (
+                await totals.progress(core, year=2023)
+            ).totals.person_times == t.person_times + 1
 
 
 async def test_scanner_offline_queue_syncs_exactly_once(core: Core, settings: Settings) -> None:
@@ -104,7 +115,8 @@ async def test_scanner_offline_queue_syncs_exactly_once(core: Core, settings: Se
         lost["offline"] = False
         await context.set_offline(False)
         await page.wait_for_function(
-            "() => document.querySelector('#scanner').getAttribute('data-pending') === '0'", timeout=20_000
+            "() => document.querySelector('#scanner').getAttribute('data-pending') === '0'",
+            timeout=20_000,
         )
         assert lost["n"] == 1
         assert await page.text_content("#result .scan-title") == "Already checked in"

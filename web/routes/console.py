@@ -30,17 +30,16 @@ from web.routes.console_common import (
 
 __all__ = ["OrganizerDep", "VolunteerDep", "require_organizer", "require_volunteer", "router"]
 
-router = APIRouter(
-    prefix="/console", tags=["console"], dependencies=[Depends(require_organizer)]
-)
+router = APIRouter(prefix="/console", tags=["console"], dependencies=[Depends(require_organizer)])
 
 
 @router.get("", response_class=HTMLResponse)
 async def dashboard(viewer: ViewerDep, year: int | None = None) -> Response:
     y = year_of(viewer, year)
     board = await reports.dashboard(viewer.state.core, year=y, now=viewer.now)
-    svg = day_chart(board.days, year=y, goal=board.overview.progress.goal,
-                    labels=chart_labels(viewer.lang, y))  # fmt: skip
+    svg = day_chart(
+        board.days, year=y, goal=board.overview.progress.goal, labels=chart_labels(viewer.lang, y)
+    )
     return viewer.render(
         "console/dashboard.html",
         board=board,

@@ -78,12 +78,19 @@ async def campaign_page(campaign_id: int, viewer: ViewerDep) -> Response:
     core = viewer.state.core
     campaign = await catalog.get_campaign(core, campaign_id)
     events = await catalog.list_events(core, campaign_id=campaign_id)
-    return viewer.render("console/campaign.html", campaign=campaign, events=events, rule_choices=RULE_CHOICES,
-                         message=None, local_input=local_input)  # fmt: skip
+    return viewer.render(
+        "console/campaign.html",
+        campaign=campaign,
+        events=events,
+        rule_choices=RULE_CHOICES,
+        message=None,
+        local_input=local_input,
+    )
 
 
 @router.post("/campaigns", dependencies=[CsrfDep])
 async def create_campaign(
+    *,
     viewer: ViewerDep,
     slug: Annotated[str, Form(max_length=80)] = "",
     title_zh: Annotated[str, Form(max_length=120)] = "",
@@ -99,11 +106,20 @@ async def create_campaign(
     organizer = viewer.require(Role.ORGANIZER)
     try:
         created = await catalog.create_campaign(
-            viewer.state.core, actor_id=organizer.id, slug=slug.strip() or title_zh.strip(),
-            title_zh=title_zh, title_en=title_en, kind=kind, habit=habit or None,
-            counting_rule=counting_rule, starts_on=_day(starts_on), ends_on=_day(ends_on),
-            counts_toward_goal=bool(counts_toward_goal), target=parse_int(target), now=viewer.now,
-        )  # fmt: skip
+            viewer.state.core,
+            actor_id=organizer.id,
+            slug=slug.strip() or title_zh.strip(),
+            title_zh=title_zh,
+            title_en=title_en,
+            kind=kind,
+            habit=habit or None,
+            counting_rule=counting_rule,
+            starts_on=_day(starts_on),
+            ends_on=_day(ends_on),
+            counts_toward_goal=bool(counts_toward_goal),
+            target=parse_int(target),
+            now=viewer.now,
+        )
     except Refused as exc:
         return await _campaigns_page(viewer, exc=exc)
     return RedirectResponse(f"/console/campaigns/{created.id}", status_code=303)
@@ -111,6 +127,7 @@ async def create_campaign(
 
 @router.post("/campaigns/{campaign_id}", dependencies=[CsrfDep])
 async def edit_campaign(
+    *,
     campaign_id: int,
     viewer: ViewerDep,
     title_zh: Annotated[str, Form(max_length=120)] = "",
@@ -126,16 +143,31 @@ async def edit_campaign(
     core = viewer.state.core
     try:
         await planning.update_campaign(
-            core, actor_id=organizer.id, campaign_id=campaign_id, now=viewer.now,
-            title_zh=title_zh, title_en=title_en, theme_zh=theme_zh, counting_rule=counting_rule,
-            starts_on=_day(starts_on), ends_on=_day(ends_on),
-            counts_toward_goal=bool(counts_toward_goal), target=parse_int(target),
-        )  # fmt: skip
+            core,
+            actor_id=organizer.id,
+            campaign_id=campaign_id,
+            now=viewer.now,
+            title_zh=title_zh,
+            title_en=title_en,
+            theme_zh=theme_zh,
+            counting_rule=counting_rule,
+            starts_on=_day(starts_on),
+            ends_on=_day(ends_on),
+            counts_toward_goal=bool(counts_toward_goal),
+            target=parse_int(target),
+        )
     except Refused as exc:
         campaign = await catalog.get_campaign(core, campaign_id)
         events = await catalog.list_events(core, campaign_id=campaign_id)
-        return _error(viewer, exc, "console/campaign.html", campaign=campaign, events=events, rule_choices=RULE_CHOICES,
-                      local_input=local_input)  # fmt: skip
+        return _error(
+            viewer,
+            exc,
+            "console/campaign.html",
+            campaign=campaign,
+            events=events,
+            rule_choices=RULE_CHOICES,
+            local_input=local_input,
+        )
     return RedirectResponse(f"/console/campaigns/{campaign_id}?saved=1", status_code=303)
 
 
@@ -155,8 +187,9 @@ async def event_page(event_id: int, viewer: ViewerDep) -> Response:
     core = viewer.state.core
     event = await catalog.get_event(core, event_id=event_id)
     campaign = await catalog.get_campaign(core, event.campaign_id)
-    return viewer.render("console/event.html", event=event, campaign=campaign, message=None,
-                         local_input=local_input)  # fmt: skip
+    return viewer.render(
+        "console/event.html", event=event, campaign=campaign, message=None, local_input=local_input
+    )
 
 
 EventForm = dict[str, Any]
@@ -178,6 +211,7 @@ def _event_fields(viewer: Viewer, form: EventForm) -> dict[str, Any]:
 
 @router.post("/campaigns/{campaign_id}/events", dependencies=[CsrfDep])
 async def create_event(
+    *,
     campaign_id: int,
     viewer: ViewerDep,
     title_zh: Annotated[str, Form(max_length=160)] = "",
@@ -202,13 +236,21 @@ async def create_event(
     except Refused as exc:
         campaign = await catalog.get_campaign(core, campaign_id)
         events = await catalog.list_events(core, campaign_id=campaign_id)
-        return _error(viewer, exc, "console/campaign.html", campaign=campaign, events=events, rule_choices=RULE_CHOICES,
-                      local_input=local_input)  # fmt: skip
+        return _error(
+            viewer,
+            exc,
+            "console/campaign.html",
+            campaign=campaign,
+            events=events,
+            rule_choices=RULE_CHOICES,
+            local_input=local_input,
+        )
     return RedirectResponse(f"/console/events/{event.id}", status_code=303)
 
 
 @router.post("/events/{event_id}", dependencies=[CsrfDep])
 async def edit_event(
+    *,
     event_id: int,
     viewer: ViewerDep,
     title_zh: Annotated[str, Form(max_length=160)] = "",
@@ -234,15 +276,23 @@ async def edit_event(
     except Refused as exc:
         event = await catalog.get_event(core, event_id=event_id)
         campaign = await catalog.get_campaign(core, event.campaign_id)
-        return _error(viewer, exc, "console/event.html", event=event, campaign=campaign,
-                      local_input=local_input)  # fmt: skip
+        return _error(
+            viewer,
+            exc,
+            "console/event.html",
+            event=event,
+            campaign=campaign,
+            local_input=local_input,
+        )
     return RedirectResponse(f"/console/events/{event_id}?saved=1", status_code=303)
 
 
 # units ---------------------------------------------------------------------------------
 
 
-async def _units_page(viewer: Viewer, *, exc: Exception | None = None, imported: int | None = None) -> Response:
+async def _units_page(
+    viewer: Viewer, *, exc: Exception | None = None, imported: int | None = None
+) -> Response:
     units = catalog.tree_order(await catalog.list_units(viewer.state.core))
     if exc is not None:
         return _error(viewer, exc, "console/units.html", units=units, imported=None)
@@ -256,6 +306,7 @@ async def units_page(viewer: ViewerDep, imported: int | None = None) -> Response
 
 @router.post("/units", dependencies=[CsrfDep])
 async def save_unit(
+    *,
     viewer: ViewerDep,
     code: Annotated[str, Form(max_length=64)] = "",
     name_zh: Annotated[str, Form(max_length=120)] = "",
@@ -267,10 +318,16 @@ async def save_unit(
     organizer = viewer.require(Role.ORGANIZER)
     try:
         await catalog.upsert_unit(
-            viewer.state.core, actor_id=organizer.id, code=code, name_zh=name_zh, name_en=name_en,
-            parent_code=parent_code.strip() or None, headcount=parse_int(headcount) or 0,
-            has_canteen=bool(has_canteen), now=viewer.now,
-        )  # fmt: skip
+            viewer.state.core,
+            actor_id=organizer.id,
+            code=code,
+            name_zh=name_zh,
+            name_en=name_en,
+            parent_code=parent_code.strip() or None,
+            headcount=parse_int(headcount) or 0,
+            has_canteen=bool(has_canteen),
+            now=viewer.now,
+        )
     except Refused as exc:
         return await _units_page(viewer, exc=exc)
     return RedirectResponse("/console/units", status_code=303)
@@ -305,45 +362,70 @@ def _decode(raw: bytes) -> str:
 
 @router.get("/units/template.csv")
 async def units_template(viewer: ViewerDep) -> Response:
-    body = "\ufeffcode,name_zh,name_en,parent_code,headcount,has_canteen\n" \
-        "edu,县教育局,County Education Bureau,,40,yes\n" \
-        "edu-s1,县第一中学,No. 1 Middle School,edu,120,yes\n"  # fmt: skip
-    return Response(body, media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": 'attachment; filename="units.csv"'})  # fmt: skip
+    body = (
+        "\ufeffcode,name_zh,name_en,parent_code,headcount,has_canteen\n"
+        "edu,县教育局,County Education Bureau,,40,yes\n"
+        "edu-s1,县第一中学,No. 1 Middle School,edu,120,yes\n"
+    )
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="units.csv"'},
+    )
 
 
 # people --------------------------------------------------------------------------------
 
 
-async def _people_page(viewer: Viewer, q: str, role: str, unit_id: int | None,
-                       exc: Exception | None = None) -> Response:  # fmt: skip
+async def _people_page(
+    viewer: Viewer, q: str, role: str, unit_id: int | None, exc: Exception | None = None
+) -> Response:
     core = viewer.state.core
     found = await planning.list_people(
-        core, query=q, role=Role(role) if role in Role.__members__.values() else None,
-        unit_id=unit_id, limit=200,
-    )  # fmt: skip
+        core,
+        query=q,
+        role=Role(role) if role in Role.__members__.values() else None,
+        unit_id=unit_id,
+        limit=200,
+    )
     units = catalog.tree_order(await catalog.list_units(core))
-    context = {"found": found, "q": q, "role": role, "unit_id": unit_id, "units": units,
-               "role_labels": ROLE_LABELS, "roles": list(Role)}  # fmt: skip
+    context = {
+        "found": found,
+        "q": q,
+        "role": role,
+        "unit_id": unit_id,
+        "units": units,
+        "role_labels": ROLE_LABELS,
+        "roles": list(Role),
+    }
     if exc is not None:
         return _error(viewer, exc, "console/people.html", **context)
     return viewer.render("console/people.html", message=None, **context)
 
 
 @router.get("/people", response_class=HTMLResponse)
-async def people_page(viewer: ViewerDep, q: str = "", role: str = "", unit_id: str = "") -> Response:
+async def people_page(
+    viewer: ViewerDep, q: str = "", role: str = "", unit_id: str = ""
+) -> Response:
     return await _people_page(viewer, q.strip()[:80], role, parse_int(unit_id))
 
 
 @router.post("/people/{person_id}/role", dependencies=[CsrfDep])
 async def set_role(
-    person_id: int, viewer: ViewerDep, role: Annotated[str, Form()] = "participant",
+    person_id: int,
+    viewer: ViewerDep,
+    role: Annotated[str, Form()] = "participant",
     back: Annotated[str, Form()] = "",
-) -> Response:  # fmt: skip
+) -> Response:
     organizer = viewer.require(Role.ORGANIZER)
     try:
-        await people.set_role(viewer.state.core, actor_id=organizer.id, person_id=person_id,
-                              role=Role(role), now=viewer.now)  # fmt: skip
+        await people.set_role(
+            viewer.state.core,
+            actor_id=organizer.id,
+            person_id=person_id,
+            role=Role(role),
+            now=viewer.now,
+        )
     except (Refused, ValueError) as exc:
         error = exc if isinstance(exc, Refused) else Refused(Reason.INVALID_INPUT)
         return await _people_page(viewer, "", "", None, exc=error)
@@ -353,6 +435,7 @@ async def set_role(
 
 @router.post("/people", dependencies=[CsrfDep])
 async def create_account(
+    *,
     viewer: ViewerDep,
     name: Annotated[str, Form(max_length=80)] = "",
     login: Annotated[str, Form(max_length=80)] = "",
@@ -363,9 +446,15 @@ async def create_account(
     organizer = viewer.require(Role.ORGANIZER)
     try:
         await planning.create_account(
-            viewer.state.core, actor_id=organizer.id, login=login.strip(), password=password,
-            name=name, role=Role(role), unit_id=parse_int(unit_id), now=viewer.now,
-        )  # fmt: skip
+            viewer.state.core,
+            actor_id=organizer.id,
+            login=login.strip(),
+            password=password,
+            name=name,
+            role=Role(role),
+            unit_id=parse_int(unit_id),
+            now=viewer.now,
+        )
     except (Refused, ValueError) as exc:
         error = exc if isinstance(exc, Refused) else Refused(Reason.INVALID_INPUT)
         return await _people_page(viewer, "", "", None, exc=error)

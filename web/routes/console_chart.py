@@ -25,16 +25,19 @@ def day_chart(days: list[DayTotals], *, year: int, goal: int, labels: dict[str, 
         cum.append(running)
     plot_w, plot_h = W - PAD_L - 6, H - PAD_B - PAD_T
     top = max(goal, running, 1)
-    bar_top = max(max(per_day), 1)
+    bar_top = max(*per_day, 1)
     x_of = lambda i: PAD_L + plot_w * i / n_days  # noqa: E731
     y_cum = lambda v: PAD_T + plot_h * (1 - v / top)  # noqa: E731
     bars = "".join(
         f"M{x_of(i):.1f} {PAD_T + plot_h}v-{plot_h * 0.45 * v / bar_top:.1f}"
-        for i, v in enumerate(per_day) if v
-    )  # fmt: skip
+        for i, v in enumerate(per_day)
+        if v
+    )
     line = "M" + " ".join(
-        f"{x_of(i + 1):.1f} {y_cum(v):.1f}" for i, v in enumerate(cum) if i % 2 == 0 or i == n_days - 1
-    )  # fmt: skip
+        f"{x_of(i + 1):.1f} {y_cum(v):.1f}"
+        for i, v in enumerate(cum)
+        if i % 2 == 0 or i == n_days - 1
+    )
     month_names = labels["months"].split("|")
     ticks = []
     for m in range(1, 13):

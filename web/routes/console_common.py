@@ -36,6 +36,7 @@ async def require_volunteer(viewer: ViewerDep) -> PersonView:
 OrganizerDep = Annotated[PersonView, Depends(require_organizer)]
 VolunteerDep = Annotated[PersonView, Depends(require_volunteer)]
 
+
 def year_of(viewer: Any, year: int | None) -> int:
     this = viewer.state.core.today(viewer.now).year
     return year if year is not None and 2000 <= year <= this + 1 else this

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from typing import Annotated
 from urllib.parse import quote
 
 import qrcode
@@ -19,8 +20,8 @@ from campaigns.results import EventView
 from greentally.settings import Settings
 from web.deps import ViewerDep
 from web.i18n import translations
-from web.routes.console_common import RULE_LABELS, chart_labels, year_of
 from web.routes.console_chart import day_chart
+from web.routes.console_common import RULE_LABELS, chart_labels, year_of
 
 router = APIRouter()
 MAX_CARDS = 400
@@ -45,10 +46,14 @@ def qr_png(data: str, *, box: int = 12) -> bytes:
 
 
 def _png(body: bytes, filename: str) -> Response:
-    return Response(body, media_type="image/png", headers={
-        "Cache-Control": "private, max-age=300",
-        "Content-Disposition": f'inline; filename="{filename}"',
-    })  # fmt: skip
+    return Response(
+        body,
+        media_type="image/png",
+        headers={
+            "Cache-Control": "private, max-age=300",
+            "Content-Disposition": f'inline; filename="{filename}"',
+        },
+    )
 
 
 @router.get("/events/{event_id}/poster", response_class=HTMLResponse)
@@ -56,10 +61,16 @@ async def poster(event_id: int, viewer: ViewerDep) -> Response:
     core, settings = viewer.state.core, viewer.state.settings
     event = await catalog.get_event(core, event_id=event_id)
     campaign = await catalog.get_campaign(core, event.campaign_id)
-    return viewer.render("console/poster.html", event=event, campaign=campaign,
-                         link=event_link(settings, event), tg=telegram_link(settings, event),
-                         bot=settings.bot_username, zh=translations("zh").gettext,
-                         en=translations("en").gettext)  # fmt: skip
+    return viewer.render(
+        "console/poster.html",
+        event=event,
+        campaign=campaign,
+        link=event_link(settings, event),
+        tg=telegram_link(settings, event),
+        bot=settings.bot_username,
+        zh=translations("zh").gettext,
+        en=translations("en").gettext,
+    )
 
 
 @router.get("/events/{event_id}/qr.png")
@@ -71,8 +82,10 @@ async def event_qr(event_id: int, viewer: ViewerDep) -> Response:
 @router.get("/events/{event_id}/telegram.png")
 async def event_tg_qr(event_id: int, viewer: ViewerDep) -> Response:
     event = await catalog.get_event(viewer.state.core, event_id=event_id)
-    return _png(qr_png(telegram_link(viewer.state.settings, event), box=8),
-                f"event-{event.code}-telegram.png")  # fmt: skip
+    return _png(
+        qr_png(telegram_link(viewer.state.settings, event), box=8),
+        f"event-{event.code}-telegram.png",
+    )
 
 
 @router.get("/people/{person_id}/qr.png")
@@ -100,11 +113,18 @@ async def annual_report(viewer: ViewerDep, year: int | None = None) -> Response:
     y = year_of(viewer, year)
     report = await reports.annual_report(viewer.state.core, year=y, now=viewer.now)
     board = report.dashboard
-    svg = day_chart(board.days, year=y, goal=board.overview.progress.goal,
-                    labels=chart_labels(viewer.lang, y))  # fmt: skip
-    return viewer.render("console/report.html", report=report, board=board,
-                         t=board.overview.progress.totals, chart=svg, rule_labels=RULE_LABELS,
-                         tz=viewer.state.core.tz)  # fmt: skip
+    svg = day_chart(
+        board.days, year=y, goal=board.overview.progress.goal, labels=chart_labels(viewer.lang, y)
+    )
+    return viewer.render(
+        "console/report.html",
+        report=report,
+        board=board,
+        t=board.overview.progress.totals,
+        chart=svg,
+        rule_labels=RULE_LABELS,
+        tz=viewer.state.core.tz,
+    )
 
 
 @router.get("/people/{person_id}", response_class=HTMLResponse)
@@ -113,8 +133,12 @@ async def person_record(person_id: int, viewer: ViewerDep, year: int | None = No
     record = await reports.person_record(viewer.state.core, person_id=person_id, year=y)
     from web.routes.console_catalog import ROLE_LABELS  # noqa: PLC0415
 
-    return viewer.render("console/person.html", record=record, role_labels=ROLE_LABELS,
-                         roles=list(type(record.person.role)))  # fmt: skip
+    return viewer.render(
+        "console/person.html",
+        record=record,
+        role_labels=ROLE_LABELS,
+        roles=list(type(record.person.role)),
+    )
 
 
 # exports -------------------------------------------------------------------------------
@@ -132,26 +156,45 @@ def _range(viewer: ViewerDep, start: str, end: str) -> tuple[date, date]:
 
 @router.get("/exports", response_class=HTMLResponse)
 async def exports_page(
-    viewer: ViewerDep, start: str = "", end: str = "", unit: list[int] = Query(default=[])
+    viewer: ViewerDep,
+    start: str = "",
+    end: str = "",
+    unit: Annotated[list[int] | None, Query()] = None,
 ) -> Response:
     first, last = _range(viewer, start, end)
-    report = await reports.range_totals(viewer.state.core, start=first, end=last,
-                                        unit_ids=unit or None)  # fmt: skip
-    query = f"start={first}&end={last}" + "".join(f"&unit={u}" for u in unit)
-    return viewer.render("console/exports.html", report=report, start=first, end=last,
-                         chosen=set(unit), units=catalog.tree_order(report.units),
-                         query=query, rule_labels=RULE_LABELS)  # fmt: skip
+    report = await reports.range_totals(
+        viewer.state.core, start=first, end=last, unit_ids=unit or None
+    )
+    query = f"start={first}&end={last}" + "".join(f"&unit={u}" for u in unit or [])
+    return viewer.render(
+        "console/exports.html",
+        report=report,
+        start=first,
+        end=last,
+        chosen=set(unit or []),
+        units=catalog.tree_order(report.units),
+        query=query,
+        rule_labels=RULE_LABELS,
+    )
 
 
 def _download(body: bytes | str, filename: str, media_type: str) -> Response:
-    return Response(body, media_type=media_type, headers={
-        "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store",
-    })  # fmt: skip
+    return Response(
+        body,
+        media_type=media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @router.get("/exports/facts.csv")
 async def facts_csv(
-    viewer: ViewerDep, start: str = "", end: str = "", unit: list[int] = Query(default=[])
+    viewer: ViewerDep,
+    start: str = "",
+    end: str = "",
+    unit: Annotated[list[int] | None, Query()] = None,
 ) -> Response:
     first, last = _range(viewer, start, end)
     scope = await _scope(viewer, unit)
@@ -161,32 +204,45 @@ async def facts_csv(
 
 @router.get("/exports/totals-{grouping}.csv")
 async def totals_csv(
-    grouping: str, viewer: ViewerDep, start: str = "", end: str = "",
-    unit: list[int] = Query(default=[]),
-) -> Response:  # fmt: skip
+    grouping: str,
+    viewer: ViewerDep,
+    start: str = "",
+    end: str = "",
+    unit: Annotated[list[int] | None, Query()] = None,
+) -> Response:
     if grouping not in reports.GROUPINGS:
         raise Refused(Reason.INVALID_INPUT)
     first, last = _range(viewer, start, end)
-    report = await reports.range_totals(viewer.state.core, start=first, end=last,
-                                        unit_ids=unit or None)  # fmt: skip
-    return _download(reports.totals_csv(report, grouping), f"totals-by-{grouping}-{first}-{last}.csv",
-                     "text/csv; charset=utf-8")  # fmt: skip
+    report = await reports.range_totals(
+        viewer.state.core, start=first, end=last, unit_ids=unit or None
+    )
+    return _download(
+        reports.totals_csv(report, grouping),
+        f"totals-by-{grouping}-{first}-{last}.csv",
+        "text/csv; charset=utf-8",
+    )
 
 
 @router.get("/exports/greentally.xlsx")
 async def xlsx(
-    viewer: ViewerDep, start: str = "", end: str = "", unit: list[int] = Query(default=[])
+    viewer: ViewerDep,
+    start: str = "",
+    end: str = "",
+    unit: Annotated[list[int] | None, Query()] = None,
 ) -> Response:
     first, last = _range(viewer, start, end)
     core = viewer.state.core
     report = await reports.range_totals(core, start=first, end=last, unit_ids=unit or None)
     rows = await exports.fact_rows(core, start=first, end=last, unit_ids=report.selected_unit_ids)
     body = reports.to_xlsx(report, rows, generated=viewer.now)
-    return _download(body, f"greentally-{first}-{last}.xlsx",
-                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")  # fmt: skip
+    return _download(
+        body,
+        f"greentally-{first}-{last}.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
 
 
-async def _scope(viewer: ViewerDep, unit: list[int]) -> list[int] | None:
+async def _scope(viewer: ViewerDep, unit: list[int] | None) -> list[int] | None:
     if not unit:
         return None
     return reports.subtree_ids(await catalog.list_units(viewer.state.core), unit)

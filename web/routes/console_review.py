@@ -66,13 +66,24 @@ async def judge(
     try:
         if verdict not in ("accept", "reject"):
             raise Refused(Reason.INVALID_INPUT)
-        await review.judge_evidence(core, fact_id=fact_id, actor_id=organizer.id,
-                                    accept=verdict == "accept", reason=reason, now=viewer.now)  # fmt: skip
+        await review.judge_evidence(
+            core,
+            fact_id=fact_id,
+            actor_id=organizer.id,
+            accept=verdict == "accept",
+            reason=reason,
+            now=viewer.now,
+        )
     except Refused as exc:
         code, message = words_for(exc, viewer.lang.gettext)
         queue = await review.review_queue(core, limit=50)
-        return viewer.render("console/review.html", status_code=status_for(code), queue=queue,
-                             kind_labels=KIND_LABELS, message=message)  # fmt: skip
+        return viewer.render(
+            "console/review.html",
+            status_code=status_for(code),
+            queue=queue,
+            kind_labels=KIND_LABELS,
+            message=message,
+        )
     return RedirectResponse("/console/review", status_code=303)
 
 
@@ -108,23 +119,35 @@ async def void(
     organizer = viewer.require(Role.ORGANIZER)
     core = viewer.state.core
     try:
-        await actions.void_fact(core, fact_id=fact_id, actor_id=organizer.id, reason=reason,
-                                now=viewer.now)  # fmt: skip
+        await actions.void_fact(
+            core, fact_id=fact_id, actor_id=organizer.id, reason=reason, now=viewer.now
+        )
     except Refused as exc:
         code, message = words_for(exc, viewer.lang.gettext)
         line = await review.get_fact(core, fact_id=fact_id)
-        return viewer.render("console/fact.html", status_code=status_for(code), line=line,
-                             kind_labels=KIND_LABELS, message=message)  # fmt: skip
+        return viewer.render(
+            "console/fact.html",
+            status_code=status_for(code),
+            line=line,
+            kind_labels=KIND_LABELS,
+            message=message,
+        )
     return RedirectResponse(f"/console/facts/{fact_id}", status_code=303)
 
 
 @router.get("/audit", response_class=HTMLResponse)
 async def audit_page(viewer: ViewerDep, before: str = "", action: str = "") -> Response:
-    entries = await review.audit_log(viewer.state.core, limit=PAGE, before_id=parse_int(before),
-                                     action=action or None)  # fmt: skip
+    entries = await review.audit_log(
+        viewer.state.core, limit=PAGE, before_id=parse_int(before), action=action or None
+    )
     older = entries[-1].id if len(entries) == PAGE else None
-    return viewer.render("console/audit.html", entries=entries, older=older, action=action,
-                         action_labels=ACTION_LABELS)  # fmt: skip
+    return viewer.render(
+        "console/audit.html",
+        entries=entries,
+        older=older,
+        action=action,
+        action_labels=ACTION_LABELS,
+    )
 
 
 # rewards -------------------------------------------------------------------------------
@@ -138,8 +161,9 @@ async def _rewards_page(viewer: ViewerDep, exc: Exception | None = None) -> Resp
     if exc is not None:
         code, message = words_for(exc, viewer.lang.gettext)
         status = status_for(code)
-    return viewer.render("console/rewards.html", status_code=status, items=items, recent=recent,
-                         message=message)  # fmt: skip
+    return viewer.render(
+        "console/rewards.html", status_code=status, items=items, recent=recent, message=message
+    )
 
 
 @router.get("/rewards", response_class=HTMLResponse)
@@ -149,6 +173,7 @@ async def rewards_page(viewer: ViewerDep) -> Response:
 
 @router.post("/rewards", dependencies=[CsrfDep])
 async def save_reward(
+    *,
     viewer: ViewerDep,
     reward_id: Annotated[str, Form()] = "",
     name_zh: Annotated[str, Form(max_length=120)] = "",
@@ -160,11 +185,16 @@ async def save_reward(
     organizer = viewer.require(Role.ORGANIZER)
     try:
         await rewards.save_reward(
-            viewer.state.core, actor_id=organizer.id, reward_id=parse_int(reward_id),
-            name_zh=name_zh, name_en=name_en, price=parse_int(price) or 0,
+            viewer.state.core,
+            actor_id=organizer.id,
+            reward_id=parse_int(reward_id),
+            name_zh=name_zh,
+            name_en=name_en,
+            price=parse_int(price) or 0,
             stock=parse_int(stock) if parse_int(stock) is not None else -1,
-            active=bool(active), now=viewer.now,
-        )  # fmt: skip
+            active=bool(active),
+            now=viewer.now,
+        )
     except Refused as exc:
         return await _rewards_page(viewer, exc)
     return RedirectResponse("/console/rewards", status_code=303)

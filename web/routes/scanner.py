@@ -56,8 +56,13 @@ def decode_qr(data: bytes) -> str | None:
 async def _open_events(viewer: Viewer) -> list[EventView]:
     now = viewer.now
     events = await catalog.list_events(viewer.state.core)
-    soon = [e for e in events if e.checkin_opens_at - timedelta(hours=12) <= now
-            <= e.checkin_closes_at + timedelta(hours=1)]  # fmt: skip
+    soon = [
+        e
+        for e in events
+        if e.checkin_opens_at - timedelta(hours=12)
+        <= now
+        <= e.checkin_closes_at + timedelta(hours=1)
+    ]
     return sorted(soon, key=lambda e: e.starts_at)
 
 
@@ -95,13 +100,24 @@ async def _outcome(viewer: Viewer, call: Any, token: str) -> dict[str, Any]:
 
 def _scan(viewer: Viewer, code: str, token: str, key: str | None, volunteer: PersonView) -> Any:
     return checkin.check_in_by_token(
-        viewer.state.core, code=code, token=token, volunteer_id=volunteer.id, now=viewer.now,
-        channel=Channel.SCANNER, idempotency_key=key,
-    )  # fmt: skip
+        viewer.state.core,
+        code=code,
+        token=token,
+        volunteer_id=volunteer.id,
+        now=viewer.now,
+        channel=Channel.SCANNER,
+        idempotency_key=key,
+    )
 
 
-async def _page(viewer: Viewer, code: str, *, result: dict[str, Any] | None = None,
-                q: str = "", unit_q: str = "") -> Response:  # fmt: skip
+async def _page(
+    viewer: Viewer,
+    code: str,
+    *,
+    result: dict[str, Any] | None = None,
+    q: str = "",
+    unit_q: str = "",
+) -> Response:
     core = viewer.state.core
     event = await catalog.get_event(core, code=code)
     found = [p for p in await people.search_people(core, query=q, limit=20) if not p.deleted]
@@ -109,19 +125,30 @@ async def _page(viewer: Viewer, code: str, *, result: dict[str, Any] | None = No
     status = 200
     if result is not None and result["status"] == "refused":
         status = 422
-    return viewer.render("console/scanner.html", status_code=status, event=event, result=result,
-                         q=q, found=found, units=units, unit_q=unit_q, idem=new_random_token())  # fmt: skip
+    return viewer.render(
+        "console/scanner.html",
+        status_code=status,
+        event=event,
+        result=result,
+        q=q,
+        found=found,
+        units=units,
+        unit_q=unit_q,
+        idem=new_random_token(),
+    )
 
 
 @router.get("/redeem", response_class=HTMLResponse)
 async def redeem_page(viewer: ViewerDep) -> Response:
     items = await rewards.list_rewards(viewer.state.core, active_only=True)
-    return viewer.render("console/redeem.html", items=items, result=None, idem=new_random_token(),
-                         reward_id=None)  # fmt: skip
+    return viewer.render(
+        "console/redeem.html", items=items, result=None, idem=new_random_token(), reward_id=None
+    )
 
 
 @router.post("/redeem", response_class=HTMLResponse, dependencies=[CsrfDep])
 async def redeem(
+    *,
     viewer: ViewerDep,
     volunteer: VolunteerDep,
     reward_id: Annotated[str, Form()] = "",
@@ -134,23 +161,44 @@ async def redeem(
     result: dict[str, Any]
     try:
         done = await rewards.redeem(
-            core, reward_id=parse_int(reward_id) or 0, token=token, volunteer_id=volunteer.id,
-            now=viewer.now, idempotency_key=f"redeem:{idem}" if _KEY.match(idem) else None,
-        )  # fmt: skip
-        result = {"status": "ok", "title": _("Reward handed over"),
-                  "name": done.person.display_name, "unit": done.person.unit_name(viewer.lang.code),
-                  "message": _("{reward}: {price} points taken; {balance} points left.").format(
-                      reward=done.reward.name(viewer.lang.code), price=done.reward.price,
-                      balance=done.balance)}  # fmt: skip
+            core,
+            reward_id=parse_int(reward_id) or 0,
+            token=token,
+            volunteer_id=volunteer.id,
+            now=viewer.now,
+            idempotency_key=f"redeem:{idem}" if _KEY.match(idem) else None,
+        )
+        result = {
+            "status": "ok",
+            "title": _("Reward handed over"),
+            "name": done.person.display_name,
+            "unit": done.person.unit_name(viewer.lang.code),
+            "message": _("{reward}: {price} points taken; {balance} points left.").format(
+                reward=done.reward.name(viewer.lang.code),
+                price=done.reward.price,
+                balance=done.balance,
+            ),
+        }
         status = 200
     except Refused as exc:
         reason, message = words_for(exc, viewer.lang.gettext)
-        result = {"status": "refused", "title": _("Not handed over"), "name": "", "unit": "",
-                  "message": message}  # fmt: skip
+        result = {
+            "status": "refused",
+            "title": _("Not handed over"),
+            "name": "",
+            "unit": "",
+            "message": message,
+        }
         status = status_for(reason)
     items = await rewards.list_rewards(core, active_only=True)
-    return viewer.render("console/redeem.html", status_code=status, items=items, result=result,
-                         idem=new_random_token(), reward_id=parse_int(reward_id))  # fmt: skip
+    return viewer.render(
+        "console/redeem.html",
+        status_code=status,
+        items=items,
+        result=result,
+        idem=new_random_token(),
+        reward_id=parse_int(reward_id),
+    )
 
 
 async def _token_from(token: str, photo: UploadFile | None) -> str:
@@ -158,8 +206,8 @@ async def _token_from(token: str, photo: UploadFile | None) -> str:
         data = await photo.read(10 * 1024 * 1024)
         decoded = decode_qr(data) if data else None
         if decoded is None:
-            raise WebRefused(WebReason.PHOTO_NOT_IMAGE) if not data else Refused(
-                Reason.UNKNOWN_TOKEN
+            raise (
+                WebRefused(WebReason.PHOTO_NOT_IMAGE) if not data else Refused(Reason.UNKNOWN_TOKEN)
             )
         return decoded
     return token.strip()
@@ -172,6 +220,7 @@ async def scanner(code: str, viewer: ViewerDep, q: str = "", unit_q: str = "") -
 
 @router.post("/{code}", response_class=HTMLResponse, dependencies=[CsrfDep])
 async def scan_form(
+    *,
     code: str,
     request: Request,
     viewer: ViewerDep,
@@ -185,8 +234,13 @@ async def scan_form(
         token = await _token_from(token, photo)
     except (Refused, WebRefused) as exc:
         _reason, message = words_for(exc, viewer.lang.gettext)
-        result = {"status": "refused", "title": viewer.lang.gettext("No QR code found"),
-                  "message": message, "name": "", "unit": ""}  # fmt: skip
+        result = {
+            "status": "refused",
+            "title": viewer.lang.gettext("No QR code found"),
+            "message": message,
+            "name": "",
+            "unit": "",
+        }
         return await _page(viewer, code, result=result)
     result = await _outcome(viewer, _scan(viewer, code, token, scan_key(idem), volunteer), token)
     live_hub(request).poke()
@@ -194,7 +248,9 @@ async def scan_form(
 
 
 @router.post("/{code}/scan.json")
-async def scan_json(code: str, request: Request, viewer: ViewerDep, volunteer: VolunteerDep) -> Response:
+async def scan_json(
+    code: str, request: Request, viewer: ViewerDep, volunteer: VolunteerDep
+) -> Response:
     """The scanner script's sync: {token, key} → {status, title, name, unit, message}.
     The key makes a resent scan return its first answer."""
     if not same_origin(request, viewer.state.settings) or not viewer.state.signer.csrf_ok(
@@ -213,9 +269,14 @@ async def scan_json(code: str, request: Request, viewer: ViewerDep, volunteer: V
 
 @router.post("/{code}/person/{person_id}", response_class=HTMLResponse, dependencies=[CsrfDep])
 async def by_name(
-    code: str, person_id: int, request: Request, viewer: ViewerDep, volunteer: VolunteerDep,
+    *,
+    code: str,
+    person_id: int,
+    request: Request,
+    viewer: ViewerDep,
+    volunteer: VolunteerDep,
     idem: Annotated[str, Form()] = "",
-) -> Response:  # fmt: skip
+) -> Response:
     """The name-search fallback: the person found is checked in as if their QR was scanned."""
     person = await people.get_person(viewer.state.core, person_id)
     token = "" if person.deleted else person.qr_token
@@ -226,10 +287,15 @@ async def by_name(
 
 @router.post("/{code}/walkin", response_class=HTMLResponse, dependencies=[CsrfDep])
 async def walk_in(
-    code: str, request: Request, viewer: ViewerDep, volunteer: VolunteerDep,
-    name: Annotated[str, Form(max_length=200)] = "", unit_id: Annotated[str, Form()] = "",
+    *,
+    code: str,
+    request: Request,
+    viewer: ViewerDep,
+    volunteer: VolunteerDep,
+    name: Annotated[str, Form(max_length=200)] = "",
+    unit_id: Annotated[str, Form()] = "",
     idem: Annotated[str, Form()] = "",
-) -> Response:  # fmt: skip
+) -> Response:
     """Someone without a phone: registered on the spot, then checked in."""
     core = viewer.state.core
     await catalog.get_event(core, code=code)  # an unknown event refuses before anyone is made
@@ -239,8 +305,13 @@ async def walk_in(
         )
     except Refused as exc:
         _reason, message = words_for(exc, viewer.lang.gettext)
-        result = {"status": "refused", "title": viewer.lang.gettext("Not registered"),
-                  "message": message, "name": name, "unit": ""}  # fmt: skip
+        result = {
+            "status": "refused",
+            "title": viewer.lang.gettext("Not registered"),
+            "message": message,
+            "name": name,
+            "unit": "",
+        }
         return await _page(viewer, code, result=result)
     token = person.qr_token
     result = await _outcome(viewer, _scan(viewer, code, token, scan_key(idem), volunteer), token)
@@ -252,15 +323,29 @@ async def walk_in(
 async def undo(code: str, request: Request, viewer: ViewerDep, volunteer: VolunteerDep) -> Response:
     core, _ = viewer.state.core, viewer.lang.gettext
     try:
-        fact = await review.undo_last_checkin(core, volunteer_id=volunteer.id, code=code,
-                                              now=viewer.now)  # fmt: skip
+        fact = await review.undo_last_checkin(
+            core, volunteer_id=volunteer.id, code=code, now=viewer.now
+        )
         person = await people.get_person(core, fact.person_id or 0)
-        result = {"status": "undone", "title": _("Check-in undone"), "message": "",
-                  "name": person.display_name, "unit": person.unit_name(viewer.lang.code)}  # fmt: skip
+        result = {
+            "status": "undone",
+            "title": _("Check-in undone"),
+            "message": "",
+            "name": person.display_name,
+            "unit": person.unit_name(viewer.lang.code),
+        }
     except Refused as exc:
-        message = (_("There is no recent check-in of yours to undo.")
-                   if exc.reason is Reason.UNKNOWN_FACT else words_for(exc, _)[1])  # fmt: skip
-        result = {"status": "refused", "title": _("Nothing undone"), "message": message,
-                  "name": "", "unit": ""}  # fmt: skip
+        message = (
+            _("There is no recent check-in of yours to undo.")
+            if exc.reason is Reason.UNKNOWN_FACT
+            else words_for(exc, _)[1]
+        )
+        result = {
+            "status": "refused",
+            "title": _("Nothing undone"),
+            "message": message,
+            "name": "",
+            "unit": "",
+        }
     live_hub(request).poke()
     return await _page(viewer, code, result=result)
