@@ -64,8 +64,8 @@ async def dashboard(core: Core, *, year: int, now: datetime) -> Dashboard:
         last = await queries.last_reconcile(conn)
         pending = await queries.count_pending_evidence(conn)
     by_dim: dict[str, dict[str, Totals]] = {}
-    for dim, key, *values in rows:
-        by_dim.setdefault(dim, {})[key] = Totals(*values)
+    for dim, tally_key, *values in rows:
+        by_dim.setdefault(dim, {})[tally_key] = Totals(*values)
     progress = Progress(year, core.goal, by_dim.get("year", {}).get("all", Totals()))
     overview = Overview(
         progress=progress,

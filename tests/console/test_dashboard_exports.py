@@ -153,6 +153,7 @@ async def test_dashboard_data_equals_the_totals_services(core: Core) -> None:
     unit = await factories.unit(core)
     await _activity(core, unit)
     board = await reports.dashboard(core, year=2023, now=NOW)
+    assert await reports.dashboard(core, year=2023, now=NOW) is board  # nothing changed
     overview = await totals.overview(core, year=2023)
     assert board.overview == overview
     assert board.units == await totals.by_unit(core, year=2023)
