@@ -33,14 +33,19 @@ def make_engine(url: str, *, writer: bool = False) -> AsyncEngine:
         database = make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
+        # The connection runs in autocommit mode (see _sqlite_pragmas): a reader needs no
+        # BEGIN and no rollback on return to the pool, each a thread hop through aiosqlite.
         engine = create_async_engine(
             url,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
             pool_size=2 if writer else 8,
+            pool_reset_on_return=None,
         )
-        begin = "BEGIN IMMEDIATE" if writer else "BEGIN"
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        event.listen(engine.sync_engine, "begin", lambda conn: conn.exec_driver_sql(begin))
+        if writer:
+            event.listen(
+                engine.sync_engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE")
+            )
         return engine
     return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
