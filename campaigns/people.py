@@ -51,18 +51,21 @@ async def register_person(
     language: str = "zh",
     telegram_id: int | None = None,
     role: Role = Role.PARTICIPANT,
+    idempotency_key: str | None = None,
 ) -> PersonView:
-    """Register a person, or find the one already linked to this Telegram id.
+    """Register a person, or find the one already linked to this Telegram id (or made by
+    the same registration form, when it is submitted twice).
 
     Refuses NAME_REQUIRED, NAME_TOO_LONG, UNKNOWN_UNIT."""
     clean = clean_name(core, name)
     lang = language if language in LANGUAGES else "zh"
 
     async def run(tx: Tx) -> PersonView:
-        if telegram_id is not None:
-            found = await queries.person(tx.conn, telegram_id=telegram_id)
-            if found is not None:
-                return person_view(found)
+        for column, value in (("telegram_id", telegram_id), ("registration_key", idempotency_key)):
+            if value is not None:
+                found = await queries.person(tx.conn, **{column: value})
+                if found is not None:
+                    return person_view(found)
         if unit_id is None or await queries.unit(tx.conn, unit_id) is None:
             raise Refused(Reason.UNKNOWN_UNIT)
         new_id = await tx.conn.scalar(
@@ -75,6 +78,7 @@ async def register_person(
                 telegram_id=telegram_id,
                 qr_token=codes.new_qr_token(),
                 created_at=now,
+                registration_key=idempotency_key,
             )
             .returning(Person.id)
         )

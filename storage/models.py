@@ -78,6 +78,8 @@ class Person(Base):
     password_hash: Mapped[str | None] = mapped_column(String(256))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # the registration form's idempotency key: a double-tapped "join" makes one person
+    registration_key: Mapped[str | None] = mapped_column(String(80), unique=True)
 
 
 class Campaign(Base):

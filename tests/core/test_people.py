@@ -97,3 +97,15 @@ async def test_deletion_anonymises_but_totals_stay(core) -> None:  # noqa: ANN00
 async def test_update_dedup(core) -> None:  # noqa: ANN001
     assert await people.mark_update_processed(core, update_id=5, now=NOW)
     assert not await people.mark_update_processed(core, update_id=5, now=NOW)
+
+
+async def test_a_repeated_registration_form_makes_one_person(core) -> None:  # noqa: ANN001
+    import asyncio  # noqa: PLC0415
+
+    u = await f.unit(core)
+    made = await asyncio.gather(*(
+        people.register_person(core, name="钱七", unit_id=u.id, now=NOW, idempotency_key="join-1")
+        for _ in range(5)))
+    assert len({p.id for p in made}) == 1
+    async with core.read() as conn:
+        assert await conn.scalar(select(func.count()).select_from(Person)) == 1

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import httpx
 
-from campaigns import totals
+from campaigns import people, totals
 from campaigns.core import Core
 from campaigns.results import EventView, UnitView
 from tests import factories
@@ -52,6 +52,7 @@ async def test_resubmitted_form_counts_once(
     progress = await totals.progress(core, year=2023)
     assert progress.totals.person_times == 1
     assert progress.totals.people == 1
+    assert len(await people.search_people(core, query="李四")) == 1  # one person, not two
     done = await client.get(second.headers["location"])
     assert "nothing was counted twice" in done.text or "不会重复计数" in done.text
 

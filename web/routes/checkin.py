@@ -94,9 +94,10 @@ async def checkin_submit(
     registered = None
     try:
         if person_id is None:
+            key = idempotency_key(idem)
             registered = await people.register_person(
                 core, name=name.strip(), unit_id=parse_int(unit_id), language=viewer.lang.code,
-                now=now,
+                now=now, idempotency_key=f"join:{key}" if key else None,
             )  # fmt: skip
             person_id = registered.id
         recorded = await checkin.check_in(
