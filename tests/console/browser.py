@@ -68,7 +68,7 @@ async def chromium() -> AsyncIterator[Any]:
 
 
 async def browser_sign_in(
-    *, page: Any, base: str, core: Core, unit: UnitView, role: Role, login: str
+    page: Any, base: str, *, core: Core, unit: UnitView, role: Role, login: str
 ) -> None:
     await people.create_user(
         core,

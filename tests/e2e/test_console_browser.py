@@ -60,7 +60,9 @@ async def test_dashboard_matches_services_and_moves_live(core: Core, settings: S
         )  # another phone, same name: a new person
         async with chromium() as browser:
             page = await (await browser.new_context()).new_page()
-            await browser_sign_in(page, base, core, unit, Role.ORGANIZER, "boss")
+            await browser_sign_in(
+                page, base, core=core, unit=unit, role=Role.ORGANIZER, login="boss"
+            )
             await page.goto(f"{base}/console?year=2023")
             t = (await totals.progress(core, year=2023)).totals
             assert t.person_times == 7
@@ -90,7 +92,7 @@ async def test_scanner_offline_queue_syncs_exactly_once(core: Core, settings: Se
     async with live_server(core, settings) as base, chromium() as browser:
         context = await browser.new_context()
         page = await context.new_page()
-        await browser_sign_in(page, base, core, unit, Role.VOLUNTEER, "door")
+        await browser_sign_in(page, base, core=core, unit=unit, role=Role.VOLUNTEER, login="door")
         await page.goto(f"{base}/scanner/{event.code}")
         lost = {"n": 0, "offline": True}
 
