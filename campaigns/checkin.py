@@ -98,9 +98,10 @@ class _Batch:
         ev = self.events.get(c.code)
         if ev is None:
             raise Refused(Reason.UNKNOWN_CODE)
+        # A rotating screen guards self check-in; a volunteer at the door is the guard there.
         if (
             ev["rotating"]
-            and c.channel != "scanner"
+            and c.volunteer_id is None
             and not (
                 c.rotation_token
                 and codes.verify_rotating(c.secret, c.code, c.rotation_token, c.now)
@@ -112,14 +113,15 @@ class _Batch:
         if c.now > ev["checkin_closes_at"]:
             raise Refused(Reason.WINDOW_CLOSED, closes=ev["checkin_closes_at"])
         logged_by = None
-        if c.token is not None:
-            vol = self.people.get(c.volunteer_id or 0)
+        if c.volunteer_id is not None:
+            vol = self.people.get(c.volunteer_id)
             if vol is None or not Role(vol["role"]).at_least(Role.VOLUNTEER):
                 raise Refused(Reason.NOT_ALLOWED)
+            logged_by = vol["id"]
+        if c.token is not None:
             person = self.by_token.get(c.token)
             if person is None:
                 raise Refused(Reason.UNKNOWN_TOKEN)
-            logged_by = vol["id"]
         else:
             person = self.people.get(c.person_id or 0)
             if person is None:
@@ -223,17 +225,21 @@ async def check_in(
     channel: str,
     idempotency_key: str | None = None,
     rotation_token: str | None = None,
+    logged_by_id: int | None = None,
 ) -> Recorded:
-    """Check a person into an event by its code.
+    """Check a person into an event by its code; `logged_by_id` names the volunteer who
+    found the person by name at the door.
 
     Refuses UNKNOWN_CODE, CODE_EXPIRED (rotating screens), WINDOW_NOT_OPEN, WINDOW_CLOSED,
-    OVER_CAPACITY, UNKNOWN_PERSON, PERSON_DELETED, ALREADY_CHECKED_IN (detail `at`)."""
+    OVER_CAPACITY, UNKNOWN_PERSON, PERSON_DELETED, ALREADY_CHECKED_IN (detail `at`), and
+    NOT_ALLOWED when `logged_by_id` is not a volunteer."""
     return await core.write(
         CheckIn(
             code=code.strip().lower(),
             now=now,
             channel=channel,
             person_id=person_id,
+            volunteer_id=logged_by_id,
             idempotency_key=idempotency_key,
             rotation_token=rotation_token,
             secret=core.secret,

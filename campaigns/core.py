@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from campaigns.rules import Rules, load_rules
-from storage.db import is_sqlite, make_engine, make_sessionmaker
+from storage.db import InlineReader, is_sqlite, make_engine, make_sessionmaker
 from storage.migrate import upgrade
 from storage.writer import Command, Writer
 
@@ -31,6 +31,7 @@ class Core:
     goal: int
     secret: str = ""
     tz: ZoneInfo = LOCAL_TZ
+    inline: InlineReader | None = None
 
     def today(self, now: datetime) -> date:
         """The campaign day (a local date) of an aware instant."""
@@ -41,6 +42,16 @@ class Core:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for a request's small reads (on SQLite: answered inline)."""
+        if self.inline is not None:
+            yield self.inline  # type: ignore[misc]  # the same awaitable execute/scalar
+            return
+        async with self.engine.connect() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def read_bulk(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for large reads (exports) that must not hold the event loop."""
         async with self.engine.connect() as conn:
             yield conn
 
@@ -51,6 +62,8 @@ class Core:
 
     async def close(self) -> None:
         await self.writer.close()
+        if self.inline is not None:
+            self.inline.close()
         await self.engine.dispose()
         if self.write_engine is not self.engine:
             await self.write_engine.dispose()
@@ -71,6 +84,7 @@ def make_core(
         rules=rules or load_rules(),
         goal=goal,
         secret=secret,
+        inline=InlineReader(database_url) if is_sqlite(database_url) else None,
     )
 
 

@@ -63,7 +63,7 @@ async def fact_rows(
     )
     if unit_ids:
         stmt = stmt.where(Fact.unit_id.in_(unit_ids))
-    async with core.read() as conn:
+    async with core.read_bulk() as conn:
         rows = (await conn.execute(stmt)).mappings().all()
     return [
         {

@@ -6,8 +6,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, event
+from sqlalchemy import Connection, Table, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import StaticPool
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -113,3 +114,42 @@ async def upsert_add(
         set_={name: table.c[name] + base.excluded[name] for name in add},
     )
     await conn.execute(stmt, list(rows))
+
+
+class InlineReader:
+    """SQLite reads answered on the event loop's own thread, without aiosqlite's thread
+    hops (several per statement, each a wake-up of the loop).
+
+    One autocommit connection, opened lazily; every call runs to completion before it
+    returns, so coroutines never interleave inside a statement. Readers never wait for a
+    lock in WAL mode, so the loop is held only for the statement itself: meant for the
+    small indexed reads of a request, not for bulk exports (use the async engine)."""
+
+    def __init__(self, url: str) -> None:
+        sync_url = make_url(url).set(drivername="sqlite+pysqlite")
+        self._engine = create_engine(
+            sync_url,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+            poolclass=StaticPool,
+        )
+        event.listen(self._engine, "connect", _sqlite_pragmas)
+        self._conn: Connection | None = None
+
+    def _connection(self) -> Connection:
+        if self._conn is None or self._conn.closed:
+            self._conn = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        return self._conn
+
+    async def execute(self, statement: Any, parameters: Any = None) -> Any:
+        return self._connection().execute(statement, parameters)
+
+    async def scalar(self, statement: Any, parameters: Any = None) -> Any:
+        return self._connection().scalar(statement, parameters)
+
+    async def exec_driver_sql(self, statement: str, parameters: Any = None) -> Any:
+        return self._connection().exec_driver_sql(statement, parameters)
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+        self._engine.dispose()

@@ -80,6 +80,14 @@ async def test_door_scan_needs_a_volunteer(
     assert scanned.status_code == 201 and scanned.json()["fact"]["person_id"] == guest.id
     found = await client.get("/api/v1/people", params={"query": guest.display_name})
     assert found.status_code == 200 and "qr_token" not in found.text
+    # the name-search fallback: the volunteer checks in someone found by name
+    walk_up = await factories.person(core, unit)
+    by_name = await client.post(
+        f"/api/v1/events/{event.code}/checkins/for",
+        json={"person_id": walk_up.id, "idempotency_key": "door-by-name-000001"},
+        headers={"x-csrf-token": csrf},
+    )
+    assert by_name.status_code == 201 and by_name.json()["fact"]["person_id"] == walk_up.id
 
 
 async def test_rotating_code_over_api(
