@@ -49,6 +49,8 @@ REASON_MESSAGES: dict[Reason, str] = {
     Reason.REASON_REQUIRED: N_("Please give a reason for the correction."),
     Reason.INSUFFICIENT_BALANCE: N_("Not enough points: {balance} available, {price} needed."),
     Reason.OUT_OF_STOCK: N_("This reward is out of stock."),
+    Reason.UNKNOWN_REWARD: N_("This reward is not on offer."),
+    Reason.LOGIN_TAKEN: N_("This login name is already taken."),
     Reason.PERSON_DELETED: N_("This account has been deleted."),
     Reason.INVALID_INPUT: N_("Please check what you entered."),
 }

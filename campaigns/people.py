@@ -171,9 +171,11 @@ async def create_user(
     role: Role,
     now: datetime,
     unit_id: int | None = None,
+    reset: bool = False,
 ) -> PersonView:
-    """An organizer or admin who signs in with a password (argon2). Refuses INVALID_INPUT
-    for an empty login or a password under 10 characters."""
+    """An account that signs in with a password (argon2); with `reset`, an existing login's
+    password, role and name are replaced (audited). Refuses INVALID_INPUT for an empty login
+    or a password under 10 characters, LOGIN_TAKEN for an existing login without `reset`."""
     clean = clean_name(core, name)
     login = (login or "").strip().lower()
     if not login or len(password or "") < 10:
@@ -183,6 +185,16 @@ async def create_user(
     async def run(tx: Tx) -> PersonView:
         existing = await queries.person(tx.conn, login=login)
         if existing is not None:
+            if not reset:
+                raise Refused(Reason.LOGIN_TAKEN)
+            await audit.record(
+                tx.conn,
+                actor_id=None,
+                action="reset_user",
+                target=f"person:{existing['id']}",
+                now=now,
+                role=role.value,
+            )
             await tx.conn.execute(
                 update(Person)
                 .where(Person.id == existing["id"])

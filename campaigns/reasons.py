@@ -35,5 +35,7 @@ class Reason(StrEnum):
     REASON_REQUIRED = "reason_required"
     INSUFFICIENT_BALANCE = "insufficient_balance"
     OUT_OF_STOCK = "out_of_stock"
+    UNKNOWN_REWARD = "unknown_reward"
+    LOGIN_TAKEN = "login_taken"
     PERSON_DELETED = "person_deleted"
     INVALID_INPUT = "invalid_input"

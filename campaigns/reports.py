@@ -84,7 +84,7 @@ async def dashboard(core: Core, *, year: int, now: datetime) -> Dashboard:
     )
     forecast = pace(so_far=progress.totals.toward_goal, goal=core.goal, year=year, today=today)
     board = Dashboard(
-        year, overview, roll_up(units, by_dim.get("unit", {})), days, forecast, pending
+        year, overview, totals.roll_up(units, by_dim.get("unit", {})), days, forecast, pending
     )
     if len(_CACHE) > 32:
         _CACHE.clear()
@@ -93,27 +93,6 @@ async def dashboard(core: Core, *, year: int, now: datetime) -> Dashboard:
 
 
 _CACHE: dict[tuple[Any, ...], Dashboard] = {}
-
-
-def roll_up(units: list[UnitView], own_rows: dict[str, Totals]) -> list[UnitTotals]:
-    """Per unit, own and rolled up the tree, with the headcount rolled the same way (the
-    rule of totals.by_unit, on tallies already read)."""
-    ordered = catalog.tree_order(units)
-    own = {u.id: own_rows.get(str(u.id), Totals()) for u in units}
-    children: dict[int | None, list[int]] = {}
-    for u in units:
-        children.setdefault(u.parent_id, []).append(u.id)
-    sums: dict[int, list[int]] = {}
-    heads: dict[int, int] = {}
-    for u, _depth in reversed(ordered):
-        t = own[u.id]
-        acc = [t.person_times, t.headcount, t.people, t.facts, t.co2_g, t.points]
-        kids = children.get(u.id, [])
-        for c in kids:
-            acc = [a + b for a, b in zip(acc, sums[c], strict=True)]
-        sums[u.id] = acc
-        heads[u.id] = u.headcount + sum(heads[c] for c in kids)
-    return [UnitTotals(u, own[u.id], Totals(*sums[u.id]), heads[u.id], d) for u, d in ordered]
 
 
 @dataclass(frozen=True)

@@ -98,7 +98,7 @@ async def save_reward(
             rid = await queries.insert_reward(tx.conn, values)
         else:
             if await queries.reward(tx.conn, reward_id) is None:
-                raise Refused(Reason.INVALID_INPUT)
+                raise Refused(Reason.UNKNOWN_REWARD)
             rid = reward_id
             await queries.update_reward(tx.conn, rid, values)
         await audit.record(
@@ -133,7 +133,7 @@ async def redeem(
 ) -> Redemption:
     """A volunteer hands over a reward to the person whose QR was scanned.
 
-    Refuses NOT_ALLOWED (below volunteer), UNKNOWN_TOKEN, INVALID_INPUT (no such reward, or
+    Refuses NOT_ALLOWED (below volunteer), UNKNOWN_TOKEN, UNKNOWN_REWARD (no such reward, or
     withdrawn), OUT_OF_STOCK, INSUFFICIENT_BALANCE (detail balance, price). The same
     idempotency key again returns the first redemption."""
 
@@ -150,7 +150,7 @@ async def redeem(
         person = person_view(found[0])
         row = await queries.reward(tx.conn, reward_id)
         if row is None or not row["active"]:
-            raise Refused(Reason.INVALID_INPUT)
+            raise Refused(Reason.UNKNOWN_REWARD)
         balance = await queries.ledger_balance(tx.conn, person.id)
         if balance < row["price"]:
             raise Refused(Reason.INSUFFICIENT_BALANCE, balance=balance, price=row["price"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 
 from sqlalchemy import func, select
@@ -21,13 +22,16 @@ from campaigns.results import (
     ReconcileReport,
     Totals,
     UnitTotals,
+    UnitView,
 )
 from campaigns.views import fact_view
 from storage import tallies
 from storage.models import AuditEntry, CanteenCheck, Fact, LedgerEntry, Unit
 
 
-def _totals(values: dict[str, int] | None) -> Totals:
+def _totals(values: Totals | dict[str, int] | None) -> Totals:
+    if isinstance(values, Totals):
+        return values
     return Totals(**values) if values else Totals()
 
 
@@ -45,25 +49,32 @@ async def by_campaign(core: Core, *, year: int) -> list[CampaignTotals]:
     return [CampaignTotals(c, _totals(rows.get(str(c.id)))) for c in camps]
 
 
+def roll_up(
+    units: list[UnitView], own_rows: Mapping[str, Totals | dict[str, int]]
+) -> list[UnitTotals]:
+    """Per unit, own and rolled up the tree (parents before children), with the headcount
+    rolled the same way; the one place this rule lives."""
+    ordered = tree_order(units)
+    own = {u.id: _totals(own_rows.get(str(u.id))) for u in units}
+    children: dict[int | None, list[int]] = {}
+    for u in units:
+        children.setdefault(u.parent_id, []).append(u.id)
+    rolled: dict[int, Totals] = {}
+    heads: dict[int, int] = {}
+    for u, _depth in reversed(ordered):
+        parts = [own[u.id]] + [rolled[c] for c in children.get(u.id, [])]
+        rolled[u.id] = Totals(*(sum(getattr(p, f) for p in parts) for f in tallies.FIELDS))
+        # A parent's headcount is its own staff; children add theirs.
+        heads[u.id] = u.headcount + sum(heads[c] for c in children.get(u.id, []))
+    return [UnitTotals(u, own[u.id], rolled[u.id], heads[u.id], d) for u, d in ordered]
+
+
 async def by_unit(core: Core, *, year: int) -> list[UnitTotals]:
     """Per unit, own and rolled up the tree, with the share of staff taking part."""
     units = await list_units(core)
     async with core.read() as conn:
         rows = await tallies.read(conn, year, "unit")
-    ordered = tree_order(units)
-    own = {u.id: _totals(rows.get(str(u.id))) for u in units}
-    children: dict[int | None, list[int]] = {}
-    for u in units:
-        children.setdefault(u.parent_id, []).append(u.id)
-    heads = {u.id: u.headcount for u in units}
-    rolled: dict[int, Totals] = {}
-    rolled_heads: dict[int, int] = {}
-    for u, _depth in reversed(ordered):
-        parts = [own[u.id]] + [rolled[c] for c in children.get(u.id, [])]
-        rolled[u.id] = Totals(*(sum(getattr(p, f) for p in parts) for f in tallies.FIELDS))
-        # A parent's headcount is its own staff; children add theirs.
-        rolled_heads[u.id] = heads[u.id] + sum(rolled_heads[c] for c in children.get(u.id, []))
-    return [UnitTotals(u, own[u.id], rolled[u.id], rolled_heads[u.id], d) for u, d in ordered]
+    return roll_up(units, rows)
 
 
 async def by_day(core: Core, *, year: int) -> list[DayTotals]:

@@ -109,6 +109,7 @@ def cmd_create_user(settings: Settings, args: argparse.Namespace) -> int:
             name=args.name or args.login,
             role=Role(args.role),
             now=datetime.now(UTC),
+            reset=args.reset,
         )
         _say(_("User {login} ({role}) is ready.").format(login=args.login, role=person.role.value))
         return 0
@@ -189,6 +190,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--login", required=True)
     s.add_argument("--name")
     s.add_argument("--role", choices=["volunteer", "organizer", "admin"], default="organizer")
+    s.add_argument("--reset", action="store_true", help=_("replace an existing login's password"))
     s.set_defaults(func=cmd_create_user)
     s = sub.add_parser("export", help=_("CSV of facts for a date range"))
     s.add_argument("--from", dest="start", type=_date, required=True)

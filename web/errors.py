@@ -90,6 +90,8 @@ REASON_STATUS: dict[str, int] = {
     Reason.REASON_REQUIRED: 422,
     Reason.INSUFFICIENT_BALANCE: 409,
     Reason.OUT_OF_STOCK: 409,
+    Reason.UNKNOWN_REWARD: 404,
+    Reason.LOGIN_TAKEN: 409,
     Reason.PERSON_DELETED: 410,
     Reason.INVALID_INPUT: 422,
     WebReason.CSRF_FAILED: 403,

@@ -79,6 +79,11 @@ async def test_redeem_takes_points_and_stock(core: Core) -> None:
             core, reward_id=pen.id, token=staff.qr_token, volunteer_id=staff.id, now=NOW
         )
     assert nope.value.reason is Reason.NOT_ALLOWED
+    with pytest.raises(Refused) as unknown:
+        await rewards.redeem(
+            core, reward_id=424242, token=staff.qr_token, volunteer_id=vol.id, now=NOW
+        )
+    assert unknown.value.reason is Reason.UNKNOWN_REWARD
     assert [r.stock for r in await rewards.list_rewards(core)] == [5, 0]
     assert len(await rewards.recent_redemptions(core)) == 1
 

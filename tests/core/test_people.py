@@ -53,6 +53,11 @@ async def test_password_and_one_time_link(core) -> None:  # noqa: ANN001
     assert await people.verify_password(core, login="organizer", password="correct horse battery")
     assert await people.verify_password(core, login="organizer", password="wrong") is None
     assert await people.verify_password(core, login="nobody", password="x") is None
+    with pytest.raises(Refused) as taken:
+        await people.create_user(core, login="organizer", password="another long one",
+                                 name="x", role=Role.ADMIN, now=NOW)
+    assert taken.value.reason is Reason.LOGIN_TAKEN
+    assert await people.verify_password(core, login="organizer", password="correct horse battery")
     token = await people.issue_login_token(core, person_id=org.id, now=NOW)
     assert (await people.redeem_login_token(core, token=token, now=NOW)).id == org.id
     with pytest.raises(Refused) as exc:
