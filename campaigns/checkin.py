@@ -144,7 +144,7 @@ class _Batch:
             count_key=checkin_key(ev["id"], person["id"]),
         )
 
-    async def _insert(
+    async def _insert(  # noqa: PLR0912 - one pass keeps each caller's answer in order
         self, pending: list[tuple[int, dict[str, Any]]], prior: dict[Any, Any]
     ) -> None:
         accepted: list[tuple[int, dict[str, Any]]] = []

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from campaigns.rules import Rules, load_rules
-from storage.db import InlineReader, is_sqlite, make_engine, make_sessionmaker
+from storage.db import InlineConnection, is_sqlite, make_engine, make_sessionmaker
 from storage.migrate import upgrade
 from storage.writer import Command, Writer
 
@@ -31,7 +31,8 @@ class Core:
     goal: int
     secret: str = ""
     tz: ZoneInfo = LOCAL_TZ
-    inline: InlineReader | None = None
+    inline: InlineConnection | None = None
+    inline_writer: InlineConnection | None = None
 
     def today(self, now: datetime) -> date:
         """The campaign day (a local date) of an aware instant."""
@@ -50,6 +51,20 @@ class Core:
             yield conn
 
     @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[AsyncConnection]:
+        """A read transaction: every statement inside sees the same committed state."""
+        async with self.engine.connect() as conn:
+            if is_sqlite(self.url):
+                await conn.exec_driver_sql("BEGIN")
+                try:
+                    yield conn
+                finally:
+                    await conn.exec_driver_sql("ROLLBACK")
+            else:
+                await conn.execution_options(isolation_level="REPEATABLE READ")
+                yield conn
+
+    @asynccontextmanager
     async def read_bulk(self) -> AsyncIterator[AsyncConnection]:
         """A connection for large reads (exports) that must not hold the event loop."""
         async with self.engine.connect() as conn:
@@ -62,8 +77,9 @@ class Core:
 
     async def close(self) -> None:
         await self.writer.close()
-        if self.inline is not None:
-            self.inline.close()
+        for inline in (self.inline, self.inline_writer):
+            if inline is not None:
+                inline.close()
         await self.engine.dispose()
         if self.write_engine is not self.engine:
             await self.write_engine.dispose()
@@ -72,19 +88,25 @@ class Core:
 def make_core(
     database_url: str, *, goal: int = 2000, secret: str = "", rules: Rules | None = None
 ) -> Core:
-    """A core over a database already migrated; connects lazily, on first use."""
+    """A core over a database already migrated; connects lazily, on first use.
+
+    On SQLite, small reads and the writer's batches run inline on the event loop's thread
+    (see storage.db.InlineConnection); on PostgreSQL everything goes through asyncpg."""
     engine = make_engine(database_url)
-    write_engine = make_engine(database_url, writer=True) if is_sqlite(database_url) else engine
+    sqlite = is_sqlite(database_url)
+    write_engine = make_engine(database_url, writer=True) if sqlite else engine
+    inline_writer = InlineConnection(database_url) if sqlite else None
     return Core(
         url=database_url,
         engine=engine,
         write_engine=write_engine,
         sessions=make_sessionmaker(engine),
-        writer=Writer(write_engine),
+        writer=Writer(inline_writer or write_engine),
         rules=rules or load_rules(),
         goal=goal,
         secret=secret,
-        inline=InlineReader(database_url) if is_sqlite(database_url) else None,
+        inline=InlineConnection(database_url) if sqlite else None,
+        inline_writer=inline_writer,
     )
 
 

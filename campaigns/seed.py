@@ -101,7 +101,7 @@ async def load_demo(core: Core, *, now: datetime) -> list[EventView]:
     if existing is not None or sorting is None:
         return []
     start = now.replace(minute=0, second=0, microsecond=0)
-    events = [
+    return [
         await create_event(
             core,
             actor_id=None,
@@ -134,4 +134,3 @@ async def load_demo(core: Core, *, now: datetime) -> list[EventView]:
             now=now,
         ),
     ]
-    return events

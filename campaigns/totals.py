@@ -27,6 +27,7 @@ from campaigns.results import (
 from campaigns.views import fact_view
 from storage import tallies
 from storage.models import AuditEntry, CanteenCheck, Fact, LedgerEntry, Unit
+from storage.writer import Call, Tx
 
 
 def _totals(values: Totals | dict[str, int] | None) -> Totals:
@@ -166,19 +167,24 @@ async def history(core: Core, *, person_id: int, limit: int = 50) -> list[FactVi
 
 
 async def reconcile(core: Core, *, now: datetime) -> ReconcileReport:
-    """Recount every stored total from the facts and report each difference (audited)."""
-    async with core.write_engine.begin() as conn:
+    """Recount every stored total from the facts and report each difference (audited).
+
+    Both sides are read in one snapshot (a read transaction), so writes going on meanwhile
+    neither block nor skew it; only the audit entry goes through the writer."""
+    async with core.snapshot() as conn:
         stored = await tallies.stored(conn)
         fresh = await tallies.recount(conn)
-        mismatches = []
-        for key in sorted(set(stored) | set(fresh)):
-            a, b = stored.get(key, {}), fresh.get(key, {})
-            for field in tallies.FIELDS:
-                if a.get(field, 0) != b.get(field, 0):
-                    mismatches.append(Mismatch(*key, field, a.get(field, 0), b.get(field, 0)))
-        report = ReconcileReport(checked=len(fresh), mismatches=mismatches, at=now)
+    mismatches = []
+    for key in sorted(set(stored) | set(fresh)):
+        a, b = stored.get(key, {}), fresh.get(key, {})
+        for field in tallies.FIELDS:
+            if a.get(field, 0) != b.get(field, 0):
+                mismatches.append(Mismatch(*key, field, a.get(field, 0), b.get(field, 0)))
+    report = ReconcileReport(checked=len(fresh), mismatches=mismatches, at=now)
+
+    async def note(tx: Tx) -> None:
         await audit.record(
-            conn,
+            tx.conn,
             actor_id=None,
             action="reconcile",
             target="tallies",
@@ -187,4 +193,6 @@ async def reconcile(core: Core, *, now: datetime) -> ReconcileReport:
             checked=report.checked,
             mismatches=len(mismatches),
         )
+
+    await core.write(Call[None](note))
     return report

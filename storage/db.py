@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Table, create_engine, event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
-from sqlalchemy.pool import StaticPool
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -16,6 +18,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql.dml import Insert
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -68,11 +71,7 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 def _insert_for(conn: AsyncConnection, table: Table) -> Insert:
     if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
         return pg_insert(table)
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
     return sqlite_insert(table)
 
 
@@ -116,24 +115,27 @@ async def upsert_add(
     await conn.execute(stmt, list(rows))
 
 
-class InlineReader:
-    """SQLite reads answered on the event loop's own thread, without aiosqlite's thread
-    hops (several per statement, each a wake-up of the loop).
+class InlineConnection:
+    """SQLite answered on the event loop's own thread, without aiosqlite's thread hops
+    (several per statement, each a wake-up of the loop).
 
-    One autocommit connection, opened lazily; every call runs to completion before it
-    returns, so coroutines never interleave inside a statement. Readers never wait for a
-    lock in WAL mode, so the loop is held only for the statement itself: meant for the
-    small indexed reads of a request, not for bulk exports (use the async engine)."""
+    One autocommit connection, opened lazily. Every call runs to completion before it
+    returns, so coroutines never interleave inside a statement, and a writer's batch (which
+    awaits nothing but these calls) never holds the write lock across a yield of the loop.
+    Readers never wait for a lock in WAL mode; a writer waits only for another process's
+    write (the busy timeout bounds it). Meant for a request's small reads and the writer's
+    batches, not for bulk exports (use the async engine)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, busy_timeout_s: float = SQLITE_BUSY_TIMEOUT_MS / 1000) -> None:
         sync_url = make_url(url).set(drivername="sqlite+pysqlite")
         self._engine = create_engine(
             sync_url,
-            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+            connect_args={"timeout": busy_timeout_s, "check_same_thread": False},
             poolclass=StaticPool,
         )
         event.listen(self._engine, "connect", _sqlite_pragmas)
         self._conn: Connection | None = None
+        self.dialect = self._engine.dialect
 
     def _connection(self) -> Connection:
         if self._conn is None or self._conn.closed:
@@ -148,6 +150,18 @@ class InlineReader:
 
     async def exec_driver_sql(self, statement: str, parameters: Any = None) -> Any:
         return self._connection().exec_driver_sql(statement, parameters)
+
+    @asynccontextmanager
+    async def begin(self) -> AsyncIterator[InlineConnection]:
+        """A write transaction (BEGIN IMMEDIATE … COMMIT, ROLLBACK on any error)."""
+        conn = self._connection()
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            conn.exec_driver_sql("ROLLBACK")
+            raise
+        conn.exec_driver_sql("COMMIT")
 
     def close(self) -> None:
         if self._conn is not None:

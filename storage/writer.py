@@ -58,7 +58,10 @@ class _Item(Generic[T]):
 
 
 class Writer:
-    def __init__(self, engine: AsyncEngine, *, max_batch: int = 256) -> None:
+    """`engine` is an async engine, or anything with an async `begin()` context yielding a
+    connection (the inline SQLite connection)."""
+
+    def __init__(self, engine: AsyncEngine | Any, *, max_batch: int = 256) -> None:
         self._engine = engine
         self._max_batch = max_batch
         self._queue: asyncio.Queue[_Item[Any]] = asyncio.Queue()
