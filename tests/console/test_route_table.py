@@ -48,7 +48,7 @@ def test_every_console_and_scanner_route_is_guarded(app: FastAPI) -> None:
     routes = all_routes(app.routes)
     assert len(routes) > 60  # the whole app, not one router
     for route in routes:
-        if route.path.startswith("/console"):
+        if route.path.startswith(("/console", "/screen")):
             assert _depends_on(route.dependant, require_organizer), route.path
         if route.path.startswith("/scanner"):
             assert _depends_on(route.dependant, require_volunteer), route.path

@@ -7,12 +7,12 @@ from urllib.parse import quote
 
 import qrcode
 import qrcode.image.svg
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, Response
 
 from campaigns import catalog, codes
-from campaigns.results import Role
 from web.deps import ViewerDep
+from web.routes.console_common import require_organizer
 
 router = APIRouter(tags=["pages"])
 SLOT_SECONDS = 30
@@ -30,9 +30,10 @@ def qr_svg(data: str) -> str:
     return svg.replace("<svg ", '<svg role="img" aria-hidden="true" focusable="false" ', 1)
 
 
-@router.get("/screen/{code}", response_class=HTMLResponse)
+@router.get(
+    "/screen/{code}", response_class=HTMLResponse, dependencies=[Depends(require_organizer)]
+)
 async def screen(code: str, viewer: ViewerDep) -> Response:
-    viewer.require(Role.ORGANIZER)
     event = await catalog.get_event(viewer.state.core, code=code)
     base = viewer.state.settings.public_url.rstrip("/")
     url = f"{base}/e/{quote(event.code, safe='')}"
@@ -44,6 +45,4 @@ async def screen(code: str, viewer: ViewerDep) -> Response:
         url += f"?t={quote(str(token), safe='')}"
         elapsed = now.timestamp() % SLOT_SECONDS
         refresh = max(1, math.ceil(SLOT_SECONDS - elapsed))
-    return viewer.render(
-        "screen.html", event=event, svg=qr_svg(url), url=url, refresh=refresh
-    )
+    return viewer.render("screen.html", event=event, svg=qr_svg(url), url=url, refresh=refresh)
