@@ -145,7 +145,10 @@ class Fact(Base):
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     voided_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
 
-    __table_args__ = (Index("ix_facts_person_day", "person_id", "occurred_on"),)
+    __table_args__ = (
+        Index("ix_facts_person_day", "person_id", "occurred_on"),
+        Index("ix_facts_evidence_path", "evidence_path"),  # the photo-review queue
+    )
 
 
 class LedgerEntry(Base):
