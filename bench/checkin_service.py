@@ -231,7 +231,7 @@ def main() -> None:
         print("| path | check-ins/s | ratio |")
         print("| --- | ---: | ---: |")
         print(f"| raw sqlite3, same writes, commit per 256 | {raw:,.0f} | 1.00 |")
-        print(f"| service layer (batched writer, aiosqlite) | {svc:,.0f} | {svc / raw:.2f} |")
+        print(f"| service layer (batched writer, inline SQLite) | {svc:,.0f} | {svc / raw:.2f} |")
         generate_facts(svc_path, args.facts)
         asyncio.run(rebuild_tallies(svc_path))
         times = asyncio.run(time_totals(svc_path))

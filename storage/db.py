@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,6 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.pool import StaticPool
-from sqlalchemy.sql.dml import Insert
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -69,10 +69,22 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-def _insert_for(conn: AsyncConnection, table: Table) -> Insert:
-    if conn.dialect.name == "postgresql":
-        return pg_insert(table)
-    return sqlite_insert(table)
+@cache
+def _insert_ignore_stmt(dialect: str, table: Table, returning: tuple[str, ...]) -> Any:
+    stmt: Any = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+    stmt = stmt.on_conflict_do_nothing()
+    return stmt.returning(*(table.c[name] for name in returning)) if returning else stmt
+
+
+@cache
+def _upsert_add_stmt(
+    dialect: str, table: Table, keys: tuple[str, ...], add: tuple[str, ...]
+) -> Any:
+    base = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+    return base.on_conflict_do_update(
+        index_elements=[table.c[k] for k in keys],
+        set_={name: table.c[name] + base.excluded[name] for name in add},
+    )
 
 
 async def insert_ignore(
@@ -82,18 +94,15 @@ async def insert_ignore(
     *,
     returning: Iterable[str] = (),
 ) -> list[Any]:
-    """INSERT … ON CONFLICT DO NOTHING; returns the rows actually inserted."""
+    """INSERT … ON CONFLICT DO NOTHING; returns the rows actually inserted.
+
+    With RETURNING this is an executemany that SQLAlchemy batches into multi-row
+    statements ("insertmanyvalues"), compiled once and cached."""
     if not rows:
         return []
-    stmt: Any = _insert_for(conn, table).on_conflict_do_nothing()
-    cols = [table.c[name] for name in returning]
-    if cols:
-        # executemany with RETURNING: SQLAlchemy batches it into multi-row statements
-        # ("insertmanyvalues") and caches the compiled form.
-        result = await conn.execute(stmt.returning(*cols), rows)
-        return list(result.all())
-    await conn.execute(stmt, rows)
-    return []
+    stmt = _insert_ignore_stmt(conn.dialect.name, table, tuple(returning))
+    result = await conn.execute(stmt, rows)
+    return list(result.all()) if returning else []
 
 
 async def upsert_add(
@@ -107,12 +116,7 @@ async def upsert_add(
     """Insert rows, or add their `add` columns to the row already there (atomic counters)."""
     if not rows:
         return
-    base = _insert_for(conn, table)
-    stmt: Any = base.on_conflict_do_update(
-        index_elements=[table.c[k] for k in keys],
-        set_={name: table.c[name] + base.excluded[name] for name in add},
-    )
-    await conn.execute(stmt, list(rows))
+    await conn.execute(_upsert_add_stmt(conn.dialect.name, table, keys, add), list(rows))
 
 
 class InlineConnection:

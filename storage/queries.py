@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from functools import cache
 from typing import Any
 
-from sqlalchemy import RowMapping, func, or_, select
+from sqlalchemy import RowMapping, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import Campaign, Event, Fact, Person, Tally, Unit
@@ -29,22 +30,36 @@ def _person_select() -> Any:
     return select(*PERSON_COLUMNS).outerjoin(Unit, Unit.id == Person.unit_id)
 
 
-async def person(conn: AsyncConnection, **where: Any) -> RowMapping | None:
+# The hot paths' statements are built once (bound parameters, "expanding" for IN lists):
+# building a statement costs more than SQLite takes to run it.
+@cache
+def _person_where(names: tuple[str, ...]) -> Any:
     stmt = _person_select()
-    for name, value in where.items():
-        stmt = stmt.where(getattr(Person, name) == value)
-    return (await conn.execute(stmt.limit(1))).mappings().first()
+    for name in names:
+        stmt = stmt.where(getattr(Person, name) == bindparam(name))
+    return stmt.limit(1)
+
+
+@cache
+def _person_in(column: str) -> Any:
+    return _person_select().where(getattr(Person, column).in_(bindparam("values", expanding=True)))
+
+
+async def person(conn: AsyncConnection, **where: Any) -> RowMapping | None:
+    stmt = _person_where(tuple(sorted(where)))
+    return (await conn.execute(stmt, where)).mappings().first()
 
 
 async def people_by_ids(conn: AsyncConnection, ids: Sequence[int]) -> dict[int, RowMapping]:
-    rows = (await conn.execute(_person_select().where(Person.id.in_(ids)))).mappings().all()
+    rows = (await conn.execute(_person_in("id"), {"values": list(ids)})).mappings().all()
     return {r["id"]: r for r in rows}
 
 
 async def people_by_column(
     conn: AsyncConnection, column: Any, values: Sequence[Any]
 ) -> Sequence[RowMapping]:
-    return (await conn.execute(_person_select().where(column.in_(values)))).mappings().all()
+    stmt = _person_in(column.key)
+    return (await conn.execute(stmt, {"values": list(values)})).mappings().all()
 
 
 async def search_people(conn: AsyncConnection, text: str, limit: int) -> Sequence[RowMapping]:
@@ -81,10 +96,11 @@ async def search_units(conn: AsyncConnection, text: str, limit: int) -> Sequence
     return (await conn.execute(stmt)).mappings().all()
 
 
+_CAMPAIGN_BY_ID = select(Campaign).where(Campaign.id == bindparam("id"))
+
+
 async def campaign(conn: AsyncConnection, campaign_id: int) -> RowMapping | None:
-    return (
-        (await conn.execute(select(Campaign).where(Campaign.id == campaign_id))).mappings().first()
-    )
+    return (await conn.execute(_CAMPAIGN_BY_ID, {"id": campaign_id})).mappings().first()
 
 
 async def campaigns(conn: AsyncConnection) -> Sequence[RowMapping]:
@@ -108,11 +124,15 @@ async def active_habit_campaign(conn: AsyncConnection, habit: str, day: date) ->
     return (await conn.execute(stmt)).mappings().first()
 
 
+_EVENTS_BY_CODE = (
+    select(Event, Campaign.counts_toward_goal)
+    .join(Campaign, Campaign.id == Event.campaign_id)
+    .where(Event.code.in_(bindparam("codes", expanding=True)))
+)
+
+
 async def events_by_code(conn: AsyncConnection, codes: Sequence[str]) -> dict[str, RowMapping]:
-    stmt = select(Event, Campaign.counts_toward_goal).join(
-        Campaign, Campaign.id == Event.campaign_id
-    )
-    rows = (await conn.execute(stmt.where(Event.code.in_(codes)))).mappings().all()
+    rows = (await conn.execute(_EVENTS_BY_CODE, {"codes": list(codes)})).mappings().all()
     return {r["code"]: r for r in rows}
 
 
@@ -131,12 +151,15 @@ async def events(conn: AsyncConnection, campaign_id: int | None = None) -> Seque
     return (await conn.execute(stmt)).mappings().all()
 
 
+_EVENT_COUNTS = select(Tally.key, Tally.person_times).where(
+    Tally.dim == "event", Tally.key.in_(bindparam("keys", expanding=True))
+)
+
+
 async def event_counts(conn: AsyncConnection, event_ids: Sequence[int]) -> dict[int, int]:
-    stmt = select(Tally.key, Tally.person_times).where(
-        Tally.dim == "event", Tally.key.in_([str(i) for i in event_ids])
-    )
+    params = {"keys": [str(i) for i in event_ids]}
     out: dict[int, int] = {}
-    for key, value in (await conn.execute(stmt)).all():
+    for key, value in (await conn.execute(_EVENT_COUNTS, params)).all():
         out[int(key)] = out.get(int(key), 0) + value
     return out
 
@@ -148,11 +171,15 @@ async def fact(conn: AsyncConnection, **where: Any) -> RowMapping | None:
     return (await conn.execute(stmt.limit(1))).mappings().first()
 
 
+@cache
+def _facts_in(column: str) -> Any:
+    return select(Fact).where(getattr(Fact, column).in_(bindparam("values", expanding=True)))
+
+
 async def facts_by(
     conn: AsyncConnection, column: str, values: Sequence[Any]
 ) -> dict[Any, RowMapping]:
-    col = getattr(Fact, column)
-    rows = (await conn.execute(select(Fact).where(col.in_(values)))).mappings().all()
+    rows = (await conn.execute(_facts_in(column), {"values": list(values)})).mappings().all()
     return {r[column]: r for r in rows}
 
 
