@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import insert, select, update
 
@@ -26,6 +27,7 @@ from campaigns.recording import (
 from campaigns.results import FactKind, FactView, Recorded, Role
 from campaigns.views import fact_view
 from storage import queries
+from storage.db import as_id
 from storage.models import CanteenCheck, Fact, LedgerEntry, Unit
 from storage.tallies import dims_of, forget_person_if_gone
 from storage.writer import Call, Tx
@@ -56,7 +58,7 @@ def _quantity(value: float) -> float:
     return round(float(value), 2)
 
 
-async def _actor(tx: Tx, person_id: int, role: Role = Role.PARTICIPANT) -> dict[str, object]:
+async def _actor(tx: Tx, person_id: int, role: Role = Role.PARTICIPANT) -> dict[str, Any]:
     row = await queries.person(tx.conn, id=person_id)
     if row is None:
         raise Refused(Reason.UNKNOWN_PERSON)
@@ -67,7 +69,7 @@ async def _actor(tx: Tx, person_id: int, role: Role = Role.PARTICIPANT) -> dict[
     return dict(row)
 
 
-async def _habit_campaign(tx: Tx, habit: str, day: date) -> dict[str, object]:
+async def _habit_campaign(tx: Tx, habit: str, day: date) -> dict[str, Any]:
     camp = await queries.active_habit_campaign(tx.conn, habit, day)
     if camp is None:
         raise Refused(Reason.NO_ACTIVE_CAMPAIGN)
@@ -80,7 +82,7 @@ async def _record_habit(
     *,
     kind: FactKind,
     habit: str,
-    person: dict[str, object],
+    person: dict[str, Any],
     day: date,
     now: datetime,
     channel: str,
@@ -94,15 +96,15 @@ async def _record_habit(
 ) -> Recorded:
     camp = await _habit_campaign(tx, habit, day)
     awarded = core.rules.capped_points(habit, points, already_points)
-    person_id = int(person["id"])  # type: ignore[call-overload]
+    person_id = int(person["id"])
     row = fact_row(
         kind=kind,
         person_id=person_id,
-        unit_id=person["unit_id"],  # type: ignore[arg-type]
+        unit_id=person["unit_id"],
         campaign_id=int(camp["id"]),
         occurred_on=day,
         now=now,
-        channel=channel,  # type: ignore[call-overload]
+        channel=channel,
         mode=mode,
         quantity=quantity,
         co2_g=co2_g,
@@ -110,7 +112,7 @@ async def _record_habit(
         counted=1,
         idempotency_key=idempotency_key,
         evidence_path=evidence_path,
-        count_key=day_key(int(camp["id"]), person_id, day),  # type: ignore[call-overload]
+        count_key=day_key(int(camp["id"]), person_id, day),
     )
     written = await write_fact(
         tx, row, counts_toward_goal=bool(camp["counts_toward_goal"]), ledger_person=person_id
@@ -412,7 +414,7 @@ async def log_canteen_check(
                 person_id=person_id, delta=points, kind="earn", created_at=now
             )
         )
-        return CanteenCheckView(int(new_id), unit_id, kind, day, passed, points)
+        return CanteenCheckView(as_id(new_id), unit_id, kind, day, passed, points)
 
     return await core.write(Call[CanteenCheckView](run))
 
@@ -483,7 +485,7 @@ async def void_in(
     return fact_view(await queries.fact(tx.conn, id=fact_id))
 
 
-async def _promote_same_day(tx: Tx, row: object, goal: bool) -> None:
+async def _promote_same_day(tx: Tx, row: Any, goal: bool) -> None:
     """A voided habit fact held the person-day's count: hand it to another entry of that
     person, campaign and day, if one remains."""
     r = row  # a RowMapping
@@ -493,9 +495,9 @@ async def _promote_same_day(tx: Tx, row: object, goal: bool) -> None:
                 select(Fact)
                 .where(
                     Fact.person_id == r["person_id"],
-                    Fact.campaign_id == r["campaign_id"],  # type: ignore[index]
+                    Fact.campaign_id == r["campaign_id"],
                     Fact.occurred_on == r["occurred_on"],
-                    Fact.status == "counted",  # type: ignore[index]
+                    Fact.status == "counted",
                     Fact.counted == 0,
                 )
                 .order_by(Fact.id)
@@ -509,7 +511,7 @@ async def _promote_same_day(tx: Tx, row: object, goal: bool) -> None:
         return
     await tx.conn.execute(
         update(Fact).where(Fact.id == other["id"]).values(counted=1, count_key=r["count_key"])
-    )  # type: ignore[index]
+    )
     shape = shape_of({**dict(other), "counted": 1, "headcount": 0, "co2_g": 0, "points": 0}, goal)
     for dim, key in dims_of(shape):
         tx.deltas.add(shape.year, dim, key, "person_times", 1)

@@ -16,6 +16,7 @@ from campaigns.reasons import Reason
 from campaigns.results import CampaignView, EventView, Role, UnitView
 from campaigns.views import campaign_view, event_view, unit_view
 from storage import queries
+from storage.db import as_id
 from storage.models import Campaign, Event, Person, Unit
 from storage.writer import Call, Tx
 
@@ -171,7 +172,7 @@ async def create_campaign(
             now=now,
             slug=slug,
         )
-        return campaign_view(await queries.campaign(tx.conn, int(new_id)))
+        return campaign_view(await queries.campaign(tx.conn, as_id(new_id)))
 
     return await core.write(Call[CampaignView](run))
 
@@ -235,7 +236,7 @@ async def create_event(
             now=now,
             title=title_zh,
         )
-        return event_view(await queries.event(tx.conn, event_id=int(new_id)))
+        return event_view(await queries.event(tx.conn, event_id=as_id(new_id)))
 
     return await core.write(Call[EventView](run))
 
@@ -359,7 +360,7 @@ async def _upsert_unit(
         now=now,
         code=code,
     )
-    return unit_view(await queries.unit(tx.conn, int(unit_id)))
+    return unit_view(await queries.unit(tx.conn, as_id(unit_id)))
 
 
 def _truthy(value: str) -> bool:
@@ -370,7 +371,7 @@ async def import_units_csv(core: Core, *, actor_id: int | None, text: str, now: 
     """Units from CSV (code,name_zh,name_en,parent_code,headcount,has_canteen), parents
     before children, all or nothing. Refuses INVALID_INPUT (detail `line`), UNKNOWN_UNIT."""
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
-    parsed = []
+    parsed: list[dict[str, Any]] = []
     for line, row in enumerate(rows, start=2):
         try:
             parsed.append(

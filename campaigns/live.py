@@ -97,7 +97,7 @@ class LiveHub:
         if self._redis is None:
             import redis.asyncio as aioredis  # noqa: PLC0415 - only with Redis configured
 
-            self._redis = aioredis.from_url(self.redis_url, decode_responses=True)
+            self._redis = aioredis.from_url(self.redis_url or "", decode_responses=True)
         return self._redis
 
     async def _leader(self) -> bool:

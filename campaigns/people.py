@@ -16,7 +16,7 @@ from campaigns.reasons import Reason
 from campaigns.results import PersonView, Role
 from campaigns.views import fact_view, person_view
 from storage import queries
-from storage.db import insert_ignore
+from storage.db import as_id, insert_ignore
 from storage.models import Fact, LedgerEntry, LoginToken, Person, ProcessedUpdate
 from storage.writer import Call, Tx
 
@@ -82,7 +82,7 @@ async def register_person(
             )
             .returning(Person.id)
         )
-        return await _person(tx, int(new_id))
+        return await _person(tx, as_id(new_id))
 
     return await core.write(Call[PersonView](run))
 
@@ -224,7 +224,7 @@ async def create_user(
             role=role.value,
             login=login,
         )
-        return await _person(tx, int(new_id))
+        return await _person(tx, as_id(new_id))
 
     return await core.write(Call[PersonView](run))
 

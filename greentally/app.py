@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request, Response
 
@@ -16,6 +17,9 @@ from campaigns.seed import load_calendar
 from greentally.settings import Settings
 from storage.migrate import upgrade_sync
 from web.app import create_app
+
+if TYPE_CHECKING:
+    from aiogram import Bot, Dispatcher
 
 log = logging.getLogger(__name__)
 
@@ -74,35 +78,35 @@ def build_application(settings: Settings, core: Core | None = None) -> FastAPI:
     return app
 
 
-def _bot_parts(core: Core, settings: Settings) -> tuple[object, object]:
+def _bot_parts(core: Core, settings: Settings) -> tuple[Bot, Dispatcher]:
     from bot.dispatcher import build_dispatcher  # noqa: PLC0415 - only with a bot token
     from bot.runner import make_bot  # noqa: PLC0415
 
     return make_bot(settings), build_dispatcher(core, settings)
 
 
-async def _run_bot(core: Core, settings: Settings, bot: object, dp: object) -> None:
+async def _run_bot(core: Core, settings: Settings, bot: Bot, dp: Dispatcher) -> None:
     from bot.runner import run_polling, start_webhook  # noqa: PLC0415
 
     try:
         if settings.webhook_secret is not None:
-            await start_webhook(bot, dp, settings)  # type: ignore[arg-type]
+            await start_webhook(bot, dp, settings)
         else:
-            await run_polling(core, settings, bot=bot, dp=dp)  # type: ignore[arg-type]
+            await run_polling(core, settings, bot=bot, dp=dp)
     except asyncio.CancelledError:
         raise
     except Exception:
         log.exception("the Telegram bot stopped; the web app keeps running")
 
 
-def _mount_webhook(app: FastAPI, core: Core, settings: Settings, bot: object, dp: object) -> None:
+def _mount_webhook(app: FastAPI, core: Core, settings: Settings, bot: Bot, dp: Dispatcher) -> None:
     from bot.runner import SECRET_HEADER, WEBHOOK_PATH, handle_webhook_update  # noqa: PLC0415
 
     async def webhook(request: Request) -> Response:
         status = await handle_webhook_update(
             dp,
             bot,
-            core,  # type: ignore[arg-type]
+            core,
             secret_header=request.headers.get(SECRET_HEADER),
             expected_secret=settings.webhook_secret,
             payload=await request.body(),

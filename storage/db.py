@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from functools import cache
 from pathlib import Path
@@ -22,6 +22,13 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import StaticPool
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def as_id(value: Any) -> int:
+    """The id an INSERT … RETURNING handed back (never None when the insert ran)."""
+    if value is None:
+        raise RuntimeError("INSERT returned no id")
+    return int(value)
 
 
 def is_sqlite(url: str) -> bool:
@@ -89,7 +96,7 @@ def _upsert_add_stmt(
 
 async def insert_ignore(
     conn: AsyncConnection,
-    table: Table,
+    table: Any,
     rows: list[dict[str, Any]],
     *,
     returning: Iterable[str] = (),
@@ -107,8 +114,8 @@ async def insert_ignore(
 
 async def upsert_add(
     conn: AsyncConnection,
-    table: Table,
-    rows: list[Mapping[str, Any]],
+    table: Any,
+    rows: Sequence[Mapping[str, Any]],
     *,
     keys: tuple[str, ...],
     add: tuple[str, ...],

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import RowMapping, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.db import as_id
 from storage.models import Campaign, Event, Fact, Person, Tally, Unit
 
 PERSON_COLUMNS = (
@@ -233,8 +234,8 @@ async def fact_totals_grouped(
     """Counted facts of goal campaigns in [start, end] summed by campaign, unit or month;
     `people` is distinct people per group."""
     month = func.substr(func.cast(Fact.occurred_on, String), 1, 7)
-    key = {"campaign": Fact.campaign_id, "unit": Fact.unit_id, "month": month}[by]
-    stmt = (
+    key: Any = {"campaign": Fact.campaign_id, "unit": Fact.unit_id, "month": month}[by]
+    stmt: Any = (
         select(
             key.label("k"),
             func.sum(Fact.counted),
@@ -401,7 +402,7 @@ async def reward(conn: AsyncConnection, reward_id: int) -> RowMapping | None:
 async def insert_reward(conn: AsyncConnection, values: dict[str, Any]) -> int:
     from sqlalchemy import insert as _insert  # noqa: PLC0415
 
-    return int(await conn.scalar(_insert(Reward).values(**values).returning(Reward.id)))
+    return as_id(await conn.scalar(_insert(Reward).values(**values).returning(Reward.id)))
 
 
 async def update_reward(conn: AsyncConnection, reward_id: int, values: dict[str, Any]) -> None:
@@ -433,7 +434,7 @@ async def ledger_by_key(conn: AsyncConnection, key: str) -> RowMapping | None:
 async def insert_ledger(conn: AsyncConnection, values: dict[str, Any]) -> int:
     from sqlalchemy import insert as _insert  # noqa: PLC0415
 
-    return int(await conn.scalar(_insert(LedgerEntry).values(**values).returning(LedgerEntry.id)))
+    return as_id(await conn.scalar(_insert(LedgerEntry).values(**values).returning(LedgerEntry.id)))
 
 
 async def redemptions(conn: AsyncConnection, *, limit: int) -> Sequence[RowMapping]:
