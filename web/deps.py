@@ -61,17 +61,23 @@ class WebState:
         return token.get_secret_value() if token is not None else None
 
 
-def get_state(request: Request) -> WebState:
+# Dependencies are `async def` although they do no I/O: FastAPI runs a plain `def`
+# dependency in a worker thread, a hop per dependency per request on the hot path.
+def _state_of(request: Request) -> WebState:
     state: WebState = request.app.state.web
     return state
 
 
-def get_core(request: Request) -> Core:
-    return get_state(request).core
+async def get_state(request: Request) -> WebState:
+    return _state_of(request)
 
 
-def get_settings(request: Request) -> Settings:
-    return get_state(request).settings
+async def get_core(request: Request) -> Core:
+    return _state_of(request).core
+
+
+async def get_settings(request: Request) -> Settings:
+    return _state_of(request).settings
 
 
 StateDep = Annotated[WebState, Depends(get_state)]
@@ -178,13 +184,17 @@ def csrf_cookie_of(request: Request) -> str:
 
 
 async def get_viewer(request: Request, state: StateDep) -> Viewer:
-    viewer = get_light_viewer(request, state)
+    viewer = _light_viewer(request, state)
     await viewer.hydrate()
     return viewer
 
 
-def get_light_viewer(request: Request, state: StateDep) -> Viewer:
+async def get_light_viewer(request: Request, state: StateDep) -> Viewer:
     """The viewer from the signed cookie alone, for hot paths: `hydrate()` loads the person."""
+    return _light_viewer(request, state)
+
+
+def _light_viewer(request: Request, state: WebState) -> Viewer:
     session = state.signer.load_session(request.cookies.get(SESSION_COOKIE))
     lang = Lang(
         pick_language(
