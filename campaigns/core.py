@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
@@ -33,6 +33,10 @@ class Core:
     tz: ZoneInfo = LOCAL_TZ
     inline: InlineConnection | None = None
     inline_writer: InlineConnection | None = None
+    # Telegram id -> (expiry, person): the bot looks its sender up on every update. Cleared
+    # by every change to people made here; another instance's change shows within the TTL.
+    people_cache: dict[int, tuple[float, Any]] = field(default_factory=dict)
+    people_cache_seconds: float = 5.0
 
     def today(self, now: datetime) -> date:
         """The campaign day (a local date) of an aware instant."""

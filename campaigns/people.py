@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -21,6 +22,7 @@ from storage.models import Fact, LedgerEntry, LoginToken, Person, ProcessedUpdat
 from storage.writer import Call, Tx
 
 _hasher = PasswordHasher()
+T = TypeVar("T")
 LANGUAGES = ("zh", "en")
 
 
@@ -94,9 +96,28 @@ async def get_person(core: Core, person_id: int) -> PersonView:
 
 
 async def find_by_telegram(core: Core, telegram_id: int) -> PersonView | None:
+    """The person linked to a Telegram account (kept a few seconds: see Core.people_cache)."""
+    hit = core.people_cache.get(telegram_id)
+    if hit is not None and hit[0] > time.monotonic():
+        found: PersonView = hit[1]
+        return found
     async with core.read() as conn:
         row = await queries.person(conn, telegram_id=telegram_id)
-    return None if row is None else person_view(row)
+    if row is None:
+        return None
+    person = person_view(row)
+    if len(core.people_cache) > 10_000:
+        core.people_cache.clear()
+    core.people_cache[telegram_id] = (time.monotonic() + core.people_cache_seconds, person)
+    return person
+
+
+async def _write_people(core: Core, command: Call[T]) -> T:
+    """A change to people; the Telegram lookup cache forgets everything it held."""
+    try:
+        return await core.write(command)
+    finally:
+        core.people_cache.clear()
 
 
 async def find_by_token(core: Core, token: str) -> PersonView:
@@ -122,7 +143,7 @@ async def _update(core: Core, person_id: int, **values: Any) -> PersonView:
         await tx.conn.execute(update(Person).where(Person.id == person_id).values(**values))
         return await _person(tx, person_id)
 
-    return await core.write(Call[PersonView](run))
+    return await _write_people(core, Call[PersonView](run))
 
 
 async def set_language(core: Core, *, person_id: int, language: str) -> PersonView:
@@ -159,7 +180,7 @@ async def set_role(
         )
         return await _person(tx, person_id)
 
-    return await core.write(Call[PersonView](run))
+    return await _write_people(core, Call[PersonView](run))
 
 
 async def create_user(
@@ -226,7 +247,7 @@ async def create_user(
         )
         return await _person(tx, as_id(new_id))
 
-    return await core.write(Call[PersonView](run))
+    return await _write_people(core, Call[PersonView](run))
 
 
 async def verify_password(core: Core, *, login: str, password: str) -> PersonView | None:
@@ -316,7 +337,7 @@ async def delete_person(core: Core, *, person_id: int, now: datetime) -> None:
             now=now,
         )
 
-    await core.write(Call[None](run))
+    await _write_people(core, Call[None](run))
 
 
 async def export_person(core: Core, *, person_id: int) -> dict[str, Any]:
