@@ -73,8 +73,10 @@ def build_application(settings: Settings, core: Core | None = None) -> FastAPI:
                 await core.close()
 
     app.router.lifespan_context = lifespan
-    if bot_parts is not None and settings.webhook_secret is not None:
-        _mount_webhook(app, core, settings, *bot_parts)
+    if bot_parts is not None:
+        app.state.telegram_bot = bot_parts[0]
+        if settings.webhook_secret is not None:
+            _mount_webhook(app, core, settings, *bot_parts)
     return app
 
 
