@@ -104,7 +104,9 @@ async def phone(base: str, unit_id: int, n: int) -> tuple[httpx.AsyncClient, str
     return client, csrf
 
 
-async def run_checkins(phones: list[tuple[httpx.AsyncClient, str]], codes: list[str]) -> tuple[list[float], float, int]:
+async def run_checkins(
+    phones: list[tuple[httpx.AsyncClient, str]], codes: list[str]
+) -> tuple[list[float], float, int]:
     latencies: list[float] = []
     errors = 0
 
@@ -123,7 +125,9 @@ async def run_checkins(phones: list[tuple[httpx.AsyncClient, str]], codes: list[
     return latencies, time.perf_counter() - t0, errors
 
 
-async def run_bare(phones: list[tuple[httpx.AsyncClient, str]], per_client: int) -> tuple[list[float], float, int]:
+async def run_bare(
+    phones: list[tuple[httpx.AsyncClient, str]], per_client: int
+) -> tuple[list[float], float, int]:
     latencies: list[float] = []
     errors = 0
 
@@ -141,7 +145,9 @@ async def run_bare(phones: list[tuple[httpx.AsyncClient, str]], per_client: int)
     return latencies, time.perf_counter() - t0, errors
 
 
-def row(name: str, lat: list[float], wall: float, errors: int) -> tuple[str, float, float, float, int, int]:
+def row(
+    name: str, lat: list[float], wall: float, errors: int
+) -> tuple[str, float, float, float, int, int]:
     q = statistics.quantiles(lat, n=100)
     return name, len(lat) / wall, q[49] * 1000, q[98] * 1000, len(lat), errors
 
@@ -159,19 +165,25 @@ async def main(args: argparse.Namespace) -> None:
             phones = [await phone(base, unit_id, i) for i in range(args.clients)]
             await run_bare(phones, 20)  # warm up connections
             checkins = row("check-in (form POST /e/<code>)", *await run_checkins(phones, codes))
-            bare = row("bare (GET /healthz)", *await run_bare(phones, args.bare_requests // args.clients))
+            bare = row(
+                "bare (GET /healthz)", *await run_bare(phones, args.bare_requests // args.clients)
+            )
             for client, _ in phones:
                 await client.aclose()
         finally:
             proc.terminate()
             proc.wait(timeout=10)
     print(f"greentally serve, SQLite, {args.clients} concurrent clients, 1 process\n")
-    print(f"| {'endpoint':<32} | {'req/s':>8} | {'p50 ms':>7} | {'p99 ms':>7} | {'requests':>8} | {'errors':>6} |")
+    print(
+        f"| {'endpoint':<32} | {'req/s':>8} | {'p50 ms':>7} | {'p99 ms':>7} | {'requests':>8} | {'errors':>6} |"
+    )
     print(f"|{'-' * 34}|{'-' * 10}|{'-' * 9}|{'-' * 9}|{'-' * 10}|{'-' * 8}|")
     for name, rps, p50, p99, n, err in (checkins, bare):
         print(f"| {name:<32} | {rps:>8.0f} | {p50:>7.1f} | {p99:>7.1f} | {n:>8} | {err:>6} |")
     ratio = checkins[1] / bare[1]
-    print(f"\ncheck-in / bare throughput: {ratio:.0%} (goal >= 60%); check-in p99 {checkins[3]:.1f} ms (goal < 50 ms)")
+    print(
+        f"\ncheck-in / bare throughput: {ratio:.0%} (goal >= 60%); check-in p99 {checkins[3]:.1f} ms (goal < 50 ms)"
+    )
 
 
 if __name__ == "__main__":

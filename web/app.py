@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -88,16 +89,12 @@ def _install_error_handlers(app: FastAPI) -> None:
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/join?next={_quote(target)}", status_code=303)
         viewer = await get_viewer(request, request.app.state.web)
-        return viewer.render(
-            "error.html", status_code=status, reason=reason, message=message
-        )
+        return viewer.render("error.html", status_code=status, reason=reason, message=message)
 
     async def invalid(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
         fields = sorted({str(e["loc"][-1]) for e in exc.errors() if e.get("loc")})
-        return await refused(
-            request, WebRefused(WebReason.INVALID_FORM, fields=", ".join(fields))
-        )
+        return await refused(request, WebRefused(WebReason.INVALID_FORM, fields=", ".join(fields)))
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
@@ -118,6 +115,5 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 
 def _quote(path: str) -> str:
-    from urllib.parse import quote
 
     return quote(path, safe="/")

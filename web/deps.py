@@ -246,9 +246,7 @@ def same_origin(request: Request, settings: Settings) -> bool:
     return host in {request.headers.get("host", ""), urlsplit(settings.public_url).netloc}
 
 
-async def check_csrf(
-    request: Request, state: StateDep, csrf: Annotated[str, Form()] = ""
-) -> None:
+async def check_csrf(request: Request, state: StateDep, csrf: Annotated[str, Form()] = "") -> None:
     """Every form post carries the HMAC of this browser's CSRF cookie."""
     if not same_origin(request, state.settings) or not state.signer.csrf_ok(
         request.cookies.get(CSRF_COOKIE), csrf

@@ -6,6 +6,8 @@ from collections.abc import Callable, Mapping
 from enum import StrEnum
 from typing import Any
 
+from campaigns.errors import Refused
+from campaigns.messages import message_for
 from campaigns.reasons import Reason
 from web.i18n import N_
 
@@ -123,8 +125,6 @@ def web_message(reason: WebReason, detail: Mapping[str, Any], gettext: Callable[
 
 def words_for(exc: Exception, gettext: Callable[[str], str]) -> tuple[str, str]:
     """(reason, message) for a core or web refusal, in the request's language."""
-    from campaigns.errors import Refused
-    from campaigns.messages import message_for
 
     if isinstance(exc, WebRefused):
         return exc.reason.value, web_message(exc.reason, exc.detail, gettext)

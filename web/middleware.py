@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from http.cookies import SimpleCookie
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -89,7 +90,6 @@ class WebMiddleware:
         return "; ".join(parts).encode()
 
     async def _too_large(self, scope: Scope, send: Send, cookies: dict[str, str]) -> None:
-        from zoneinfo import ZoneInfo
 
         code = pick_language(
             cookies.get(LANG_COOKIE),

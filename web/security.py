@@ -14,7 +14,7 @@ import time
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
@@ -187,7 +187,6 @@ def verify_init_data(
 
 def sign_init_data(fields: dict[str, str], *, bot_token: str) -> str:
     """Build initData as Telegram would (for tests, the bench and the fake Bot API)."""
-    from urllib.parse import urlencode
 
     check_string = "\n".join(f"{k}={fields[k]}" for k in sorted(fields))
     secret = hmac.new(b"WebAppData", bot_token.encode(), hashlib.sha256).digest()

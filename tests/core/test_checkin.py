@@ -182,11 +182,18 @@ async def test_volunteer_checks_in_a_person_found_by_name(core) -> None:  # noqa
     other = await f.person(core, u)
     vol = await f.person(core, u, role=Role.VOLUNTEER)
     ev = await f.event(core, rotating=True)  # the door needs no screen code
-    rec = await checkin.check_in(core, code=ev.code, person_id=staff.id, now=NOW,
-                                 channel="scanner", logged_by_id=vol.id)
+    rec = await checkin.check_in(
+        core, code=ev.code, person_id=staff.id, now=NOW, channel="scanner", logged_by_id=vol.id
+    )
     assert rec.fact.logged_by_id == vol.id and rec.fact.person_id == staff.id
     with pytest.raises(Refused) as exc:
-        await checkin.check_in(core, code=ev.code, person_id=other.id, now=NOW,
-                               channel="scanner", logged_by_id=staff.id)
+        await checkin.check_in(
+            core,
+            code=ev.code,
+            person_id=other.id,
+            now=NOW,
+            channel="scanner",
+            logged_by_id=staff.id,
+        )
     assert exc.value.reason is Reason.NOT_ALLOWED
     assert await count(core) == 1

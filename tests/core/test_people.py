@@ -54,8 +54,9 @@ async def test_password_and_one_time_link(core) -> None:  # noqa: ANN001
     assert await people.verify_password(core, login="organizer", password="wrong") is None
     assert await people.verify_password(core, login="nobody", password="x") is None
     with pytest.raises(Refused) as taken:
-        await people.create_user(core, login="organizer", password="another long one",
-                                 name="x", role=Role.ADMIN, now=NOW)
+        await people.create_user(
+            core, login="organizer", password="another long one", name="x", role=Role.ADMIN, now=NOW
+        )
     assert taken.value.reason is Reason.LOGIN_TAKEN
     assert await people.verify_password(core, login="organizer", password="correct horse battery")
     token = await people.issue_login_token(core, person_id=org.id, now=NOW)
@@ -108,9 +109,14 @@ async def test_a_repeated_registration_form_makes_one_person(core) -> None:  # n
     import asyncio  # noqa: PLC0415
 
     u = await f.unit(core)
-    made = await asyncio.gather(*(
-        people.register_person(core, name="钱七", unit_id=u.id, now=NOW, idempotency_key="join-1")
-        for _ in range(5)))
+    made = await asyncio.gather(
+        *(
+            people.register_person(
+                core, name="钱七", unit_id=u.id, now=NOW, idempotency_key="join-1"
+            )
+            for _ in range(5)
+        )
+    )
     assert len({p.id for p in made}) == 1
     async with core.read() as conn:
         assert await conn.scalar(select(func.count()).select_from(Person)) == 1

@@ -1,4 +1,4 @@
-"""Browser fixtures: the app served on loopback in a subprocess, Debian's Chromium via Playwright."""
+"""Browser fixtures: the app served on loopback in a subprocess; Debian's Chromium (Playwright)."""
 
 from __future__ import annotations
 

@@ -29,7 +29,9 @@ def _register_and_check_in(page: Any, server: WebServer, name: str) -> None:
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
-def test_web_check_in_register_and_progress(browser: Any, web_server: WebServer, javascript: bool) -> None:
+def test_web_check_in_register_and_progress(
+    browser: Any, web_server: WebServer, javascript: bool
+) -> None:
     context = phone(browser, javascript=javascript)
     page = context.new_page()
     _register_and_check_in(page, web_server, "王小明")
@@ -112,7 +114,9 @@ def test_web_check_in_page_is_small_and_self_hosted(browser: Any, web_server: We
     page.on("request", lambda r: hosts.add(urlsplit(r.url).netloc))
 
     def weigh(response: Any) -> None:
-        sizes.append(len(response.body()) + sum(len(k) + len(v) for k, v in response.headers.items()))
+        sizes.append(
+            len(response.body()) + sum(len(k) + len(v) for k, v in response.headers.items())
+        )
 
     page.on("response", weigh)
     page.goto(f"{web_server.url}/e/{web_server.events['plain']}", wait_until="networkidle")

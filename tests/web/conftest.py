@@ -62,8 +62,13 @@ async def get(client: httpx.AsyncClient, url: str) -> Page:
 
 
 async def post_form(
-    client: httpx.AsyncClient, url: str, data: dict[str, str], *, from_page: Page | None = None,
-    files: dict[str, tuple[str, bytes, str]] | None = None, follow: bool = True,
+    client: httpx.AsyncClient,
+    url: str,
+    data: dict[str, str],
+    *,
+    from_page: Page | None = None,
+    files: dict[str, tuple[str, bytes, str]] | None = None,
+    follow: bool = True,
 ) -> httpx.Response:
     """Post a form as a browser would: with the page's CSRF token (and idem key if any)."""
     page = from_page or await get(client, url)
@@ -79,8 +84,13 @@ async def sign_in_as(
 ) -> PersonView:
     """A volunteer or organizer with a password, signed in through the real form."""
     person = await people.create_user(
-        core, login=login, password="correct horse battery", name=f"{login} 测试",
-        role=role, unit_id=unit.id, now=NOW,
+        core,
+        login=login,
+        password="correct horse battery",
+        name=f"{login} 测试",
+        role=role,
+        unit_id=unit.id,
+        now=NOW,
     )
     response = await post_form(
         client, "/signin", {"login": login, "password": "correct horse battery", "next": "/me"}

@@ -53,12 +53,14 @@ async def test_writes_need_the_csrf_header(
 async def test_trip_and_validation(client: httpx.AsyncClient, core: Core, unit: UnitView) -> None:
     csrf = await _register(client, unit)
     ok = await client.post(
-        "/api/v1/trips", json={"mode": "metro", "km": 5, "day": "2023-07-12"},
+        "/api/v1/trips",
+        json={"mode": "metro", "km": 5, "day": "2023-07-12"},
         headers={"x-csrf-token": csrf},
     )
     assert ok.status_code == 201 and ok.json()["fact"]["co2_g"] > 0
     bad = await client.post(
-        "/api/v1/trips", json={"mode": "walk", "km": 40, "day": "2023-07-12"},
+        "/api/v1/trips",
+        json={"mode": "walk", "km": 40, "day": "2023-07-12"},
         headers={"x-csrf-token": csrf},
     )
     assert bad.status_code == 422 and bad.json()["reason"] == "implausible_distance"

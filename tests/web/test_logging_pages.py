@@ -16,7 +16,9 @@ from tests.web.conftest import get, post_form, sign_in_as
 
 
 async def _join(client: httpx.AsyncClient, unit: UnitView, name: str = "王小明") -> None:
-    response = await post_form(client, "/join", {"name": name, "unit_id": str(unit.id), "next": "/log"})
+    response = await post_form(
+        client, "/join", {"name": name, "unit_id": str(unit.id), "next": "/log"}
+    )
     assert response.status_code == 200 and response.url.path == "/log"
 
 
@@ -81,7 +83,9 @@ async def test_upload_that_is_not_an_image_is_refused(
 ) -> None:
     await _join(client, unit)
     files = {"photo": ("plate.jpg", b"%PDF-1.4 not a photo", "image/jpeg")}
-    response = await post_form(client, "/log/plate", {"meal": "lunch", "day": "2023-07-12"}, files=files)
+    response = await post_form(
+        client, "/log/plate", {"meal": "lunch", "day": "2023-07-12"}, files=files
+    )
     assert response.status_code == 422
     assert "不是可识别的照片" in response.text
     assert (await totals.progress(core, year=2023)).totals.facts == 0
@@ -94,7 +98,9 @@ async def test_too_big_upload_is_refused_with_the_limit(
     await _join(client, unit)
     big = b"\xff\xd8" + b"0" * (9 * 1024 * 1024)
     files = {"photo": ("big.jpg", big, "image/jpeg")}
-    response = await post_form(client, "/log/plate", {"meal": "lunch", "day": "2023-07-12"}, files=files)
+    response = await post_form(
+        client, "/log/plate", {"meal": "lunch", "day": "2023-07-12"}, files=files
+    )
     assert response.status_code == 413
     assert "照片太大，最大 8 MB" in response.text
     huge = b"0" * (11 * 1024 * 1024)

@@ -41,7 +41,9 @@ async def test_me_page_exports_and_qr(
     person = await people.get_person(core, person_id)
     decoded = zxingcpp.read_barcodes(Image.open(io.BytesIO(qr.content)))
     assert [d.text for d in decoded] == [person.qr_token]
-    rows = list(csv.DictReader(io.StringIO((await client.get("/me/export.csv")).text.lstrip("\ufeff"))))
+    rows = list(
+        csv.DictReader(io.StringIO((await client.get("/me/export.csv")).text.lstrip("\ufeff")))
+    )
     assert len(rows) == 1 and rows[0]["kind"] == "checkin"
 
 
@@ -82,8 +84,13 @@ async def test_password_sign_in_is_rate_limited(
     client: httpx.AsyncClient, core: Core, unit: UnitView
 ) -> None:
     await people.create_user(
-        core, login="org", password="right password 1", name="组织者", role=Role.ORGANIZER,
-        unit_id=unit.id, now=NOW,
+        core,
+        login="org",
+        password="right password 1",
+        name="组织者",
+        role=Role.ORGANIZER,
+        unit_id=unit.id,
+        now=NOW,
     )
     for _ in range(5):
         bad = await post_form(client, "/signin", {"login": "org", "password": "wrong"})
@@ -103,7 +110,9 @@ async def test_cookies_are_httponly_lax_and_secure_on_https(
     async with httpx.AsyncClient(transport=transport, base_url="https://tally.example.gov.cn") as c:
         page = await c.get("/join")
         csrf_cookie = page.headers["set-cookie"]
-        assert "HttpOnly" in csrf_cookie and "SameSite=Lax" in csrf_cookie and "Secure" in csrf_cookie
+        assert (
+            "HttpOnly" in csrf_cookie and "SameSite=Lax" in csrf_cookie and "Secure" in csrf_cookie
+        )
         csrf = page.text.split('name="csrf" value="')[1].split('"')[0]
         joined = await c.post("/join", data={"csrf": csrf, "name": "安全", "unit_id": str(unit.id)})
         session = joined.headers["set-cookie"].lower()
@@ -115,8 +124,13 @@ async def test_one_time_link_is_not_spent_by_a_preview(
     client: httpx.AsyncClient, core: Core, unit: UnitView
 ) -> None:
     vol = await people.create_user(
-        core, login="v2", password="pw pw pw pw", name="志愿者", role=Role.VOLUNTEER,
-        unit_id=unit.id, now=NOW,
+        core,
+        login="v2",
+        password="pw pw pw pw",
+        name="志愿者",
+        role=Role.VOLUNTEER,
+        unit_id=unit.id,
+        now=NOW,
     )
     token = await people.issue_login_token(core, person_id=vol.id, now=NOW)
     preview = await get(client, f"/signin/link/{token}")  # a chat app building a preview
@@ -133,7 +147,9 @@ async def test_one_time_link_is_not_spent_by_a_preview(
 
 def _init_data(user_id: int, *, auth_date: int, token: str = BOT_TOKEN) -> str:
     user = json.dumps({"id": user_id, "first_name": "Xiao", "last_name": "Wang"})
-    return sign_init_data({"auth_date": str(auth_date), "query_id": "AAA", "user": user}, bot_token=token)
+    return sign_init_data(
+        {"auth_date": str(auth_date), "query_id": "AAA", "user": user}, bot_token=token
+    )
 
 
 def test_init_data_valid_forged_and_stale() -> None:
@@ -141,16 +157,16 @@ def test_init_data_valid_forged_and_stale() -> None:
     good = _init_data(42, auth_date=int(now) - 10)
     assert verify_init_data(good, bot_token=BOT_TOKEN, now=now).id == 42
     with pytest.raises(InitDataError):
-        verify_init_data(_init_data(42, auth_date=int(now), token="999:other"), bot_token=BOT_TOKEN, now=now)
+        verify_init_data(
+            _init_data(42, auth_date=int(now), token="999:other"), bot_token=BOT_TOKEN, now=now
+        )
     with pytest.raises(InitDataError):  # a field changed after signing
         verify_init_data(good.replace("query_id=AAA", "query_id=AAB"), bot_token=BOT_TOKEN, now=now)
     with pytest.raises(InitDataError):
         verify_init_data(_init_data(42, auth_date=int(now) - 7200), bot_token=BOT_TOKEN, now=now)
 
 
-async def test_mini_app_sign_in_and_join(
-    core: Core, settings: Settings, unit: UnitView
-) -> None:
+async def test_mini_app_sign_in_and_join(core: Core, settings: Settings, unit: UnitView) -> None:
     from pydantic import SecretStr
 
     from web.app import create_app
@@ -158,22 +174,36 @@ async def test_mini_app_sign_in_and_join(
     app = create_app(core, settings.model_copy(update={"bot_token": SecretStr(BOT_TOKEN)}))
     app.state.web.clock = lambda: NOW
     now = int(NOW.timestamp())
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:8000") as c:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:8000"
+    ) as c:
         page = await get(c, "/tg")
-        stale = await post_form(c, "/tg", {"init_data": _init_data(77, auth_date=now - 90000)}, from_page=page)
+        stale = await post_form(
+            c, "/tg", {"init_data": _init_data(77, auth_date=now - 90000)}, from_page=page
+        )
         assert stale.status_code == 401
-        forged = await post_form(c, "/tg", {"init_data": _init_data(77, auth_date=now, token="1:x")}, from_page=page)
+        forged = await post_form(
+            c, "/tg", {"init_data": _init_data(77, auth_date=now, token="1:x")}, from_page=page
+        )
         assert forged.status_code == 401
-        joining = await post_form(c, "/tg", {"init_data": _init_data(77, auth_date=now)}, from_page=page)
+        joining = await post_form(
+            c, "/tg", {"init_data": _init_data(77, auth_date=now)}, from_page=page
+        )
         assert joining.status_code == 200 and 'value="Xiao Wang"' in joining.text
         form_page = type(page)(joining.status_code, joining.text)
         done = await post_form(
-            c, "/tg/join", {"telegram": form_page.field("telegram"), "name": "王小", "unit_id": str(unit.id)},
+            c,
+            "/tg/join",
+            {"telegram": form_page.field("telegram"), "name": "王小", "unit_id": str(unit.id)},
             from_page=form_page,
         )
         assert done.url.path == "/me"
         assert (await people.find_by_telegram(core, 77)) is not None
-        api = await c.get("/api/v1/me", headers={"authorization": "tma " + _init_data(77, auth_date=now)})
+        api = await c.get(
+            "/api/v1/me", headers={"authorization": "tma " + _init_data(77, auth_date=now)}
+        )
         assert api.status_code == 200 and api.json()["person"]["display_name"] == "王小"
-        bad = await c.get("/api/v1/me", headers={"authorization": "tma " + _init_data(77, auth_date=now - 90000)})
+        bad = await c.get(
+            "/api/v1/me", headers={"authorization": "tma " + _init_data(77, auth_date=now - 90000)}
+        )
         assert bad.status_code == 401 and bad.json()["reason"] == "bad_init_data"

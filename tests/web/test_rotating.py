@@ -44,6 +44,8 @@ async def test_rotating_screen_photo_expires(
     assert late.status_code == 410
     assert "二维码已过期" in late.text or "expired" in late.text
     # The phone that scanned in time still has minutes to finish its form.
-    response = await post_form(client, f"/e/{event.code}", {"scan": page.field("scan")}, from_page=page)
+    response = await post_form(
+        client, f"/e/{event.code}", {"scan": page.field("scan")}, from_page=page
+    )
     assert response.url.path == "/done", response.text[-1500:]
     assert (await totals.progress(core, year=2023)).totals.person_times == 1

@@ -111,7 +111,10 @@ async def session(caller: CallerDep) -> SessionOut:
     """Who this caller is, and the CSRF token for cookie-authenticated writes."""
     v = caller.viewer
     return SessionOut(
-        person=v.person, role=v.person.role if v.person else None, strong=v.strong, csrf_token=v.csrf
+        person=v.person,
+        role=v.person.role if v.person else None,
+        strong=v.strong,
+        csrf_token=v.csrf,
     )
 
 
@@ -234,8 +237,12 @@ async def search_people(caller: CallerDep, query: str = "") -> list[PersonPublic
     caller.require(Role.VOLUNTEER)
     found = await people.search_people(caller.viewer.state.core, query=query.strip(), limit=20)
     return [
-        PersonPublic(id=p.id, display_name=p.display_name, unit_name_zh=p.unit_name_zh,
-                     unit_name_en=p.unit_name_en)  # fmt: skip
+        PersonPublic(
+            id=p.id,
+            display_name=p.display_name,
+            unit_name_zh=p.unit_name_zh,
+            unit_name_en=p.unit_name_en,
+        )  # fmt: skip
         for p in found
         if not p.deleted
     ]

@@ -102,7 +102,8 @@ async def checkin_submit(
             person_id = registered.id
         recorded = await checkin.check_in(
             core, code=code, person_id=person_id, now=now, channel=Channel.WEB,
-            idempotency_key=idempotency_key(idem), rotation_token=_token_for_pass(viewer, code, scan),
+            idempotency_key=idempotency_key(idem),
+            rotation_token=_token_for_pass(viewer, code, scan),
         )  # fmt: skip
     except Refused as exc:
         return await _refused(viewer, code, scan, exc, registered, name, parse_int(unit_id))
@@ -142,7 +143,7 @@ async def _refused(
 
 @router.post("/forget", dependencies=[CsrfDep])
 async def not_me(viewer: ViewerDep, next: Annotated[str, Form()] = "/") -> Response:  # noqa: A002
-    """"Not you?": this phone forgets who it belonged to."""
+    """ "Not you?": this phone forgets who it belonged to."""
     response = RedirectResponse(safe_next(next), status_code=303)
     forget_cookie(viewer.state, response, SESSION_COOKIE)
     return response

@@ -79,7 +79,9 @@ async def _submit(
         return _form(viewer, name, status_for(reason), values=values, message=message, **context)
     if isinstance(result, Recorded):
         return answer(viewer, result)
-    token = viewer.state.signer.dump_result({"k": "canteen", "d": values.get("day") or day.isoformat()})
+    token = viewer.state.signer.dump_result(
+        {"k": "canteen", "d": values.get("day") or day.isoformat()}
+    )
     return RedirectResponse(f"/done?r={token}", status_code=303)
 
 

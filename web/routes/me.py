@@ -107,7 +107,10 @@ def _is_number(text: str) -> bool:
 
 
 def _download(filename: str) -> dict[str, str]:
-    return {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"}
+    return {
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Cache-Control": "no-store",
+    }
 
 
 @router.get("/delete", response_class=HTMLResponse)
