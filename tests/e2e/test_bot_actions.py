@@ -160,3 +160,39 @@ async def test_unregistered_person_is_asked_to_register(core: Core, tg: FakeTele
     (answer,) = await tg.reply_to(tg_user(699, language_code="en"), "/trip")
     assert "what is your name" in answer.text
     assert await people.find_by_telegram(core, 699) is None
+
+
+async def test_service_hours_by_a_volunteer(core: Core, tg: FakeTelegram, unit: UnitView) -> None:
+    volunteer = await factories.person(
+        core, unit, telegram_id=VOLUNTEER["id"], role=Role.VOLUNTEER, name="志愿者王五"
+    )
+    (menu,) = await tg.reply_to(VOLUNTEER, "/volunteer")
+    (ask,) = await tg.tap(VOLUNTEER, menu, "服务时长", method="editMessageText")
+    assert "小时" in ask.text
+    (not_a_number,) = await tg.reply_to(VOLUNTEER, "半天")
+    assert "请以数字输入小时数" in not_a_number.text
+    (too_many,) = await tg.reply_to(VOLUNTEER, "30")
+    assert "不能超过 24 小时" in too_many.text
+    assert await facts(core, volunteer) == []  # refusals wrote nothing
+    (menu,) = await tg.reply_to(VOLUNTEER, "/volunteer")
+    await tg.tap(VOLUNTEER, menu, "服务时长", method="editMessageText")
+    (done,) = await tg.reply_to(VOLUNTEER, "2.5")
+    assert "2.5" in done.text
+    (fact,) = await facts(core, volunteer)
+    assert fact.kind is FactKind.SERVICE and fact.quantity == 2.5 and fact.counted == 1
+
+
+async def test_canteen_spot_check_by_a_volunteer(
+    core: Core, tg: FakeTelegram, unit: UnitView
+) -> None:
+    await factories.person(
+        core, unit, telegram_id=VOLUNTEER["id"], role=Role.VOLUNTEER, name="志愿者赵六"
+    )
+    (menu,) = await tg.reply_to(VOLUNTEER, "/volunteer")
+    (pick,) = await tg.tap(VOLUNTEER, menu, "食堂抽查", method="editMessageText")
+    (ask,) = await tg.tap(VOLUNTEER, pick, "渠县卫健局", method="editMessageText")
+    assert "渠县卫健局" in ask.text
+    (done,) = await tg.tap(VOLUNTEER, ask, "合格", method="editMessageText")
+    assert "抽查结果已记录" in done.text and "渠县卫健局" in done.text
+    rates = await totals.canteen_rates(core, year=2023)
+    assert rates.spot_checked == 1
