@@ -111,3 +111,18 @@ async def test_start_webhook_sets_menu_and_webhook(
     assert "callback_query" in fake_tg.webhook["allowed_updates"]
     languages = {c.params.get("language_code") for c in fake_tg.calls_to("setMyCommands")}
     assert languages == {None, "zh", "en"}
+    assert fake_tg.calls_to("setChatMenuButton") == []  # http: no Mini App button
+
+
+async def test_https_deployment_gets_the_mini_app_menu_button(
+    core: Core, bot: Bot, bot_settings: Settings, fake_tg: FakeTelegram
+) -> None:
+    https = bot_settings.model_copy(update={"public_url": "https://greentally.example.gov.cn"})
+    dp = build_dispatcher(core, https, clock=clock)
+    await start_webhook(bot, dp, https)
+    (call,) = fake_tg.calls_to("setChatMenuButton")
+    button = call.params["menu_button"]
+    button = json.loads(button) if isinstance(button, str) else button
+    assert button["type"] == "web_app"
+    assert button["web_app"]["url"] == "https://greentally.example.gov.cn/tg/app"
+    assert button["text"] == "打开表单"  # the default language, zh
