@@ -18,6 +18,7 @@ from bot import texts
 from bot.board import ProgressBoard
 from bot.handlers import build_router
 from bot.middlewares import LocaleMiddleware, PersonMiddleware
+from campaigns import links
 
 if TYPE_CHECKING:
     from campaigns.core import Core
@@ -38,7 +39,6 @@ MENU_COMMANDS = (
     "help",
     "cancel",
 )
-MINI_APP_PATH = "/tg/app"
 
 
 def utc_now() -> datetime:
@@ -110,6 +110,6 @@ async def set_menu(bot: Bot, i18n: I18n, settings: Settings) -> None:
         await bot.set_chat_menu_button(
             menu_button=MenuButtonWebApp(
                 text=label,
-                web_app=WebAppInfo(url=settings.public_url.rstrip("/") + MINI_APP_PATH),
+                web_app=WebAppInfo(url=links.mini_app_url(settings.public_url)),
             )
         )

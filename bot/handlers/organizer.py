@@ -13,7 +13,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot import render
 from bot.handlers.common import require_person
-from campaigns import people, totals
+from campaigns import links, people, totals
 from campaigns.core import Core
 from campaigns.results import PersonView, Role
 from greentally.settings import Settings
@@ -25,8 +25,8 @@ RECENT_DAYS = 7
 
 
 def login_url(settings: Settings, token: str) -> str:
-    """The web's one-time sign-in address (`/login/<token>`, served by the web app)."""
-    return f"{settings.public_url.rstrip('/')}/login/{token}"
+    """The web's one-time sign-in address."""
+    return links.signin_link_url(settings.public_url, token)
 
 
 @router.message(Command("login"))

@@ -124,5 +124,5 @@ async def test_https_deployment_gets_the_mini_app_menu_button(
     button = call.params["menu_button"]
     button = json.loads(button) if isinstance(button, str) else button
     assert button["type"] == "web_app"
-    assert button["web_app"]["url"] == "https://greentally.example.gov.cn/tg/app"
+    assert button["web_app"]["url"] == "https://greentally.example.gov.cn/tg"
     assert button["text"] == "打开表单"  # the default language, zh

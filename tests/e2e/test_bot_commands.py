@@ -76,11 +76,11 @@ async def test_login_link_signs_a_volunteer_in_once(
 ) -> None:
     await factories.person(core, unit, telegram_id=ZH["id"])
     (refused,) = await tg.reply_to(ZH, "/login")
-    assert "仅供志愿者和组织者" in refused.text and "/login/" not in refused.text
+    assert "仅供志愿者和组织者" in refused.text and "/signin/link/" not in refused.text
 
     volunteer = await factories.person(core, unit, telegram_id=EN["id"], role=Role.VOLUNTEER)
     (answer,) = await tg.reply_to(EN, "/login")
-    prefix = settings.public_url + "/login/"
+    prefix = settings.public_url + "/signin/link/"
     (link,) = [word for word in answer.text.split() if word.startswith(prefix)]
     token = link.removeprefix(prefix)
     signed_in = await people.redeem_login_token(core, token=token, now=factories.NOW)

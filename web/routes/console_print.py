@@ -6,14 +6,13 @@ from __future__ import annotations
 import io
 from datetime import date
 from typing import Annotated
-from urllib.parse import quote
 
 import qrcode
 import qrcode.constants
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 
-from campaigns import catalog, exports, people, planning, reports
+from campaigns import catalog, exports, links, people, planning, reports
 from campaigns.errors import Refused
 from campaigns.reasons import Reason
 from campaigns.results import EventView
@@ -28,11 +27,11 @@ MAX_CARDS = 400
 
 
 def event_link(settings: Settings, event: EventView) -> str:
-    return f"{settings.public_url.rstrip('/')}/e/{quote(event.code, safe='')}"
+    return links.checkin_url(settings.public_url, event.code)
 
 
 def telegram_link(settings: Settings, event: EventView) -> str:
-    return f"https://t.me/{settings.bot_username}?start=e_{event.code}"
+    return links.telegram_deep_link(settings.bot_username, event.code)
 
 
 def qr_png(data: str, *, box: int = 12) -> bytes:

@@ -10,7 +10,7 @@ import qrcode.image.svg
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, Response
 
-from campaigns import catalog, codes
+from campaigns import catalog, codes, links
 from web.deps import ViewerDep
 from web.routes.console_common import require_organizer
 
@@ -35,8 +35,7 @@ def qr_svg(data: str) -> str:
 )
 async def screen(code: str, viewer: ViewerDep) -> Response:
     event = await catalog.get_event(viewer.state.core, code=code)
-    base = viewer.state.settings.public_url.rstrip("/")
-    url = f"{base}/e/{quote(event.code, safe='')}"
+    url = links.checkin_url(viewer.state.settings.public_url, event.code)
     refresh = 60
     if event.rotating:
         now = viewer.now
