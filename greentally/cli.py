@@ -59,11 +59,12 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     prepare_database(settings)
     app = build_application(settings)
-    _say(_("GreenTally is running at {url}").format(url=settings.public_url))
+    host, port = args.host or settings.host, args.port or settings.port
+    _say(_("GreenTally is running at {url}").format(url=f"http://{host}:{port}"))
     uvicorn.run(
         app,
-        host=args.host or settings.host,
-        port=args.port or settings.port,
+        host=host,
+        port=port,
         log_level="warning",
         access_log=False,
         proxy_headers=True,
