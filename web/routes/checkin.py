@@ -11,7 +11,16 @@ from campaigns import catalog, checkin, codes, people
 from campaigns.errors import Refused
 from campaigns.reasons import Reason
 from campaigns.results import Channel, EventView, PersonView
-from web.deps import CsrfDep, LightViewerDep, Viewer, ViewerDep, forget_cookie, safe_next
+from web.deps import (
+    CheckedFormDep,
+    CsrfDep,
+    LightViewerDep,
+    Viewer,
+    ViewerDep,
+    forget_cookie,
+    form_text,
+    safe_next,
+)
 from web.errors import status_for, words_for
 from web.routes.common import answer, idempotency_key, parse_int, unit_options
 from web.security import SESSION_COOKIE, AuthMethod, Session, new_random_token
@@ -78,17 +87,13 @@ async def checkin_page(
     return await _page(viewer, event, scan_pass, unit_q=unit_q)
 
 
-@router.post("/e/{code}", response_class=HTMLResponse, dependencies=[CsrfDep])
-async def checkin_submit(
-    code: str,
-    viewer: LightViewerDep,
-    idem: Annotated[str, Form()] = "",
-    scan: Annotated[str, Form()] = "",
-    name: Annotated[str, Form(max_length=200)] = "",
-    unit_id: Annotated[str, Form()] = "",
-) -> Response:
+@router.post("/e/{code}", response_class=HTMLResponse)
+async def checkin_submit(code: str, viewer: LightViewerDep, form: CheckedFormDep) -> Response:
     """The hot path: the signed cookie names the person, the core checks everything else;
-    the person and the event are read only to explain a refusal."""
+    the person and the event are read only to explain a refusal. Fields: idem, scan, and
+    for a new phone name and unit_id (the core refuses a missing or over-long name)."""
+    idem, scan = form_text(form, "idem"), form_text(form, "scan")
+    name, unit_id = form_text(form, "name"), form_text(form, "unit_id")
     core, now = viewer.state.core, viewer.now
     person_id = viewer.session.person_id if viewer.session else None
     registered = None
