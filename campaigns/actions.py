@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
-
 from campaigns import audit
 from campaigns.core import Core
 from campaigns.errors import Refused
@@ -26,9 +24,8 @@ from campaigns.recording import (
 )
 from campaigns.results import FactKind, FactView, Recorded, Role
 from campaigns.views import fact_view
-from storage import queries
-from storage.db import as_id
-from storage.models import CanteenCheck, Fact, LedgerEntry, Unit
+from storage import queries, writes
+from storage.models import CanteenCheck, Fact, LedgerEntry
 from storage.tallies import dims_of, forget_person_if_gone
 from storage.writer import Call, Tx
 
@@ -368,15 +365,7 @@ async def log_canteen_check(
 
     async def run(tx: Tx) -> CanteenCheckView:
         if idempotency_key:
-            found = (
-                (
-                    await tx.conn.execute(
-                        select(CanteenCheck).where(CanteenCheck.idempotency_key == idempotency_key)
-                    )
-                )
-                .mappings()
-                .first()
-            )
+            found = await queries.canteen_check_by_key(tx.conn, idempotency_key)
             if found is not None:
                 return CanteenCheckView(
                     found["id"],
@@ -388,33 +377,28 @@ async def log_canteen_check(
                     repeated=True,
                 )
         await _actor(tx, person_id, Role.VOLUNTEER if kind == "spot" else Role.PARTICIPANT)
-        unit = await tx.conn.execute(select(Unit.has_canteen).where(Unit.id == unit_id))
-        has = unit.scalar()
+        has = await queries.unit_has_canteen(tx.conn, unit_id)
         if has is None:
             raise Refused(Reason.UNKNOWN_UNIT)
         if not has:
             raise Refused(Reason.NO_CANTEEN)
-        new_id = await tx.conn.scalar(
-            insert(CanteenCheck)
-            .values(
-                unit_id=unit_id,
-                kind=kind,
-                checked_on=day,
-                by_person_id=person_id,
-                passed=passed,
-                notes=notes or "",
-                evidence_path=evidence_path,
-                created_at=now,
-                idempotency_key=idempotency_key,
-            )
-            .returning(CanteenCheck.id)
+        new_id = await writes.insert_row(
+            tx.conn,
+            CanteenCheck,
+            unit_id=unit_id,
+            kind=kind,
+            checked_on=day,
+            by_person_id=person_id,
+            passed=passed,
+            notes=notes or "",
+            evidence_path=evidence_path,
+            created_at=now,
+            idempotency_key=idempotency_key,
         )
-        await tx.conn.execute(
-            insert(LedgerEntry).values(
-                person_id=person_id, delta=points, kind="earn", created_at=now
-            )
+        await writes.insert_row(
+            tx.conn, LedgerEntry, person_id=person_id, delta=points, kind="earn", created_at=now
         )
-        return CanteenCheckView(as_id(new_id), unit_id, kind, day, passed, points)
+        return CanteenCheckView(new_id, unit_id, kind, day, passed, points)
 
     return await core.write(Call[CanteenCheckView](run))
 
@@ -460,14 +444,14 @@ async def void_in(
     tx.deltas.add_fact(shape, sign=-1)
     if row["points"]:
         owner = row["person_id"] if row["person_id"] is not None else row["logged_by_id"]
-        await tx.conn.execute(
-            insert(LedgerEntry).values(
-                person_id=owner,
-                fact_id=fact_id,
-                delta=-row["points"],
-                kind="reverse",
-                created_at=now,
-            )
+        await writes.insert_row(
+            tx.conn,
+            LedgerEntry,
+            person_id=owner,
+            fact_id=fact_id,
+            delta=-row["points"],
+            kind="reverse",
+            created_at=now,
         )
     await forget_person_if_gone(tx.conn, shape, tx.deltas)
     if row["counted"] and row["count_key"] and row["count_key"].startswith("d:"):
@@ -488,30 +472,12 @@ async def void_in(
 async def _promote_same_day(tx: Tx, row: Any, goal: bool) -> None:
     """A voided habit fact held the person-day's count: hand it to another entry of that
     person, campaign and day, if one remains."""
-    r = row  # a RowMapping
-    other = (
-        (
-            await tx.conn.execute(
-                select(Fact)
-                .where(
-                    Fact.person_id == r["person_id"],
-                    Fact.campaign_id == r["campaign_id"],
-                    Fact.occurred_on == r["occurred_on"],
-                    Fact.status == "counted",
-                    Fact.counted == 0,
-                )
-                .order_by(Fact.id)
-                .limit(1)
-            )
-        )
-        .mappings()
-        .first()
+    other = await queries.uncounted_same_day(
+        tx.conn, person_id=row["person_id"], campaign_id=row["campaign_id"], day=row["occurred_on"]
     )
     if other is None:
         return
-    await tx.conn.execute(
-        update(Fact).where(Fact.id == other["id"]).values(counted=1, count_key=r["count_key"])
-    )
+    await writes.update_by_id(tx.conn, Fact, other["id"], counted=1, count_key=row["count_key"])
     shape = shape_of({**dict(other), "counted": 1, "headcount": 0, "co2_g": 0, "points": 0}, goal)
     for dim, key in dims_of(shape):
         tx.deltas.add(shape.year, dim, key, "person_times", 1)

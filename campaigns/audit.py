@@ -6,9 +6,9 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage import writes
 from storage.models import AuditEntry
 
 
@@ -21,12 +21,12 @@ async def record(
     now: datetime,
     **detail: Any,
 ) -> None:
-    await conn.execute(
-        insert(AuditEntry).values(
-            at=now,
-            actor_id=actor_id,
-            action=action,
-            target=target,
-            detail=json.dumps(detail, ensure_ascii=False, default=str, sort_keys=True),
-        )
+    await writes.insert_row(
+        conn,
+        AuditEntry,
+        at=now,
+        actor_id=actor_id,
+        action=action,
+        target=target,
+        detail=json.dumps(detail, ensure_ascii=False, default=str, sort_keys=True),
     )

@@ -7,17 +7,14 @@ import io
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
-
 from campaigns import audit, codes
 from campaigns.core import Core
 from campaigns.errors import Refused
 from campaigns.reasons import Reason
 from campaigns.results import CampaignView, EventView, Role, UnitView
 from campaigns.views import campaign_view, event_view, unit_view
-from storage import queries
-from storage.db import as_id
-from storage.models import Campaign, Event, Person, Unit
+from storage import queries, writes
+from storage.models import Campaign, Event, Unit
 from storage.writer import Call, Tx
 
 COUNTING_RULES = ("per_event", "per_day", "headcount")
@@ -113,7 +110,7 @@ async def list_events(core: Core, *, campaign_id: int | None = None) -> list[Eve
 async def _require(tx: Tx, actor_id: int | None, role: Role = Role.ORGANIZER) -> None:
     if actor_id is None:
         return  # the command line, run by whoever holds the server
-    found = await tx.conn.scalar(select(Person.role).where(Person.id == actor_id))
+    found = await queries.person_role(tx.conn, actor_id)
     if found is None or not Role(found).at_least(role):
         raise Refused(Reason.NOT_ALLOWED)
 
@@ -147,22 +144,20 @@ async def create_campaign(
 
     async def run(tx: Tx) -> CampaignView:
         await _require(tx, actor_id)
-        new_id = await tx.conn.scalar(
-            insert(Campaign)
-            .values(
-                slug=slug,
-                title_zh=title_zh.strip(),
-                title_en=title_en.strip(),
-                theme_zh=theme_zh,
-                kind=kind,
-                habit=habit,
-                counting_rule=counting_rule,
-                starts_on=starts_on,
-                ends_on=ends_on,
-                counts_toward_goal=counts_toward_goal,
-                target=target,
-            )
-            .returning(Campaign.id)
+        new_id = await writes.insert_row(
+            tx.conn,
+            Campaign,
+            slug=slug,
+            title_zh=title_zh.strip(),
+            title_en=title_en.strip(),
+            theme_zh=theme_zh,
+            kind=kind,
+            habit=habit,
+            counting_rule=counting_rule,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            counts_toward_goal=counts_toward_goal,
+            target=target,
         )
         await audit.record(
             tx.conn,
@@ -172,7 +167,7 @@ async def create_campaign(
             now=now,
             slug=slug,
         )
-        return campaign_view(await queries.campaign(tx.conn, as_id(new_id)))
+        return campaign_view(await queries.campaign(tx.conn, new_id))
 
     return await core.write(Call[CampaignView](run))
 
@@ -210,23 +205,21 @@ async def create_event(
         await _require(tx, actor_id)
         if await queries.campaign(tx.conn, campaign_id) is None:
             raise Refused(Reason.UNKNOWN_CAMPAIGN)
-        new_id = await tx.conn.scalar(
-            insert(Event)
-            .values(
-                campaign_id=campaign_id,
-                code=codes.new_event_code(),
-                title_zh=title_zh.strip(),
-                title_en=title_en.strip(),
-                place=place.strip(),
-                starts_at=starts_at,
-                ends_at=ends_at,
-                checkin_opens_at=opens,
-                checkin_closes_at=closes,
-                capacity=capacity,
-                rotating=rotating,
-                is_demo=is_demo,
-            )
-            .returning(Event.id)
+        new_id = await writes.insert_row(
+            tx.conn,
+            Event,
+            campaign_id=campaign_id,
+            code=codes.new_event_code(),
+            title_zh=title_zh.strip(),
+            title_en=title_en.strip(),
+            place=place.strip(),
+            starts_at=starts_at,
+            ends_at=ends_at,
+            checkin_opens_at=opens,
+            checkin_closes_at=closes,
+            capacity=capacity,
+            rotating=rotating,
+            is_demo=is_demo,
         )
         await audit.record(
             tx.conn,
@@ -236,7 +229,7 @@ async def create_event(
             now=now,
             title=title_zh,
         )
-        return event_view(await queries.event(tx.conn, event_id=as_id(new_id)))
+        return event_view(await queries.event(tx.conn, event_id=new_id))
 
     return await core.write(Call[EventView](run))
 
@@ -270,7 +263,7 @@ async def update_event(
             or after["checkin_closes_at"] < after["checkin_opens_at"]
         ):
             raise Refused(Reason.INVALID_INPUT)
-        await tx.conn.execute(update(Event).where(Event.id == event_id).values(**changes))
+        await writes.update_by_id(tx.conn, Event, event_id, **changes)
         await audit.record(
             tx.conn,
             actor_id=actor_id,
@@ -335,7 +328,7 @@ async def _upsert_unit(
         raise Refused(Reason.INVALID_INPUT)
     parent_id = None
     if parent_code:
-        parent_id = await tx.conn.scalar(select(Unit.id).where(Unit.code == parent_code.strip()))
+        parent_id = await queries.unit_id_by_code(tx.conn, parent_code.strip())
         if parent_id is None:
             raise Refused(Reason.UNKNOWN_UNIT)
     values = {
@@ -346,12 +339,12 @@ async def _upsert_unit(
         "has_canteen": has_canteen,
         "is_demo": is_demo,
     }
-    existing = await tx.conn.scalar(select(Unit.id).where(Unit.code == code))
+    existing = await queries.unit_id_by_code(tx.conn, code)
     if existing is None:
-        unit_id = await tx.conn.scalar(insert(Unit).values(code=code, **values).returning(Unit.id))
+        unit_id = await writes.insert_row(tx.conn, Unit, code=code, **values)
     else:
         unit_id = existing
-        await tx.conn.execute(update(Unit).where(Unit.id == existing).values(**values))
+        await writes.update_by_id(tx.conn, Unit, existing, **values)
     await audit.record(
         tx.conn,
         actor_id=actor_id,
@@ -360,7 +353,7 @@ async def _upsert_unit(
         now=now,
         code=code,
     )
-    return unit_view(await queries.unit(tx.conn, as_id(unit_id)))
+    return unit_view(await queries.unit(tx.conn, unit_id))
 
 
 def _truthy(value: str) -> bool:

@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
-
 from campaigns import codes
 from campaigns.core import LOCAL_TZ, Core
 from campaigns.errors import Refused
@@ -17,7 +15,7 @@ from campaigns.reasons import Reason
 from campaigns.recording import checkin_key, fact_row, lost_race, recorded_for, shape_of
 from campaigns.results import CampaignView, FactKind, Recorded, Role
 from campaigns.views import campaign_view, event_view, fact_view
-from storage import queries
+from storage import queries, writes
 from storage.db import insert_ignore
 from storage.models import Fact, LedgerEntry, Person
 from storage.writer import Tx
@@ -204,7 +202,7 @@ class _Batch:
                 fact=fact_view(row), campaign=campaigns[cid], event=event_view(ev, count)
             )
         if ledger:
-            await self.conn.execute(insert(LedgerEntry), ledger)
+            await writes.insert_rows(self.conn, LedgerEntry, ledger)
         for j, c in enumerate(self.cmds):
             first = first_by_idem.get(c.idempotency_key or "")
             if self.out[j] is None and first is not None and first != j:

@@ -7,11 +7,8 @@ import io
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import aliased
-
 from campaigns.core import Core
-from storage.models import Campaign, Event, Fact, Person, Unit
+from storage import queries
 
 FACT_COLUMNS = (
     "fact_id",
@@ -42,29 +39,8 @@ async def fact_rows(
     core: Core, *, start: date, end: date, unit_ids: list[int] | None = None
 ) -> list[dict[str, Any]]:
     """Every fact (voided ones too, marked) with occurred_on in [start, end]."""
-    logger = aliased(Person)
-    stmt = (
-        select(
-            Fact,
-            Campaign.slug,
-            Event.title_zh.label("event_title"),
-            Person.display_name,
-            Unit.code.label("unit_code"),
-            Unit.name_zh.label("unit_name"),
-            logger.display_name.label("logger_name"),
-        )
-        .join(Campaign, Campaign.id == Fact.campaign_id)
-        .outerjoin(Event, Event.id == Fact.event_id)
-        .outerjoin(Person, Person.id == Fact.person_id)
-        .outerjoin(Unit, Unit.id == Fact.unit_id)
-        .outerjoin(logger, logger.id == Fact.logged_by_id)
-        .where(Fact.occurred_on.between(start, end))
-        .order_by(Fact.occurred_on, Fact.id)
-    )
-    if unit_ids:
-        stmt = stmt.where(Fact.unit_id.in_(unit_ids))
     async with core.read_bulk() as conn:
-        rows = (await conn.execute(stmt)).mappings().all()
+        rows = await queries.fact_export_rows(conn, start=start, end=end, unit_ids=unit_ids)
     return [
         {
             "fact_id": r["id"],

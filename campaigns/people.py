@@ -8,7 +8,6 @@ from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, insert, select, update
 
 from campaigns import audit, codes
 from campaigns.core import Core
@@ -16,9 +15,9 @@ from campaigns.errors import Refused
 from campaigns.reasons import Reason
 from campaigns.results import PersonView, Role
 from campaigns.views import fact_view, person_view
-from storage import queries
-from storage.db import as_id, insert_ignore
-from storage.models import Fact, LedgerEntry, LoginToken, Person, ProcessedUpdate
+from storage import queries, writes
+from storage.db import insert_ignore
+from storage.models import LoginToken, Person, ProcessedUpdate
 from storage.writer import Call, Tx
 
 _hasher = PasswordHasher()
@@ -70,21 +69,19 @@ async def register_person(
                     return person_view(found)
         if unit_id is None or await queries.unit(tx.conn, unit_id) is None:
             raise Refused(Reason.UNKNOWN_UNIT)
-        new_id = await tx.conn.scalar(
-            insert(Person)
-            .values(
-                display_name=clean,
-                unit_id=unit_id,
-                role=role.value,
-                language=lang,
-                telegram_id=telegram_id,
-                qr_token=codes.new_qr_token(),
-                created_at=now,
-                registration_key=idempotency_key,
-            )
-            .returning(Person.id)
+        new_id = await writes.insert_row(
+            tx.conn,
+            Person,
+            display_name=clean,
+            unit_id=unit_id,
+            role=role.value,
+            language=lang,
+            telegram_id=telegram_id,
+            qr_token=codes.new_qr_token(),
+            created_at=now,
+            registration_key=idempotency_key,
         )
-        return await _person(tx, as_id(new_id))
+        return await _person(tx, new_id)
 
     return await core.write(Call[PersonView](run))
 
@@ -140,7 +137,7 @@ async def search_people(core: Core, *, query: str, limit: int = 20) -> list[Pers
 async def _update(core: Core, person_id: int, **values: Any) -> PersonView:
     async def run(tx: Tx) -> PersonView:
         await _person(tx, person_id)
-        await tx.conn.execute(update(Person).where(Person.id == person_id).values(**values))
+        await writes.update_by_id(tx.conn, Person, person_id, **values)
         return await _person(tx, person_id)
 
     return await _write_people(core, Call[PersonView](run))
@@ -168,7 +165,7 @@ async def set_role(
         if not actor.can(Role.ORGANIZER) or not actor.role.at_least(role):
             raise Refused(Reason.NOT_ALLOWED)
         before = await _person(tx, person_id)
-        await tx.conn.execute(update(Person).where(Person.id == person_id).values(role=role.value))
+        await writes.update_by_id(tx.conn, Person, person_id, role=role.value)
         await audit.record(
             tx.conn,
             actor_id=actor_id,
@@ -216,25 +213,26 @@ async def create_user(
                 now=now,
                 role=role.value,
             )
-            await tx.conn.execute(
-                update(Person)
-                .where(Person.id == existing["id"])
-                .values(password_hash=hashed, role=role.value, display_name=clean)
+            await writes.update_by_id(
+                tx.conn,
+                Person,
+                existing["id"],
+                password_hash=hashed,
+                role=role.value,
+                display_name=clean,
             )
             return await _person(tx, existing["id"])
-        new_id = await tx.conn.scalar(
-            insert(Person)
-            .values(
-                display_name=clean,
-                unit_id=unit_id,
-                role=role.value,
-                language="zh",
-                login=login,
-                password_hash=hashed,
-                qr_token=codes.new_qr_token(),
-                created_at=now,
-            )
-            .returning(Person.id)
+        new_id = await writes.insert_row(
+            tx.conn,
+            Person,
+            display_name=clean,
+            unit_id=unit_id,
+            role=role.value,
+            language="zh",
+            login=login,
+            password_hash=hashed,
+            qr_token=codes.new_qr_token(),
+            created_at=now,
         )
         await audit.record(
             tx.conn,
@@ -245,27 +243,22 @@ async def create_user(
             role=role.value,
             login=login,
         )
-        return await _person(tx, as_id(new_id))
+        return await _person(tx, new_id)
 
     return await _write_people(core, Call[PersonView](run))
 
 
 async def verify_password(core: Core, *, login: str, password: str) -> PersonView | None:
     async with core.read() as conn:
-        row = await conn.execute(
-            select(Person.id, Person.password_hash, Person.deleted_at).where(
-                Person.login == (login or "").strip().lower()
-            )
-        )
-        found = row.first()
-    if found is None or not found.password_hash or found.deleted_at is not None:
+        found = await queries.login_secret(conn, (login or "").strip().lower())
+    if found is None or not found["password_hash"] or found["deleted_at"] is not None:
         _hasher.hash("timing-equaliser")  # same cost whether or not the login exists
         return None
     try:
-        _hasher.verify(found.password_hash, password or "")
+        _hasher.verify(found["password_hash"], password or "")
     except (VerificationError, InvalidHashError):
         return None
-    return await get_person(core, found.id)
+    return await get_person(core, found["id"])
 
 
 async def issue_login_token(
@@ -276,12 +269,12 @@ async def issue_login_token(
 
     async def run(tx: Tx) -> str:
         await _person(tx, person_id)
-        await tx.conn.execute(
-            insert(LoginToken).values(
-                token_hash=codes.hash_secret(secret),
-                person_id=person_id,
-                expires_at=now + timedelta(seconds=ttl_seconds),
-            )
+        await writes.insert_row(
+            tx.conn,
+            LoginToken,
+            token_hash=codes.hash_secret(secret),
+            person_id=person_id,
+            expires_at=now + timedelta(seconds=ttl_seconds),
         )
         return secret
 
@@ -293,17 +286,7 @@ async def redeem_login_token(core: Core, *, token: str, now: datetime) -> Person
     digest = codes.hash_secret(token or "")
 
     async def run(tx: Tx) -> PersonView:
-        result = await tx.conn.execute(
-            update(LoginToken)
-            .where(
-                LoginToken.token_hash == digest,
-                LoginToken.used_at.is_(None),
-                LoginToken.expires_at > now,
-            )
-            .values(used_at=now)
-            .returning(LoginToken.person_id)
-        )
-        person_id = result.scalar()
+        person_id = await writes.use_login_token(tx.conn, digest, now)
         if person_id is None:
             raise Refused(Reason.UNKNOWN_TOKEN)
         return await _person(tx, person_id)
@@ -317,17 +300,16 @@ async def delete_person(core: Core, *, person_id: int, now: datetime) -> None:
 
     async def run(tx: Tx) -> None:
         await _person(tx, person_id)
-        await tx.conn.execute(
-            update(Person)
-            .where(Person.id == person_id)
-            .values(
-                display_name="—",
-                telegram_id=None,
-                login=None,
-                password_hash=None,
-                qr_token=f"deleted-{person_id}-{codes.new_secret()[:12]}",
-                deleted_at=now,
-            )
+        await writes.update_by_id(
+            tx.conn,
+            Person,
+            person_id,
+            display_name="—",
+            telegram_id=None,
+            login=None,
+            password_hash=None,
+            qr_token=f"deleted-{person_id}-{codes.new_secret()[:12]}",
+            deleted_at=now,
         )
         await audit.record(
             tx.conn,
@@ -344,33 +326,9 @@ async def export_person(core: Core, *, person_id: int) -> dict[str, Any]:
     """Everything stored about a person, JSON-ready."""
     async with core.read() as conn:
         person = await _person(conn, person_id)
-        facts = (
-            (
-                await conn.execute(
-                    select(Fact)
-                    .where((Fact.person_id == person_id) | (Fact.logged_by_id == person_id))
-                    .order_by(Fact.id)
-                )
-            )
-            .mappings()
-            .all()
-        )
-        ledger = (
-            (
-                await conn.execute(
-                    select(LedgerEntry)
-                    .where(LedgerEntry.person_id == person_id)
-                    .order_by(LedgerEntry.id)
-                )
-            )
-            .mappings()
-            .all()
-        )
-        balance = await conn.scalar(
-            select(func.coalesce(func.sum(LedgerEntry.delta), 0)).where(
-                LedgerEntry.person_id == person_id
-            )
-        )
+        facts = list(reversed(await queries.facts_of_person(conn, person_id)))
+        ledger = await queries.ledger_of_person(conn, person_id)
+        balance = await queries.ledger_balance(conn, person_id)
     return {
         "person": {
             "id": person.id,

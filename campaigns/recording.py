@@ -5,16 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from campaigns.errors import Refused
 from campaigns.reasons import Reason
 from campaigns.results import FactKind, Recorded
 from campaigns.views import campaign_view, event_view, fact_view
-from storage import queries
+from storage import queries, writes
 from storage.db import insert_ignore
-from storage.models import Campaign, Fact, LedgerEntry
+from storage.models import Fact, LedgerEntry
 from storage.tallies import FactShape
 from storage.writer import Tx
 
@@ -125,8 +124,9 @@ async def write_fact(
             raise await lost_race(tx.conn, row)
     row = {**row, "id": inserted[0][0], "void_reason": None}
     if row["points"] and ledger_person is not None:
-        await tx.conn.execute(
-            insert(LedgerEntry),
+        await writes.insert_rows(
+            tx.conn,
+            LedgerEntry,
             [
                 {
                     "person_id": ledger_person,
@@ -159,9 +159,8 @@ class RetryAlone(Exception):
 
 
 async def counts_toward_goal(conn: AsyncConnection, campaign_id: int) -> bool:
-    value = await conn.scalar(select(Campaign.counts_toward_goal).where(Campaign.id == campaign_id))
-    return bool(value)
+    return await queries.counts_toward_goal(conn, campaign_id)
 
 
 async def set_fact(conn: AsyncConnection, fact_id: int, **values: Any) -> None:
-    await conn.execute(update(Fact).where(Fact.id == fact_id).values(**values))
+    await writes.update_by_id(conn, Fact, fact_id, **values)

@@ -7,12 +7,10 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
 from campaigns.catalog import create_campaign, create_event, upsert_unit
 from campaigns.core import Core
 from campaigns.results import EventView
-from storage.models import Campaign, Event
+from storage import queries
 
 CALENDAR = Path(__file__).with_name("calendar_2023.toml")
 
@@ -53,7 +51,7 @@ async def load_calendar(core: Core, *, now: datetime, path: Path = CALENDAR) -> 
     """Add the calendar's campaigns that are not there yet; returns how many were added."""
     data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
     async with core.read() as conn:
-        have = set((await conn.execute(select(Campaign.slug))).scalars())
+        have = await queries.campaign_slugs(conn)
     added = 0
     for c in data["campaign"]:
         if c["slug"] in have:
@@ -96,9 +94,9 @@ async def load_demo(core: Core, *, now: datetime) -> list[EventView]:
             now=now,
         )
     async with core.read() as conn:
-        existing = (await conn.execute(select(Event.id).where(Event.is_demo.is_(True)))).first()
-        sorting = await conn.scalar(select(Campaign.id).where(Campaign.slug == "garbage-sorting"))
-    if existing is not None or sorting is None:
+        existing = await queries.has_demo_events(conn)
+        sorting = await queries.campaign_id_by_slug(conn, "garbage-sorting")
+    if existing or sorting is None:
         return []
     start = now.replace(minute=0, second=0, microsecond=0)
     return [

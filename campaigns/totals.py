@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime
 
-from sqlalchemy import func, select
-
 from campaigns import audit
 from campaigns.catalog import list_campaigns, list_units, tree_order
 from campaigns.core import Core
@@ -25,8 +23,7 @@ from campaigns.results import (
     UnitView,
 )
 from campaigns.views import fact_view
-from storage import tallies
-from storage.models import AuditEntry, CanteenCheck, Fact, LedgerEntry, Unit
+from storage import queries, tallies
 from storage.writer import Call, Tx
 
 
@@ -89,80 +86,36 @@ async def by_day(core: Core, *, year: int) -> list[DayTotals]:
 
 async def canteen_rates(core: Core, *, year: int) -> CanteenRates:
     """Self-evaluation and spot-check rates over the units that run a canteen."""
-    start, end = date(year, 1, 1), date(year, 12, 31)
     async with core.read() as conn:
-        canteens = await conn.scalar(select(func.count(Unit.id)).where(Unit.has_canteen.is_(True)))
-
-        async def covered(kind: str) -> int:
-            return int(
-                await conn.scalar(
-                    select(func.count(func.distinct(CanteenCheck.unit_id)))
-                    .join(Unit, Unit.id == CanteenCheck.unit_id)
-                    .where(
-                        CanteenCheck.kind == kind,
-                        CanteenCheck.status == "counted",
-                        Unit.has_canteen.is_(True),
-                        CanteenCheck.checked_on.between(start, end),
-                    )
-                )
-                or 0
-            )
-
-        return CanteenRates(int(canteens or 0), await covered("self"), await covered("spot"))
+        return CanteenRates(
+            *await queries.canteen_coverage(conn, date(year, 1, 1), date(year, 12, 31))
+        )
 
 
 async def overview(core: Core, *, year: int) -> Overview:
     """Everything the dashboard shows at once."""
     async with core.read() as conn:
-        last = (
-            await conn.execute(
-                select(AuditEntry.at, AuditEntry.detail)
-                .where(AuditEntry.action == "reconcile")
-                .order_by(AuditEntry.id.desc())
-                .limit(1)
-            )
-        ).first()
+        last = await queries.last_reconcile(conn)
     return Overview(
         progress=await progress(core, year=year),
         campaigns=await by_campaign(core, year=year),
         canteens=await canteen_rates(core, year=year),
-        reconciled_at=last.at if last else None,
-        reconciled_ok=('"ok": true' in last.detail) if last else None,
+        reconciled_at=last["at"] if last else None,
+        reconciled_ok=('"ok": true' in last["detail"]) if last else None,
     )
 
 
 async def balance(core: Core, *, person_id: int) -> Balance:
     """A person's points (a sum of the ledger), CO2 avoided and counted facts."""
     async with core.read() as conn:
-        points = await conn.scalar(
-            select(func.coalesce(func.sum(LedgerEntry.delta), 0)).where(
-                LedgerEntry.person_id == person_id
-            )
-        )
-        co2, n = (
-            await conn.execute(
-                select(func.coalesce(func.sum(Fact.co2_g), 0), func.count(Fact.id)).where(
-                    Fact.person_id == person_id, Fact.status == "counted"
-                )
-            )
-        ).one()
-    return Balance(person_id=person_id, points=int(points or 0), co2_g=int(co2 or 0), facts=int(n))
+        points = await queries.ledger_balance(conn, person_id)
+        co2, n = await queries.co2_and_facts(conn, person_id)
+    return Balance(person_id=person_id, points=points, co2_g=co2, facts=n)
 
 
 async def history(core: Core, *, person_id: int, limit: int = 50) -> list[FactView]:
     async with core.read() as conn:
-        rows = (
-            (
-                await conn.execute(
-                    select(Fact)
-                    .where((Fact.person_id == person_id) | (Fact.logged_by_id == person_id))
-                    .order_by(Fact.id.desc())
-                    .limit(limit)
-                )
-            )
-            .mappings()
-            .all()
-        )
+        rows = await queries.facts_of_person(conn, person_id, limit)
     return [fact_view(r) for r in rows]
 
 

@@ -7,11 +7,24 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from sqlalchemy import RowMapping, bindparam, func, or_, select
+from sqlalchemy import RowMapping, String, bindparam, func, or_, select
+from sqlalchemy import update as _update
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.orm import aliased
 
 from storage.db import as_id
-from storage.models import Campaign, Event, Fact, Person, Tally, Unit
+from storage.models import (
+    AuditEntry,
+    Campaign,
+    CanteenCheck,
+    Event,
+    Fact,
+    LedgerEntry,
+    Person,
+    Reward,
+    Tally,
+    Unit,
+)
 
 PERSON_COLUMNS = (
     Person.__table__.c.id,
@@ -221,12 +234,6 @@ async def event_totals(conn: AsyncConnection, event_id: int) -> dict[str, int]:
 
 # Organizer console (reports, review, rewards, door scanner) --------------------------------
 
-from sqlalchemy import String  # noqa: E402 - appended section keeps its own imports
-from sqlalchemy import update as _update  # noqa: E402
-from sqlalchemy.orm import aliased as _aliased  # noqa: E402
-
-from storage.models import AuditEntry, LedgerEntry, Reward  # noqa: E402
-
 
 async def fact_totals_grouped(
     conn: AsyncConnection, *, start: date, end: date, by: str, unit_ids: Sequence[int] | None
@@ -288,7 +295,7 @@ async def fact_totals_all(
 
 
 def _fact_listing() -> Any:
-    logger = _aliased(Person)
+    logger = aliased(Person)
     return (
         select(
             Fact,
@@ -491,7 +498,6 @@ async def tallies_for_year(conn: AsyncConnection, year: int, dims: Sequence[str]
 
 async def canteen_coverage(conn: AsyncConnection, start: date, end: date) -> tuple[int, int, int]:
     """(canteens, canteens self-evaluated, canteens spot-checked) in [start, end], one read."""
-    from storage.models import CanteenCheck  # noqa: PLC0415
 
     def covered(kind: str) -> Any:
         return (
@@ -520,8 +526,6 @@ async def last_reconcile(conn: AsyncConnection) -> RowMapping | None:
 async def change_marks(conn: AsyncConnection) -> tuple[int, int, int]:
     """(last fact id, last audit id, last canteen check id): any write the dashboard shows
     moves one of them (voids and catalog edits are audited)."""
-    from storage.models import CanteenCheck  # noqa: PLC0415
-
     row = (
         await conn.execute(
             select(
@@ -532,3 +536,126 @@ async def change_marks(conn: AsyncConnection) -> tuple[int, int, int]:
         )
     ).one()
     return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
+
+
+# --- reads for the core services (people, catalog, actions, totals, seed, exports) ------
+
+
+async def login_secret(conn: AsyncConnection, login: str) -> RowMapping | None:
+    stmt = select(Person.id, Person.password_hash, Person.deleted_at).where(Person.login == login)
+    return (await conn.execute(stmt)).mappings().first()
+
+
+async def person_role(conn: AsyncConnection, person_id: int) -> str | None:
+    role = await conn.scalar(select(Person.role).where(Person.id == person_id))
+    return None if role is None else str(role)
+
+
+async def facts_of_person(
+    conn: AsyncConnection, person_id: int, limit: int | None = None
+) -> Sequence[RowMapping]:
+    """Facts a person took part in or logged, newest first."""
+    stmt = (
+        select(Fact)
+        .where((Fact.person_id == person_id) | (Fact.logged_by_id == person_id))
+        .order_by(Fact.id.desc())
+    )
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return (await conn.execute(stmt)).mappings().all()
+
+
+async def ledger_of_person(conn: AsyncConnection, person_id: int) -> Sequence[RowMapping]:
+    stmt = select(LedgerEntry).where(LedgerEntry.person_id == person_id).order_by(LedgerEntry.id)
+    return (await conn.execute(stmt)).mappings().all()
+
+
+async def co2_and_facts(conn: AsyncConnection, person_id: int) -> tuple[int, int]:
+    stmt = select(func.coalesce(func.sum(Fact.co2_g), 0), func.count(Fact.id)).where(
+        Fact.person_id == person_id, Fact.status == "counted"
+    )
+    co2, n = (await conn.execute(stmt)).one()
+    return int(co2 or 0), int(n)
+
+
+async def canteen_check_by_key(conn: AsyncConnection, key: str) -> RowMapping | None:
+    stmt = select(CanteenCheck).where(CanteenCheck.idempotency_key == key)
+    return (await conn.execute(stmt)).mappings().first()
+
+
+async def unit_has_canteen(conn: AsyncConnection, unit_id: int) -> bool | None:
+    """None for an unknown unit."""
+    value = await conn.scalar(select(Unit.has_canteen).where(Unit.id == unit_id))
+    return None if value is None else bool(value)
+
+
+async def unit_id_by_code(conn: AsyncConnection, code: str) -> int | None:
+    value = await conn.scalar(select(Unit.id).where(Unit.code == code))
+    return None if value is None else int(value)
+
+
+async def uncounted_same_day(
+    conn: AsyncConnection, *, person_id: int, campaign_id: int, day: date
+) -> RowMapping | None:
+    """The first still-counted entry of that person, campaign and day not holding the count."""
+    stmt = (
+        select(Fact)
+        .where(
+            Fact.person_id == person_id,
+            Fact.campaign_id == campaign_id,
+            Fact.occurred_on == day,
+            Fact.status == "counted",
+            Fact.counted == 0,
+        )
+        .order_by(Fact.id)
+        .limit(1)
+    )
+    return (await conn.execute(stmt)).mappings().first()
+
+
+async def counts_toward_goal(conn: AsyncConnection, campaign_id: int) -> bool:
+    stmt = select(Campaign.counts_toward_goal).where(Campaign.id == campaign_id)
+    return bool(await conn.scalar(stmt))
+
+
+async def campaign_slugs(conn: AsyncConnection) -> set[str]:
+    return set((await conn.execute(select(Campaign.slug))).scalars())
+
+
+async def campaign_id_by_slug(conn: AsyncConnection, slug: str) -> int | None:
+    value = await conn.scalar(select(Campaign.id).where(Campaign.slug == slug))
+    return None if value is None else int(value)
+
+
+async def has_demo_events(conn: AsyncConnection) -> bool:
+    return (
+        await conn.execute(select(Event.id).where(Event.is_demo.is_(True)).limit(1))
+    ).first() is not None
+
+
+async def fact_export_rows(
+    conn: AsyncConnection, *, start: date, end: date, unit_ids: Sequence[int] | None
+) -> Sequence[RowMapping]:
+    """Every fact in [start, end] with the names an export shows beside it."""
+    logger = aliased(Person)
+    stmt = (
+        select(
+            Fact,
+            Campaign.slug,
+            Event.title_zh.label("event_title"),
+            Person.display_name,
+            Unit.code.label("unit_code"),
+            Unit.name_zh.label("unit_name"),
+            logger.display_name.label("logger_name"),
+        )
+        .join(Campaign, Campaign.id == Fact.campaign_id)
+        .outerjoin(Event, Event.id == Fact.event_id)
+        .outerjoin(Person, Person.id == Fact.person_id)
+        .outerjoin(Unit, Unit.id == Fact.unit_id)
+        .outerjoin(logger, logger.id == Fact.logged_by_id)
+        .where(Fact.occurred_on.between(start, end))
+        .order_by(Fact.occurred_on, Fact.id)
+    )
+    if unit_ids:
+        stmt = stmt.where(Fact.unit_id.in_(unit_ids))
+    return (await conn.execute(stmt)).mappings().all()

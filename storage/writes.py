@@ -1,0 +1,43 @@
+"""Row writes the services need, so that no SQL is written outside storage/. The caller
+passes the model and the values; the writer's transaction (storage.writer) owns the commit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.db import as_id
+from storage.models import LoginToken
+
+
+async def insert_row(conn: AsyncConnection, model: Any, **values: Any) -> int:
+    """Insert one row; its new id."""
+    return as_id(await conn.scalar(insert(model).values(**values).returning(model.id)))
+
+
+async def insert_rows(conn: AsyncConnection, model: Any, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        await conn.execute(insert(model), rows)
+
+
+async def update_by_id(conn: AsyncConnection, model: Any, row_id: int, **values: Any) -> None:
+    await conn.execute(update(model).where(model.id == row_id).values(**values))
+
+
+async def use_login_token(conn: AsyncConnection, digest: str, now: datetime) -> int | None:
+    """Mark an unused, unexpired sign-in token used; the person it signs in, or None."""
+    result = await conn.execute(
+        update(LoginToken)
+        .where(
+            LoginToken.token_hash == digest,
+            LoginToken.used_at.is_(None),
+            LoginToken.expires_at > now,
+        )
+        .values(used_at=now)
+        .returning(LoginToken.person_id)
+    )
+    person_id = result.scalar()
+    return None if person_id is None else int(person_id)
