@@ -12,6 +12,7 @@ from campaigns.core import Core
 from campaigns.errors import Refused
 from campaigns.reasons import Reason
 from campaigns.results import CampaignView, EventView, Role, UnitView
+from campaigns.roles import require_role
 from campaigns.views import campaign_view, event_view, unit_view
 from storage import queries, writes
 from storage.models import Campaign, Event, Unit
@@ -107,14 +108,6 @@ async def list_events(core: Core, *, campaign_id: int | None = None) -> list[Eve
     return [event_view(r, counts.get(r["id"], 0)) for r in rows]
 
 
-async def _require(tx: Tx, actor_id: int | None, role: Role = Role.ORGANIZER) -> None:
-    if actor_id is None:
-        return  # the command line, run by whoever holds the server
-    found = await queries.person_role(tx.conn, actor_id)
-    if found is None or not Role(found).at_least(role):
-        raise Refused(Reason.NOT_ALLOWED)
-
-
 async def create_campaign(
     core: Core,
     *,
@@ -143,7 +136,7 @@ async def create_campaign(
         raise Refused(Reason.INVALID_INPUT)
 
     async def run(tx: Tx) -> CampaignView:
-        await _require(tx, actor_id)
+        await require_role(tx, actor_id, Role.ORGANIZER)
         new_id = await writes.insert_row(
             tx.conn,
             Campaign,
@@ -202,7 +195,7 @@ async def create_event(
         raise Refused(Reason.INVALID_INPUT)
 
     async def run(tx: Tx) -> EventView:
-        await _require(tx, actor_id)
+        await require_role(tx, actor_id, Role.ORGANIZER)
         if await queries.campaign(tx.conn, campaign_id) is None:
             raise Refused(Reason.UNKNOWN_CAMPAIGN)
         new_id = await writes.insert_row(
@@ -253,7 +246,7 @@ async def update_event(
         raise Refused(Reason.INVALID_INPUT)
 
     async def run(tx: Tx) -> EventView:
-        await _require(tx, actor_id)
+        await require_role(tx, actor_id, Role.ORGANIZER)
         before = await queries.event(tx.conn, event_id=event_id)
         if before is None:
             raise Refused(Reason.UNKNOWN_EVENT)
@@ -293,7 +286,7 @@ async def upsert_unit(
     """Create or update a unit by its code. Refuses INVALID_INPUT, UNKNOWN_UNIT (parent)."""
 
     async def run(tx: Tx) -> UnitView:
-        await _require(tx, actor_id)
+        await require_role(tx, actor_id, Role.ORGANIZER)
         return await _upsert_unit(
             tx,
             code=code,
@@ -381,7 +374,7 @@ async def import_units_csv(core: Core, *, actor_id: int | None, text: str, now: 
             raise Refused(Reason.INVALID_INPUT, line=line) from exc
 
     async def run(tx: Tx) -> int:
-        await _require(tx, actor_id)
+        await require_role(tx, actor_id, Role.ORGANIZER)
         for item in parsed:
             await _upsert_unit(tx, **item, is_demo=False, actor_id=actor_id, now=now)
         return len(parsed)

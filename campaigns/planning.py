@@ -12,6 +12,7 @@ from campaigns.errors import Refused
 from campaigns.reasons import Reason
 from campaigns.reports import subtree_ids
 from campaigns.results import CampaignView, PersonView, Role
+from campaigns.roles import require_role
 from campaigns.views import campaign_view, person_view
 from storage import queries
 from storage.writer import Call, Tx
@@ -53,9 +54,7 @@ async def update_campaign(
     }
 
     async def run(tx: Tx) -> CampaignView:
-        actor = await queries.person(tx.conn, id=actor_id)
-        if actor is None or not Role(actor["role"]).at_least(Role.ORGANIZER):
-            raise Refused(Reason.NOT_ALLOWED)
+        await require_role(tx, actor_id, Role.ORGANIZER)
         before = await queries.campaign(tx.conn, campaign_id)
         if before is None:
             raise Refused(Reason.UNKNOWN_CAMPAIGN)

@@ -14,6 +14,7 @@ from campaigns.core import Core
 from campaigns.errors import Refused
 from campaigns.reasons import Reason
 from campaigns.results import FactView, Role, pick
+from campaigns.roles import require_role
 from campaigns.views import fact_view
 from storage import queries
 from storage.writer import Call, Tx
@@ -94,13 +95,7 @@ async def review_queue(core: Core, *, limit: int = 50) -> list[FactLine]:
 
 
 async def _organizer(tx: Tx, actor_id: int) -> None:
-    row = await queries.person(tx.conn, id=actor_id)
-    if (
-        row is None
-        or row["deleted_at"] is not None
-        or not Role(row["role"]).at_least(Role.ORGANIZER)
-    ):
-        raise Refused(Reason.NOT_ALLOWED)
+    await require_role(tx, actor_id, Role.ORGANIZER)
 
 
 async def judge_evidence(
@@ -140,9 +135,7 @@ async def undo_last_checkin(core: Core, *, volunteer_id: int, code: str, now: da
     audited. Refuses NOT_ALLOWED, UNKNOWN_CODE, UNKNOWN_FACT (nothing to undo)."""
 
     async def run(tx: Tx) -> FactView:
-        vol = await queries.person(tx.conn, id=volunteer_id)
-        if vol is None or not Role(vol["role"]).at_least(Role.VOLUNTEER):
-            raise Refused(Reason.NOT_ALLOWED)
+        await require_role(tx, volunteer_id, Role.VOLUNTEER)
         ev = await queries.event(tx.conn, code=code.strip().lower())
         if ev is None:
             raise Refused(Reason.UNKNOWN_CODE)

@@ -12,6 +12,7 @@ from campaigns.core import Core
 from campaigns.errors import Refused
 from campaigns.reasons import Reason
 from campaigns.results import PersonView, Role, pick
+from campaigns.roles import require_role
 from campaigns.views import person_view
 from storage import queries
 from storage.models import Person
@@ -93,7 +94,7 @@ async def save_reward(
     }
 
     async def run(tx: Tx) -> RewardView:
-        await _at_least(tx, actor_id, Role.ORGANIZER)
+        await require_role(tx, actor_id, Role.ORGANIZER)
         if reward_id is None:
             rid = await queries.insert_reward(tx.conn, values)
         else:
@@ -114,14 +115,6 @@ async def save_reward(
     return await core.write(Call[RewardView](run))
 
 
-async def _at_least(tx: Tx, actor_id: int | None, role: Role) -> None:
-    if actor_id is None:
-        return  # the command line
-    row = await queries.person(tx.conn, id=actor_id)
-    if row is None or row["deleted_at"] is not None or not Role(row["role"]).at_least(role):
-        raise Refused(Reason.NOT_ALLOWED)
-
-
 async def redeem(
     core: Core,
     *,
@@ -138,7 +131,7 @@ async def redeem(
     idempotency key again returns the first redemption."""
 
     async def run(tx: Tx) -> Redemption:
-        await _at_least(tx, volunteer_id, Role.VOLUNTEER)
+        await require_role(tx, volunteer_id, Role.VOLUNTEER)
         if idempotency_key and (first := await queries.ledger_by_key(tx.conn, idempotency_key)):
             person = person_view(await queries.person(tx.conn, id=first["person_id"]))
             reward = _view(await queries.reward(tx.conn, first["reward_id"]))

@@ -546,11 +546,6 @@ async def login_secret(conn: AsyncConnection, login: str) -> RowMapping | None:
     return (await conn.execute(stmt)).mappings().first()
 
 
-async def person_role(conn: AsyncConnection, person_id: int) -> str | None:
-    role = await conn.scalar(select(Person.role).where(Person.id == person_id))
-    return None if role is None else str(role)
-
-
 async def facts_of_person(
     conn: AsyncConnection, person_id: int, limit: int | None = None
 ) -> Sequence[RowMapping]:
