@@ -170,7 +170,10 @@ class InlineConnection:
         try:
             yield self
         except BaseException:
-            conn.exec_driver_sql("ROLLBACK")
+            # SQLite rolls back by itself after some errors (a full disk, say): only roll
+            # back what is still open, so the original error is the one that surfaces.
+            if conn.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+                conn.exec_driver_sql("ROLLBACK")
             raise
         conn.exec_driver_sql("COMMIT")
 
