@@ -1,4 +1,4 @@
-"""The core object the front doors hold: engines, sessions, the writer, rules and goal."""
+"""The core object the front doors hold: engines, the writer, rules and the goal."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from campaigns.rules import Rules, load_rules
-from storage.db import InlineConnection, is_sqlite, make_engine, make_sessionmaker
+from storage.db import InlineConnection, is_sqlite, make_engine
 from storage.migrate import upgrade
 from storage.writer import Command, Writer
 
@@ -25,7 +25,6 @@ class Core:
     url: str
     engine: AsyncEngine
     write_engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
     writer: Writer
     rules: Rules
     goal: int
@@ -104,7 +103,6 @@ def make_core(
         url=database_url,
         engine=engine,
         write_engine=write_engine,
-        sessions=make_sessionmaker(engine),
         writer=Writer(inline_writer or write_engine),
         rules=rules or load_rules(),
         goal=goal,

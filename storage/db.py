@@ -1,4 +1,4 @@
-"""Engine, pragmas and sessions; the only module that knows which database dialect runs."""
+"""Engines, pragmas and connections; the only module that knows which database dialect runs."""
 
 from __future__ import annotations
 
@@ -15,8 +15,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
-    AsyncSession,
-    async_sessionmaker,
     create_async_engine,
 )
 from sqlalchemy.pool import StaticPool
@@ -70,10 +68,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
     # Let SQLAlchemy's "begin" hook emit BEGIN itself (pysqlite's own is lazy and deferred).
     dbapi_connection.isolation_level = None
-
-
-def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
 
 
 @cache
