@@ -11,8 +11,11 @@ from aiogram.types import Message
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 
+from bot import keyboards
 from bot.middlewares import LANG_KEY
 from bot.states import Register
+from campaigns import catalog
+from campaigns.core import Core
 from campaigns.results import PersonView
 from greentally.settings import Settings
 
@@ -86,3 +89,23 @@ async def save_evidence(bot: Bot, message: Message, settings: Settings) -> str:
     target.parent.mkdir(parents=True, exist_ok=True)
     await bot.download(photo, destination=target)
     return relative.as_posix()
+
+
+async def answer_unit_search(
+    message: Message, state: FSMContext, core: Core, *, purpose: str
+) -> None:
+    """Units whose name matches what the person typed, as a pick list (registration and the
+    canteen spot check both search the tree this way)."""
+    query = (message.text or "").strip()
+    found = await catalog.search_units(core, query=query, limit=40)
+    if not found:
+        await message.answer(
+            _("No unit matches “{query}”. Try a shorter word.").format(query=query),
+            reply_markup=keyboards.cancel(),
+        )
+        return
+    await state.update_data(unit_query=query)
+    await message.answer(
+        _("Units matching “{query}”:").format(query=query),
+        reply_markup=keyboards.units(found, purpose=purpose, lang=lang()),
+    )

@@ -15,7 +15,7 @@ from bot import keyboards
 from bot.board import ProgressBoard
 from bot.callbacks import UnitCb
 from bot.handlers.checkin import answer_check_in
-from bot.handlers.common import ask_to_register, clear_flow, lang
+from bot.handlers.common import answer_unit_search, ask_to_register, clear_flow, lang
 from bot.states import Register
 from campaigns import catalog, people
 from campaigns.core import Core
@@ -79,19 +79,7 @@ async def got_name(message: Message, state: FSMContext, core: Core) -> None:
 
 @router.message(Register.unit, F.text, ~F.text.startswith("/"))
 async def search_unit(message: Message, state: FSMContext, core: Core) -> None:
-    query = (message.text or "").strip()
-    found = await catalog.search_units(core, query=query, limit=40)
-    if not found:
-        await message.answer(
-            _("No unit matches “{query}”. Try a shorter word.").format(query=query),
-            reply_markup=keyboards.cancel(),
-        )
-        return
-    await state.update_data(unit_query=query)
-    await message.answer(
-        _("Units matching “{query}”:").format(query=query),
-        reply_markup=keyboards.units(found, purpose="reg", lang=lang()),
-    )
+    await answer_unit_search(message, state, core, purpose="reg")
 
 
 @router.callback_query(UnitCb.filter(F.unit_id == 0))

@@ -15,6 +15,7 @@ from bot import keyboards, render, texts
 from bot.callbacks import CanteenCb, UnitCb, VolunteerCb
 from bot.filters import MenuText
 from bot.handlers.common import (
+    answer_unit_search,
     clear_flow,
     event_code,
     lang,
@@ -175,19 +176,7 @@ async def got_heads(
 
 @router.message(Canteen.unit, F.text, ~F.text.startswith("/"))
 async def search_canteen(message: Message, state: FSMContext, core: Core) -> None:
-    query = (message.text or "").strip()
-    found = await catalog.search_units(core, query=query, limit=40)
-    if not found:
-        await message.answer(
-            _("No unit matches “{query}”. Try a shorter word.").format(query=query),
-            reply_markup=keyboards.cancel(),
-        )
-        return
-    await state.update_data(unit_query=query)
-    await message.answer(
-        _("Units matching “{query}”:").format(query=query),
-        reply_markup=keyboards.units(found, purpose="canteen", lang=lang()),
-    )
+    await answer_unit_search(message, state, core, purpose="canteen")
 
 
 @router.callback_query(Canteen.unit, UnitCb.filter(F.purpose == "canteen"))

@@ -189,7 +189,11 @@ async def test_canteen_spot_check_by_a_volunteer(
         core, unit, telegram_id=VOLUNTEER["id"], role=Role.VOLUNTEER, name="志愿者赵六"
     )
     (menu,) = await tg.reply_to(VOLUNTEER, "/volunteer")
-    (pick,) = await tg.tap(VOLUNTEER, menu, "食堂抽查", method="editMessageText")
+    await tg.tap(VOLUNTEER, menu, "食堂抽查", method="editMessageText")
+    (none,) = await tg.reply_to(VOLUNTEER, "不存在的单位")
+    assert "没有找到与“不存在的单位”匹配的单位" in none.text
+    (pick,) = await tg.reply_to(VOLUNTEER, "卫健")  # a search typed in the chat
+    assert "与“卫健”匹配的单位" in pick.text
     (ask,) = await tg.tap(VOLUNTEER, pick, "渠县卫健局", method="editMessageText")
     assert "渠县卫健局" in ask.text
     (done,) = await tg.tap(VOLUNTEER, ask, "合格", method="editMessageText")
