@@ -18,8 +18,8 @@ from greentally.settings import Settings
 from web.deps import TEMPLATES_DIR, WebState, get_viewer
 from web.errors import WebReason, WebRefused, status_for, words_for
 from web.i18n import Lang, negotiate, pick_language
-from web.middleware import WebMiddleware
-from web.routes import api_router, page_router
+from web.middleware import MAX_BODY_MB, WebMiddleware
+from web.routes import HOT_ROUTES, api_router, page_router
 from web.security import LANG_COOKIE, Signer
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -46,6 +46,8 @@ def create_app(core: Core, settings: Settings) -> FastAPI:
     )
     app.state.core = core
     app.state.settings = settings
+    for path, endpoint, methods in HOT_ROUTES:
+        app.add_route(path, endpoint, methods=methods, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     app.include_router(page_router, include_in_schema=False)
     app.include_router(api_router)
@@ -100,6 +102,9 @@ def _install_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, StarletteHTTPException)
         if exc.status_code == 404:
             return await refused(request, WebRefused(WebReason.NOT_FOUND))
+        if exc.status_code == 413:
+            too_large = WebRefused(WebReason.REQUEST_TOO_LARGE, limit_mb=MAX_BODY_MB)
+            return await refused(request, too_large)
         if _is_api(request):
             return JSONResponse(
                 {"reason": "http_error", "message": str(exc.detail)},

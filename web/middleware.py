@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from http.cookies import SimpleCookie
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from fastapi.exceptions import HTTPException
+from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from web.errors import WEB_MESSAGES, WebReason
@@ -14,6 +15,7 @@ from web.i18n import Lang, negotiate, pick_language
 from web.security import CSRF_COOKIE, LANG_COOKIE, SESSION_MAX_AGE, new_random_token
 
 MAX_BODY_MB = 10  # a phone photo plus the form; the photo itself is checked again later
+MAX_BODY_BYTES = MAX_BODY_MB * 1024 * 1024
 
 # Nothing may come from anywhere but this site. Telegram's web client embeds Mini Apps.
 CSP = (
@@ -29,15 +31,21 @@ SECURITY_HEADERS = [
 ]
 
 
+class BodyTooLarge(HTTPException):
+    """A body that grew past the cap while it streamed in (chunked, or a lying length).
+
+    An HTTPException, so FastAPI's body parsing lets it through to the app's handler,
+    which answers in words; WebMiddleware answers itself if nothing else did."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=413)
+
+
 def _cookies(scope: Scope) -> dict[str, str]:
+    # Starlette's own parser, as request.cookies uses: lenient the way browsers are.
     for name, value in scope.get("headers", []):
         if name == b"cookie":
-            jar: SimpleCookie = SimpleCookie()
-            try:
-                jar.load(value.decode("latin-1"))
-            except Exception:  # noqa: BLE001 - a broken cookie header is treated as none
-                return {}
-            return {k: m.value for k, m in jar.items()}
+            return cookie_parser(value.decode("latin-1"))
     return {}
 
 
@@ -66,12 +74,25 @@ class WebMiddleware:
         scope.setdefault("state", {})["csrf_cookie"] = csrf_cookie
 
         length = _header(scope, b"content-length")
-        if length and length.isdigit() and int(length) > MAX_BODY_MB * 1024 * 1024:
+        if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
             await self._too_large(scope, send, cookies)
             return
 
+        received = 0
+        started = False
+
+        async def capped_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > MAX_BODY_BYTES:
+                raise BodyTooLarge
+            return message
+
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = list(message.get("headers", []))
                 present = {name for name, _ in headers}
                 headers += [(n, v) for n, v in SECURITY_HEADERS if n not in present]
@@ -80,7 +101,12 @@ class WebMiddleware:
                 message["headers"] = headers
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, capped_receive, send_with_headers)
+        except BodyTooLarge:
+            if started:
+                raise
+            await self._too_large(scope, send, cookies)
 
     def _csrf_cookie(self, value: str) -> bytes:
         parts = [f"{CSRF_COOKIE}={value}", "Path=/", f"Max-Age={SESSION_MAX_AGE}", "HttpOnly"]

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import html
 import io
+from collections.abc import AsyncIterator
 
 import httpx
 from PIL import Image
 
 from campaigns import totals
 from campaigns.core import Core
-from campaigns.results import Role, UnitView
+from campaigns.results import EventView, Role, UnitView
 from greentally.settings import Settings
 from tests.web.conftest import get, post_form, sign_in_as
 
@@ -108,6 +109,38 @@ async def test_too_big_upload_is_refused_with_the_limit(
     response = await post_form(client, "/log/plate", {"meal": "lunch"}, files=files)
     assert response.status_code == 413
     assert "最大 10 MB" in response.text
+    assert (await totals.progress(core, year=2023)).totals.facts == 0
+
+
+async def test_streamed_body_past_the_cap_is_refused_before_it_is_read_whole(
+    client: httpx.AsyncClient, core: Core, event: EventView
+) -> None:
+    """A chunked body (no Content-Length) is counted as it arrives: the 413 comes in
+    words, without signing in, and the server stops reading at the cap."""
+    read = 0
+    boundary = "gtboundary"
+
+    async def chunks(head: bytes) -> AsyncIterator[bytes]:
+        nonlocal read
+        read = 0
+        yield head
+        for _ in range(64):  # 64 MB offered, far past the 10 MB cap
+            read += 1
+            yield b"x" * (1024 * 1024)
+
+    form = ("application/x-www-form-urlencoded", b"idem=")
+    photo = (
+        f"multipart/form-data; boundary={boundary}",
+        f'--{boundary}\r\nContent-Disposition: form-data; name="photo"; filename="a.jpg"\r\n'
+        "Content-Type: image/jpeg\r\n\r\n".encode(),
+    )
+    for url, (content_type, head) in ((f"/e/{event.code}", form), ("/log/plate", photo)):
+        response = await client.post(
+            url, content=chunks(head), headers={"content-type": content_type}
+        )
+        assert response.status_code == 413, url
+        assert "最大 10 MB" in response.text
+        assert read <= 12, f"{url}: read {read} MB of a body refused at 10 MB"
     assert (await totals.progress(core, year=2023)).totals.facts == 0
 
 
