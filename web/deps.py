@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -64,21 +64,21 @@ class WebState:
 
 # Dependencies are `async def` although they do no I/O: FastAPI runs a plain `def`
 # dependency in a worker thread, a hop per dependency per request on the hot path.
-def _state_of(request: Request) -> WebState:
+def state_of(request: Request) -> WebState:
     state: WebState = request.app.state.web
     return state
 
 
 async def get_state(request: Request) -> WebState:
-    return _state_of(request)
+    return state_of(request)
 
 
 async def get_core(request: Request) -> Core:
-    return _state_of(request).core
+    return state_of(request).core
 
 
 async def get_settings(request: Request) -> Settings:
-    return _state_of(request).settings
+    return state_of(request).settings
 
 
 StateDep = Annotated[WebState, Depends(get_state)]
@@ -185,17 +185,13 @@ def csrf_cookie_of(request: Request) -> str:
 
 
 async def get_viewer(request: Request, state: StateDep) -> Viewer:
-    viewer = _light_viewer(request, state)
+    viewer = light_viewer(request, state)
     await viewer.hydrate()
     return viewer
 
 
-async def get_light_viewer(request: Request, state: StateDep) -> Viewer:
+def light_viewer(request: Request, state: WebState) -> Viewer:
     """The viewer from the signed cookie alone, for hot paths: `hydrate()` loads the person."""
-    return _light_viewer(request, state)
-
-
-def _light_viewer(request: Request, state: WebState) -> Viewer:
     session = state.signer.load_session(request.cookies.get(SESSION_COOKIE))
     lang = Lang(
         pick_language(
@@ -235,7 +231,6 @@ async def _load_person(
 
 
 ViewerDep = Annotated[Viewer, Depends(get_viewer)]
-LightViewerDep = Annotated[Viewer, Depends(get_light_viewer)]
 
 
 def same_origin(request: Request, settings: Settings) -> bool:
@@ -259,10 +254,21 @@ async def check_csrf(request: Request, state: StateDep, csrf: Annotated[str, For
     _require_csrf(request, state, csrf)
 
 
-async def checked_form(request: Request, state: StateDep) -> FormData:
-    """The posted form, read once, its CSRF token checked: the hot path's one dependency
-    instead of one validated parameter per field."""
-    form = await request.form()
+_URLENCODED = "application/x-www-form-urlencoded"
+MAX_FORM_FIELDS = 1000  # Starlette's own limit for a parsed form
+
+
+async def checked_form(request: Request, state: WebState) -> FormData:
+    """The posted form, read once, its CSRF token checked.
+
+    A urlencoded form (every form without a file) is parsed from the body directly:
+    Starlette's streaming parser cost more than the rest of a check-in. WebMiddleware caps
+    the body as it streams in (BodyTooLarge past the cap)."""
+    if request.headers.get("content-type", "").split(";", 1)[0].strip() == _URLENCODED:
+        body = (await request.body()).decode("utf-8", "replace")
+        form = FormData(parse_qsl(body, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS))
+    else:
+        form = await request.form()
     token = form.get("csrf")
     _require_csrf(request, state, token if isinstance(token, str) else None)
     return form
@@ -274,7 +280,6 @@ def form_text(form: FormData, name: str) -> str:
 
 
 CsrfDep = Depends(check_csrf)
-CheckedFormDep = Annotated[FormData, Depends(checked_form)]
 
 
 def safe_next(value: str | None, default: str = "/") -> str:

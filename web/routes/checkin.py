@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from campaigns import catalog, checkin, codes, people
@@ -12,14 +12,15 @@ from campaigns.errors import Refused
 from campaigns.reasons import Reason
 from campaigns.results import Channel, EventView, PersonView
 from web.deps import (
-    CheckedFormDep,
     CsrfDep,
-    LightViewerDep,
     Viewer,
     ViewerDep,
+    checked_form,
     forget_cookie,
     form_text,
+    light_viewer,
     safe_next,
+    state_of,
 )
 from web.errors import status_for, words_for
 from web.routes.common import answer, idempotency_key, parse_int, unit_options
@@ -87,11 +88,17 @@ async def checkin_page(
     return await _page(viewer, event, scan_pass, unit_q=unit_q)
 
 
-@router.post("/e/{code}", response_class=HTMLResponse)
-async def checkin_submit(code: str, viewer: LightViewerDep, form: CheckedFormDep) -> Response:
+async def checkin_submit(request: Request) -> Response:
     """The hot path: the signed cookie names the person, the core checks everything else;
     the person and the event are read only to explain a refusal. Fields: idem, scan, and
-    for a new phone name and unit_id (the core refuses a missing or over-long name)."""
+    for a new phone name and unit_id (the core refuses a missing or over-long name).
+
+    A plain Starlette route, not a FastAPI one: FastAPI's dependency and parameter
+    machinery cost more than the check-in itself (bench/checkin_http.py)."""
+    code: str = request.path_params["code"]
+    state = state_of(request)
+    form = await checked_form(request, state)
+    viewer = light_viewer(request, state)
     idem, scan = form_text(form, "idem"), form_text(form, "scan")
     name, unit_id = form_text(form, "name"), form_text(form, "unit_id")
     core, now = viewer.state.core, viewer.now
