@@ -76,7 +76,9 @@ class Writer:
             self._task = loop.create_task(self._loop(), name="greentally-writer")
         future: asyncio.Future[T] = loop.create_future()
         self._queue.put_nowait(_Item(command, future))
-        return await asyncio.shield(future)
+        # A caller cancelled while it waits cancels only its future: the command still runs
+        # in its batch (the loop skips a done future), as an acknowledged write must.
+        return await future
 
     async def close(self) -> None:
         self._closed = True

@@ -95,7 +95,11 @@ class Viewer:
     session: Session | None
     person: PersonView | None
     lang: Lang
-    csrf: str
+
+    @property
+    def csrf(self) -> str:
+        """The token this browser's forms carry (computed only for pages that show one)."""
+        return self.state.signer.csrf_token(csrf_cookie_of(self.request))
 
     @property
     def now(self) -> datetime:
@@ -201,8 +205,7 @@ def light_viewer(request: Request, state: WebState) -> Viewer:
         ),
         state.core.tz,
     )
-    csrf = state.signer.csrf_token(csrf_cookie_of(request))
-    return Viewer(request, state, session, None, lang, csrf)
+    return Viewer(request, state, session, None, lang)
 
 
 async def _load_person(

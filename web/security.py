@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous.encoding import base64_encode
 
 SESSION_COOKIE = "gt_session"
 CSRF_COOKIE = "gt_csrf"
@@ -51,13 +52,21 @@ class Session:
         )
 
 
+class _UncompressedSerializer(URLSafeTimedSerializer):
+    """Signs without trying zlib first: for a small payload on the hot path, compressing
+    cost more than signing. Reads tokens of either kind (the format marks compression)."""
+
+    def dump_payload(self, obj: Any) -> bytes:
+        return base64_encode(self.serializer.dumps(obj, **self.serializer_kwargs))
+
+
 class Signer:
     """Every signed thing the web hands out, each under its own salt."""
 
     def __init__(self, secret: str) -> None:
         self._secret = secret.encode()
         self._session = URLSafeTimedSerializer(secret, salt="gt.session")
-        self._result = URLSafeTimedSerializer(secret, salt="gt.result")
+        self._result = _UncompressedSerializer(secret, salt="gt.result")
         self._scan = URLSafeTimedSerializer(secret, salt="gt.scan-pass")
         self._telegram = URLSafeTimedSerializer(secret, salt="gt.telegram-join")
 
