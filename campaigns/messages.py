@@ -53,6 +53,8 @@ REASON_MESSAGES: dict[Reason, str] = {
     Reason.LOGIN_TAKEN: N_("This login name is already taken."),
     Reason.PERSON_DELETED: N_("This account has been deleted."),
     Reason.INVALID_INPUT: N_("Please check what you entered."),
+    Reason.PHOTO_NOT_IMAGE: N_("The file is not a photo we can read (JPEG, PNG or WebP)."),
+    Reason.PHOTO_TOO_LARGE: N_("The photo is too large: at most {limit_mb} MB."),
 }
 
 

@@ -39,3 +39,5 @@ class Reason(StrEnum):
     LOGIN_TAKEN = "login_taken"
     PERSON_DELETED = "person_deleted"
     INVALID_INPUT = "invalid_input"
+    PHOTO_NOT_IMAGE = "photo_not_image"
+    PHOTO_TOO_LARGE = "photo_too_large"
