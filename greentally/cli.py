@@ -68,6 +68,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         log_level="warning",
         access_log=False,
         proxy_headers=True,
+        http="httptools",  # a dependency; the loop is uvloop where it installs ("auto")
     )
     return 0
 
