@@ -104,16 +104,19 @@ class Signer:
         return data if isinstance(data, dict) else None
 
     # rotating codes: a valid scan earns a short pass to finish the form ----------
-    def dump_scan_pass(self, code: str) -> str:
-        return self._scan.dumps(code)
+    # The pass names the browser that scanned (a digest of its CSRF cookie), so a pass
+    # forwarded as a link is worthless on any other phone.
+    def dump_scan_pass(self, code: str, browser: str) -> str:
+        return self._scan.dumps([code, _browser_digest(browser)])
 
-    def scan_pass_ok(self, value: str | None, code: str) -> bool:
-        if not value:
+    def scan_pass_ok(self, value: str | None, code: str, browser: str) -> bool:
+        if not value or not browser:
             return False
         try:
-            return bool(self._scan.loads(value, max_age=SCAN_PASS_MAX_AGE) == code)
+            data = self._scan.loads(value, max_age=SCAN_PASS_MAX_AGE)
         except BadSignature:
             return False
+        return isinstance(data, list) and data == [code, _browser_digest(browser)]
 
     # Telegram user not yet registered: carry the verified id to the join form ----
     def dump_telegram_join(self, telegram_id: int) -> str:
@@ -126,6 +129,10 @@ class Signer:
             return int(self._telegram.loads(value, max_age=SCAN_PASS_MAX_AGE))
         except (BadSignature, ValueError, TypeError):
             return None
+
+
+def _browser_digest(browser: str) -> str:
+    return hashlib.sha256(b"browser:" + browser.encode()).hexdigest()[:24]
 
 
 def new_random_token() -> str:

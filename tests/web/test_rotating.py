@@ -49,3 +49,36 @@ async def test_rotating_screen_photo_expires(
     )
     assert response.url.path == "/done", response.text[-1500:]
     assert (await totals.progress(core, year=2023)).totals.person_times == 1
+
+
+async def test_a_forwarded_scan_pass_works_only_on_the_phone_that_scanned(
+    app: object, client: httpx.AsyncClient, core: Core, unit: UnitView
+) -> None:
+    """The pass a fresh scan earns travels in the page (and in the unit search's address),
+    but it names the browser that scanned: forwarded as a link, it opens nothing."""
+    event = await factories.event(core, rotating=True)
+    token = codes.rotating_token(core.secret, event.code, codes.current_slot(NOW))
+    page = await get(client, f"/e/{event.code}?t={token}")
+    scan = page.field("scan")
+    search = await client.get(f"/e/{event.code}", params={"scan": scan, "unit_q": "x"})
+    assert search.status_code == 200 and f'value="{scan}"' in search.text
+
+    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url=str(client.base_url)) as other:
+        forwarded = await other.get(f"/e/{event.code}", params={"scan": scan})
+        assert forwarded.status_code == 410
+        assert "二维码已过期" in forwarded.text
+        # Posting the forwarded pass with the other phone's own form token: refused too.
+        other_form = await get(other, "/join")
+        response = await other.post(
+            f"/e/{event.code}",
+            data={
+                "csrf": other_form.field("csrf"),
+                "scan": scan,
+                "name": "转发者",
+                "unit_id": str(unit.id),
+                "idem": "f" * 24,
+            },
+        )
+        assert response.status_code == 410
+    assert (await totals.progress(core, year=2023)).totals.person_times == 0

@@ -16,6 +16,7 @@ from web.deps import (
     Viewer,
     ViewerDep,
     checked_form,
+    csrf_cookie_of,
     forget_cookie,
     form_text,
     light_viewer,
@@ -37,11 +38,11 @@ def _scan_pass(viewer: Viewer, event: EventView, token: str | None, carried: str
     """
     if not event.rotating:
         return ""
-    signer = viewer.state.signer
-    if signer.scan_pass_ok(carried, event.code):
+    signer, browser = viewer.state.signer, csrf_cookie_of(viewer.request)
+    if signer.scan_pass_ok(carried, event.code, browser):
         return carried or ""
     if token and codes.verify_rotating(viewer.state.core.secret, event.code, token, viewer.now):
-        return signer.dump_scan_pass(event.code)
+        return signer.dump_scan_pass(event.code, browser)
     raise Refused(Reason.CODE_EXPIRED)
 
 
@@ -126,9 +127,13 @@ async def checkin_submit(request: Request) -> Response:
     return response
 
 
+def _pass_ok(viewer: Viewer, scan: str | None, code: str) -> bool:
+    return viewer.state.signer.scan_pass_ok(scan, code, csrf_cookie_of(viewer.request))
+
+
 def _token_for_pass(viewer: Viewer, code: str, scan: str) -> str | None:
     """A valid scan pass stands for a fresh scan: hand the core the current slot's token."""
-    if not viewer.state.signer.scan_pass_ok(scan, code.strip().lower()):
+    if not _pass_ok(viewer, scan, code.strip().lower()):
         return None
     slot = codes.current_slot(viewer.now)
     return codes.rotating_token(viewer.state.core.secret, code.strip().lower(), slot)
@@ -141,7 +146,7 @@ async def _refused(
     had_session = viewer.session is not None
     await viewer.hydrate()
     event = await catalog.get_event(viewer.state.core, code=code)
-    scan_pass = scan if viewer.state.signer.scan_pass_ok(scan, event.code) else ""
+    scan_pass = scan if _pass_ok(viewer, scan, event.code) else ""
     if registered is not None:
         viewer.person = registered  # registered, but the check-in was refused: remember them
         response = await _page(viewer, event, scan_pass, error=exc)
