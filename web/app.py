@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from urllib.parse import quote
 
@@ -11,18 +12,27 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
 
 from campaigns.core import Core
 from campaigns.errors import Refused
 from greentally.settings import Settings
-from web.deps import TEMPLATES_DIR, WebState, get_viewer
-from web.errors import WebReason, WebRefused, status_for, words_for
+from web.deps import TEMPLATES_DIR, WebState, get_viewer, light_viewer
+from web.errors import (
+    WebReason,
+    WebRefused,
+    field_label,
+    status_for,
+    web_message,
+    words_for,
+)
 from web.i18n import Lang, negotiate, pick_language
-from web.middleware import MAX_BODY_MB, WebMiddleware
+from web.middleware import MAX_BODY_MB, SECURITY_HEADERS, WebMiddleware
 from web.routes import HOT_ROUTES, api_router, page_router
 from web.security import LANG_COOKIE, Signer
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+logger = logging.getLogger(__name__)
 
 
 def create_app(core: Core, settings: Settings) -> FastAPI:
@@ -59,8 +69,9 @@ def create_app(core: Core, settings: Settings) -> FastAPI:
     app.add_middleware(
         WebMiddleware,
         secure_cookies=settings.secure_cookies,
-        default_language=settings.default_language,
     )
+    # Outermost: pages and their assets travel compressed (a phone on a slow link).
+    app.add_middleware(GZipMiddleware, minimum_size=500, compresslevel=6)
     return app
 
 
@@ -82,41 +93,61 @@ def _bare_lang(request: Request) -> Lang:
 def _install_error_handlers(app: FastAPI) -> None:
     async def refused(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, Refused | WebRefused)
-        lang = _bare_lang(request)
-        reason, message = words_for(exc, lang.gettext)
-        status = status_for(reason)
-        if _is_api(request):
-            return JSONResponse({"reason": reason, "message": message}, status_code=status)
-        if reason == WebReason.SIGN_IN_REQUIRED:
+        reason, message = words_for(exc, _bare_lang(request).gettext)
+        if reason == WebReason.SIGN_IN_REQUIRED and not _is_api(request):
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/join?next={_quote(target)}", status_code=303)
-        viewer = await get_viewer(request, request.app.state.web)
-        return viewer.render("error.html", status_code=status, reason=reason, message=message)
+        return await _answer(request, reason, message, status_for(reason))
 
     async def invalid(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
-        fields = sorted({str(e["loc"][-1]) for e in exc.errors() if e.get("loc")})
-        return await refused(request, WebRefused(WebReason.INVALID_FORM, fields=", ".join(fields)))
+        gettext = _bare_lang(request).gettext
+        labels = sorted({gettext(field_label(e.get("loc", ()))) for e in exc.errors()})
+        return await refused(request, WebRefused(WebReason.INVALID_FORM, fields=", ".join(labels)))
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
-        if exc.status_code == 404:
-            return await refused(request, WebRefused(WebReason.NOT_FOUND))
-        if exc.status_code == 413:
-            too_large = WebRefused(WebReason.REQUEST_TOO_LARGE, limit_mb=MAX_BODY_MB)
-            return await refused(request, too_large)
-        if _is_api(request):
-            return JSONResponse(
-                {"reason": "http_error", "message": str(exc.detail)},
-                status_code=exc.status_code,
-                headers=exc.headers,
-            )
-        return Response(str(exc.detail), status_code=exc.status_code, headers=exc.headers)
+        reason = HTTP_REASONS.get(exc.status_code, WebReason.HTTP_ERROR)
+        detail = {"limit_mb": MAX_BODY_MB, "status": exc.status_code}
+        message = web_message(reason, detail, _bare_lang(request).gettext)
+        response = await _answer(request, reason, message, exc.status_code)
+        response.headers.update(exc.headers or {})
+        return response
+
+    async def crashed(request: Request, exc: Exception) -> Response:
+        """Anything unforeseen: logged with its traceback, answered in words (no details)."""
+        logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        reason = WebReason.INTERNAL_ERROR
+        message = web_message(reason, {}, _bare_lang(request).gettext)
+        response = await _answer(request, reason, message, 500, hydrate=False)
+        # Starlette answers this outside the app's middleware: add their headers here.
+        response.headers.update({k.decode(): v.decode() for k, v in SECURITY_HEADERS})
+        return response
 
     app.add_exception_handler(Refused, refused)
     app.add_exception_handler(WebRefused, refused)
     app.add_exception_handler(RequestValidationError, invalid)
     app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(Exception, crashed)
+
+
+# HTTP errors Starlette raises itself, as the refusals they are.
+HTTP_REASONS = {
+    404: WebReason.NOT_FOUND,
+    405: WebReason.METHOD_NOT_ALLOWED,
+    413: WebReason.REQUEST_TOO_LARGE,
+}
+
+
+async def _answer(
+    request: Request, reason: str, message: str, status: int, *, hydrate: bool = True
+) -> Response:
+    """{reason, message} for the API; the error page, in words, for everything else."""
+    if _is_api(request):
+        return JSONResponse({"reason": reason, "message": message}, status_code=status)
+    state: WebState = request.app.state.web
+    viewer = await get_viewer(request, state) if hydrate else light_viewer(request, state)
+    return viewer.render("error.html", status_code=status, reason=reason, message=message)
 
 
 def _quote(path: str) -> str:
