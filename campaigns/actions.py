@@ -357,7 +357,8 @@ async def log_canteen_check(
 ) -> CanteenCheckView:
     """A canteen's self-evaluation (by its own staff) or a volunteer's spot check.
     Refuses INVALID_INPUT, NOT_ALLOWED (spot checks need a volunteer), UNKNOWN_UNIT,
-    NO_CANTEEN, FUTURE_DATE, DATE_TOO_OLD."""
+    NO_CANTEEN, NOT_OWN_CANTEEN (a self-evaluation of another unit's canteen), FUTURE_DATE,
+    DATE_TOO_OLD."""
     if kind not in ("self", "spot") or len(notes or "") > 1000:
         raise Refused(Reason.INVALID_INPUT)
     _check_day(core, day, now)
@@ -376,12 +377,14 @@ async def log_canteen_check(
                     0,
                     repeated=True,
                 )
-        await _actor(tx, person_id, Role.VOLUNTEER if kind == "spot" else Role.PARTICIPANT)
+        actor = await _actor(tx, person_id, Role.VOLUNTEER if kind == "spot" else Role.PARTICIPANT)
         has = await queries.unit_has_canteen(tx.conn, unit_id)
         if has is None:
             raise Refused(Reason.UNKNOWN_UNIT)
         if not has:
             raise Refused(Reason.NO_CANTEEN)
+        if kind == "self" and actor["unit_id"] != unit_id:
+            raise Refused(Reason.NOT_OWN_CANTEEN)
         new_id = await writes.insert_row(
             tx.conn,
             CanteenCheck,

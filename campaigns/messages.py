@@ -45,6 +45,9 @@ REASON_MESSAGES: dict[Reason, str] = {
     Reason.DATE_TOO_OLD: N_("Entries can be logged up to {days} days late."),
     Reason.NO_ACTIVE_CAMPAIGN: N_("No campaign for this action is running on that date."),
     Reason.NO_CANTEEN: N_("This unit has no canteen on record."),
+    Reason.NOT_OWN_CANTEEN: N_(
+        "A canteen's self-evaluation is filed by its own staff: choose your own unit's canteen."
+    ),
     Reason.ALREADY_VOID: N_("This entry was already voided."),
     Reason.REASON_REQUIRED: N_("Please give a reason for the correction."),
     Reason.INSUFFICIENT_BALANCE: N_("Not enough points: {balance} available, {price} needed."),
@@ -55,6 +58,10 @@ REASON_MESSAGES: dict[Reason, str] = {
     Reason.INVALID_INPUT: N_("Please check what you entered."),
     Reason.PHOTO_NOT_IMAGE: N_("The file is not a photo we can read (JPEG, PNG or WebP)."),
     Reason.PHOTO_TOO_LARGE: N_("The photo is too large: at most {limit_mb} MB."),
+    Reason.PHOTO_TOO_MANY_PIXELS: N_(
+        "The photo has too many pixels: at most {megapixels} megapixels. Take it again at a "
+        "lower resolution."
+    ),
 }
 
 

@@ -17,7 +17,7 @@ from campaigns.results import PersonView, Role
 from campaigns.views import fact_view, person_view
 from storage import queries, writes
 from storage.db import insert_ignore
-from storage.models import LoginToken, Person, ProcessedUpdate
+from storage.models import CanteenCheck, Fact, LoginToken, Person, ProcessedUpdate
 from storage.writer import Call, Tx
 
 _hasher = PasswordHasher()
@@ -294,12 +294,14 @@ async def redeem_login_token(core: Core, *, token: str, now: datetime) -> Person
     return await core.write(Call[PersonView](run))
 
 
-async def delete_person(core: Core, *, person_id: int, now: datetime) -> None:
-    """Anonymise a person: name, Telegram link, sign-in and QR token go; facts stay, so
-    every total stays true."""
+async def delete_person(core: Core, *, person_id: int, now: datetime) -> list[str]:
+    """Anonymise a person: name, Telegram link, sign-in and QR token go, canteen notes are
+    blanked and evidence photos detached; facts, the unit and canteen checks stay, so every
+    total stays true. Returns the detached photos' paths, for the caller to delete."""
 
-    async def run(tx: Tx) -> None:
+    async def run(tx: Tx) -> list[str]:
         await _person(tx, person_id)
+        photos = await _forget_notes_and_photos(tx, person_id)
         await writes.update_by_id(
             tx.conn,
             Person,
@@ -318,8 +320,22 @@ async def delete_person(core: Core, *, person_id: int, now: datetime) -> None:
             target=f"person:{person_id}",
             now=now,
         )
+        return photos
 
-    await _write_people(core, Call[None](run))
+    return await _write_people(core, Call[list[str]](run))
+
+
+async def _forget_notes_and_photos(tx: Tx, person_id: int) -> list[str]:
+    photos: list[str] = []
+    for fact in await queries.facts_of_person(tx.conn, person_id):
+        if fact["evidence_path"]:
+            photos.append(fact["evidence_path"])
+            await writes.update_by_id(tx.conn, Fact, fact["id"], evidence_path=None)
+    for check in await queries.canteen_checks_of_person(tx.conn, person_id):
+        if check["evidence_path"]:
+            photos.append(check["evidence_path"])
+        await writes.update_by_id(tx.conn, CanteenCheck, check["id"], notes="", evidence_path=None)
+    return photos
 
 
 async def export_person(core: Core, *, person_id: int) -> dict[str, Any]:
@@ -329,6 +345,7 @@ async def export_person(core: Core, *, person_id: int) -> dict[str, Any]:
         facts = list(reversed(await queries.facts_of_person(conn, person_id)))
         ledger = await queries.ledger_of_person(conn, person_id)
         balance = await queries.ledger_balance(conn, person_id)
+        checks = await queries.canteen_checks_of_person(conn, person_id)
     return {
         "person": {
             "id": person.id,
@@ -341,7 +358,14 @@ async def export_person(core: Core, *, person_id: int) -> dict[str, Any]:
         "balance": int(balance or 0),
         "facts": [_jsonable(fact_view(f).__dict__) for f in facts],
         "ledger": [_jsonable(dict(e)) for e in ledger],
+        "canteen_checks": [_canteen_check(c) for c in checks],
     }
+
+
+def _canteen_check(row: Any) -> dict[str, Any]:
+    keys = ("id", "unit_id", "unit_name_zh", "unit_name_en", "kind", "checked_on", "passed",
+            "notes", "evidence_path", "created_at", "status")  # fmt: skip
+    return _jsonable({key: row[key] for key in keys})
 
 
 def _jsonable(d: dict[str, Any]) -> dict[str, Any]:

@@ -31,6 +31,7 @@ class Reason(StrEnum):
     DATE_TOO_OLD = "date_too_old"
     NO_ACTIVE_CAMPAIGN = "no_active_campaign"
     NO_CANTEEN = "no_canteen"
+    NOT_OWN_CANTEEN = "not_own_canteen"
     ALREADY_VOID = "already_void"
     REASON_REQUIRED = "reason_required"
     INSUFFICIENT_BALANCE = "insufficient_balance"
@@ -41,3 +42,4 @@ class Reason(StrEnum):
     INVALID_INPUT = "invalid_input"
     PHOTO_NOT_IMAGE = "photo_not_image"
     PHOTO_TOO_LARGE = "photo_too_large"
+    PHOTO_TOO_MANY_PIXELS = "photo_too_many_pixels"

@@ -578,6 +578,17 @@ async def canteen_check_by_key(conn: AsyncConnection, key: str) -> RowMapping | 
     return (await conn.execute(stmt)).mappings().first()
 
 
+async def canteen_checks_of_person(conn: AsyncConnection, person_id: int) -> Sequence[RowMapping]:
+    """The canteen checks a person filed, oldest first, with the canteen's names."""
+    stmt = (
+        select(CanteenCheck, Unit.name_zh.label("unit_name_zh"), Unit.name_en.label("unit_name_en"))
+        .join(Unit, Unit.id == CanteenCheck.unit_id)
+        .where(CanteenCheck.by_person_id == person_id)
+        .order_by(CanteenCheck.id)
+    )
+    return (await conn.execute(stmt)).mappings().all()
+
+
 async def unit_has_canteen(conn: AsyncConnection, unit_id: int) -> bool | None:
     """None for an unknown unit."""
     value = await conn.scalar(select(Unit.has_canteen).where(Unit.id == unit_id))
