@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from enum import StrEnum
 from typing import Any
 
@@ -27,6 +27,10 @@ class WebReason(StrEnum):
     REQUEST_TOO_LARGE = "request_too_large"
     INVALID_FORM = "invalid_form"
     NOT_FOUND = "not_found"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    HTTP_ERROR = "http_error"
+    TELEGRAM_NOT_REGISTERED = "telegram_not_registered"
+    INTERNAL_ERROR = "internal_error"
 
 
 class WebRefused(Exception):
@@ -59,7 +63,57 @@ WEB_MESSAGES: dict[WebReason, str] = {
     WebReason.REQUEST_TOO_LARGE: N_("What you sent is too large: at most {limit_mb} MB."),
     WebReason.INVALID_FORM: N_("Some fields are missing or not valid: {fields}."),
     WebReason.NOT_FOUND: N_("This page does not exist."),
+    WebReason.METHOD_NOT_ALLOWED: N_("This address does not take that kind of request."),
+    WebReason.HTTP_ERROR: N_("This request could not be handled (HTTP {status})."),
+    WebReason.TELEGRAM_NOT_REGISTERED: N_(
+        "This Telegram account has not joined yet: tell us your name and unit once."
+    ),
+    WebReason.INTERNAL_ERROR: N_(
+        "Something went wrong on our side. Please try again in a moment; if it keeps "
+        "happening, tell the organizers."
+    ),
 }
+
+# Field names in "some fields are not valid", as the person knows them.
+FIELD_LABELS: dict[str, str] = {
+    "name": N_("Your name"),
+    "unit_id": N_("Your unit"),
+    "person_id": N_("Person"),
+    "idempotency_key": N_("One-time key"),
+    "idem": N_("One-time key"),
+    "mode": N_("How did you travel?"),
+    "km": N_("Distance"),
+    "meal": N_("Which meal?"),
+    "hours": N_("Hours"),
+    "heads": N_("People"),
+    "code": N_("Event code"),
+    "day": N_("Date"),
+    "kind": N_("Kind of check"),
+    "passed": N_("Does the canteen meet the anti-food-waste standard?"),
+    "notes": N_("Notes (optional)"),
+    "login": N_("Login"),
+    "password": N_("Password"),
+    "token": N_("Code"),
+    "init_data": N_("Telegram sign-in data"),
+    "language": N_("Language"),
+    "scan_token": N_("Code"),
+    "reward_id": N_("Reward"),
+    "photo": N_("Photo (optional)"),
+    "year": N_("Year"),
+    "limit": N_("Number of entries"),
+    "query": N_("Search"),
+}
+WHAT_WAS_SENT = N_("What you sent")
+
+
+def field_label(loc: Sequence[Any]) -> str:
+    """The msgid naming a validation error's field: the last named part of its location
+    (a list index names nothing), or "what you sent" for the body as a whole."""
+    for part in reversed(loc):
+        if isinstance(part, str) and part not in ("body", "query", "path", "header"):
+            return FIELD_LABELS.get(part, WHAT_WAS_SENT)
+    return WHAT_WAS_SENT
+
 
 # A fixed HTTP status per reason: clients may rely on it.
 REASON_STATUS: dict[str, int] = {
@@ -88,6 +142,7 @@ REASON_STATUS: dict[str, int] = {
     Reason.DATE_TOO_OLD: 422,
     Reason.NO_ACTIVE_CAMPAIGN: 409,
     Reason.NO_CANTEEN: 422,
+    Reason.NOT_OWN_CANTEEN: 403,
     Reason.ALREADY_VOID: 409,
     Reason.REASON_REQUIRED: 422,
     Reason.INSUFFICIENT_BALANCE: 409,
@@ -106,8 +161,13 @@ REASON_STATUS: dict[str, int] = {
     WebReason.PHOTO_NOT_IMAGE: 422,
     WebReason.PHOTO_TOO_LARGE: 413,
     WebReason.REQUEST_TOO_LARGE: 413,
+    Reason.PHOTO_TOO_MANY_PIXELS: 422,
     WebReason.INVALID_FORM: 422,
     WebReason.NOT_FOUND: 404,
+    WebReason.METHOD_NOT_ALLOWED: 405,
+    WebReason.HTTP_ERROR: 400,  # the answer keeps the status it was raised with
+    WebReason.TELEGRAM_NOT_REGISTERED: 401,
+    WebReason.INTERNAL_ERROR: 500,
 }
 
 

@@ -3,15 +3,35 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from campaigns.results import Balance, FactView, PersonView, Progress, Role
+from campaigns.results import (
+    Balance,
+    CampaignView,
+    EventView,
+    FactView,
+    PersonView,
+    Progress,
+    Role,
+    TripAdvice,
+)
+
+INT32 = 2**31 - 1
+# An id or a count: a whole number every backend stores (PostgreSQL's integer is 32-bit).
+Id = Annotated[int, Field(ge=1, le=INT32)]
 
 
 class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Numbers are finite: nan, inf and 1e400 are refused in words, not stored.
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+class FormBody:
+    """Mixin for the multipart twins of the bodies: the photo arrives beside the fields."""
+
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
 
 
 class Problem(BaseModel):
@@ -36,9 +56,25 @@ class TelegramSignIn(Body):
     init_data: str = Field(max_length=4096)
 
 
-class Registration(Body):
+class LinkSignIn(Body):
+    token: str = Field(max_length=200, description="The secret of the bot's one-time link.")
+
+
+class Registration(IdempotentBody):
     name: str = Field(max_length=200)
-    unit_id: int
+    unit_id: Id
+
+
+class TelegramRegistration(Body):
+    init_data: str | None = Field(
+        None, max_length=4096, description="Telegram's initData, unless sent as `tma` auth."
+    )
+    name: str = Field("", max_length=200, description="Empty: the Telegram account's name.")
+    unit_id: Id
+
+
+class LanguageChoice(Body):
+    language: Literal["zh", "en"]
 
 
 class SelfCheckIn(IdempotentBody):
@@ -50,7 +86,18 @@ class TokenScan(IdempotentBody):
 
 
 class CheckInFor(IdempotentBody):
-    person_id: int
+    person_id: Id
+
+
+class WalkIn(IdempotentBody):
+    """Someone at the door without a phone: registered on the spot, then checked in."""
+
+    name: str = Field(max_length=200)
+    unit_id: Id
+
+
+class Redeem(IdempotentBody):
+    token: str = Field(max_length=200, description="The person's personal QR token.")
 
 
 class Trip(IdempotentBody):
@@ -70,16 +117,36 @@ class ServiceHours(IdempotentBody):
 
 
 class Headcount(IdempotentBody):
-    code: str
-    heads: int
+    code: str = Field(max_length=64)
+    heads: Id
 
 
 class CanteenCheck(IdempotentBody):
-    unit_id: int
+    unit_id: Id
     kind: Literal["self", "spot"]
     passed: bool
     notes: str = Field("", max_length=2000)
     day: date | None = None
+
+
+class TripForm(FormBody, Trip):
+    model_config = FormBody.model_config
+
+
+class PlateForm(FormBody, Plate):
+    model_config = FormBody.model_config
+
+
+class ServiceHoursForm(FormBody, ServiceHours):
+    model_config = FormBody.model_config
+
+
+class HeadcountForm(FormBody, Headcount):
+    model_config = FormBody.model_config
+
+
+class CanteenCheckForm(FormBody, CanteenCheck):
+    model_config = FormBody.model_config
 
 
 class PersonPublic(BaseModel):
@@ -110,3 +177,35 @@ class ProgressOut(BaseModel):
 
 class HistoryOut(BaseModel):
     facts: list[FactView]
+
+
+class DoorCheckIn(BaseModel):
+    """A check-in made at the door, with whom it checked in (for the scanner to show)."""
+
+    fact: FactView
+    campaign: CampaignView
+    event: EventView | None
+    repeated: bool
+    advice: TripAdvice | None = None
+    points_capped: bool = False
+    person: PersonPublic
+
+
+class DoorUndo(BaseModel):
+    fact: FactView
+    person: PersonPublic
+
+
+class RewardOut(BaseModel):
+    id: int
+    name_zh: str
+    name_en: str
+    price: int
+    stock: int
+
+
+class RedemptionOut(BaseModel):
+    reward: RewardOut
+    person: PersonPublic
+    balance: int = Field(description="The person's points after the redemption.")
+    repeated: bool

@@ -12,7 +12,7 @@ from campaigns import people
 from campaigns.errors import Refused
 from web.deps import CsrfDep, Viewer, ViewerDep, forget_cookie, safe_next
 from web.errors import WebReason, WebRefused, status_for, words_for
-from web.routes.common import parse_int, unit_options
+from web.routes.common import join_form, parse_int
 from web.security import (
     SESSION_COOKIE,
     AuthMethod,
@@ -125,6 +125,12 @@ async def mini_app(viewer: ViewerDep, next: str = "/me") -> Response:  # noqa: A
     return viewer.render("telegram.html", next=safe_next(next, "/me"))
 
 
+# Telegram Web (web.telegram.org) shows a Mini App in a cross-site iframe. There our cookies
+# are SameSite=Lax, so the browser neither sends nor stores them: a sign-in there could not
+# last past its own answer, however it is proven. So the Mini App is for Telegram's phone
+# and desktop apps (a top-level web view, where cookies work) and the pages are not to be
+# framed by other sites (CSP frame-ancestors 'self', in web/middleware.py). /tg keeps the
+# CSRF check: initData proves who the Telegram user is, not that this browser asked.
 @router.post("/tg", response_class=HTMLResponse, dependencies=[CsrfDep])
 async def mini_app_signin(
     viewer: ViewerDep,
@@ -135,10 +141,34 @@ async def mini_app_signin(
     person = await people.find_by_telegram(viewer.state.core, user.id)
     if person is not None and not person.deleted:
         return _signed_in(viewer, person.id, AuthMethod.TELEGRAM, next)
-    units = await unit_options(viewer.state.core, viewer.lang.code, None)
-    return viewer.render(
-        "join.html", units=units, unit_q="", next=safe_next(next, "/me"), name=user.full_name,
-        telegram=viewer.state.signer.dump_telegram_join(user.id), action="/tg/join",
+    telegram = viewer.state.signer.dump_telegram_join(user.id)
+    return await _telegram_join_form(viewer, telegram=telegram, next=next, name=user.full_name)
+
+
+@router.get("/tg/join", response_class=HTMLResponse)
+async def mini_app_join_page(
+    viewer: ViewerDep,
+    telegram: str = "",
+    next: str = "/me",  # noqa: A002
+    name: str = "",
+    unit_q: str = "",
+    unit_id: str = "",
+) -> Response:
+    """The Telegram join form again, after a unit search."""
+    if viewer.state.signer.load_telegram_join(telegram) is None:
+        raise WebRefused(WebReason.BAD_INIT_DATA)
+    return await _telegram_join_form(
+        viewer, telegram=telegram, next=next, name=name, unit_q=unit_q, unit_id=unit_id
+    )
+
+
+async def _telegram_join_form(
+    viewer: Viewer, *, telegram: str, next: str, name: str, unit_q: str = "",  # noqa: A002
+    unit_id: str = "", error: Refused | None = None,
+) -> HTMLResponse:  # fmt: skip
+    return await join_form(
+        viewer, next_url=safe_next(next, "/me"), unit_q=unit_q, name=name, unit_id=unit_id,
+        error=error, telegram=telegram, action="/tg/join",
     )  # fmt: skip
 
 
@@ -148,6 +178,7 @@ async def mini_app_join(
     telegram: Annotated[str, Form()] = "",
     name: Annotated[str, Form(max_length=200)] = "",
     unit_id: Annotated[str, Form()] = "",
+    unit_q: Annotated[str, Form(max_length=200)] = "",
     next: Annotated[str, Form()] = "/me",  # noqa: A002
 ) -> Response:
     telegram_id = viewer.state.signer.load_telegram_join(telegram)
@@ -159,11 +190,8 @@ async def mini_app_join(
             language=viewer.lang.code, telegram_id=telegram_id, now=viewer.now,
         )  # fmt: skip
     except Refused as exc:
-        reason, message = words_for(exc, viewer.lang.gettext)
-        units = await unit_options(viewer.state.core, viewer.lang.code, None)
-        return viewer.render(
-            "join.html", status_code=status_for(reason), units=units, unit_q="",
-            next=safe_next(next, "/me"), name=name, message=message, telegram=telegram,
-            action="/tg/join",
+        return await _telegram_join_form(
+            viewer, telegram=telegram, next=next, name=name, unit_q=unit_q, unit_id=unit_id,
+            error=exc,
         )  # fmt: skip
     return _signed_in(viewer, person.id, AuthMethod.TELEGRAM, next)

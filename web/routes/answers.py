@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from campaigns import catalog, people, totals
 from campaigns.errors import Refused
-from web.deps import CsrfDep, ViewerDep, safe_next, set_cookie
-from web.errors import WebReason, WebRefused, status_for, words_for
+from web.deps import CsrfDep, Viewer, ViewerDep, safe_next, set_cookie
+from web.errors import WebReason, WebRefused
 from web.i18n import LANGUAGES
-from web.routes.common import parse_int, unit_options
-from web.security import LANG_COOKIE, AuthMethod, Session
+from web.routes.common import idempotency_key, join_form, join_key, parse_int
+from web.security import LANG_COOKIE, AuthMethod, Session, new_random_token
 
 router = APIRouter(tags=["pages"])
 
@@ -34,7 +35,8 @@ async def done(viewer: ViewerDep, r: str = "") -> Response:
     core = viewer.state.core
     year = date.fromisoformat(result["d"]).year
     progress = await totals.progress(core, year=year)
-    campaign = await catalog.get_campaign(core, result["cid"])
+    # A canteen check counts for no campaign: its answer names none.
+    campaign = await catalog.get_campaign(core, result["cid"]) if result.get("cid") else None
     event = await catalog.get_event(core, code=result["c"]) if result.get("c") else None
     return viewer.render(
         "done.html", result=result, progress=progress, campaign=campaign, event=event
@@ -51,11 +53,26 @@ async def switch_language(code: str, viewer: ViewerDep, next: str = "/") -> Resp
 
 
 @router.get("/join", response_class=HTMLResponse)
-async def join_page(viewer: ViewerDep, next: str = "/", unit_q: str | None = None) -> Response:  # noqa: A002
+async def join_page(
+    viewer: ViewerDep,
+    next: str = "/",  # noqa: A002
+    unit_q: str | None = None,
+    name: str = "",
+    unit_id: str = "",
+) -> Response:
     if viewer.person is not None:
         return RedirectResponse(safe_next(next), status_code=303)
-    units = await unit_options(viewer.state.core, viewer.lang.code, unit_q)
-    return viewer.render("join.html", units=units, unit_q=unit_q or "", next=safe_next(next))
+    return await _join_form(viewer, next=next, unit_q=unit_q, name=name, unit_id=unit_id)
+
+
+async def _join_form(
+    viewer: Viewer, *, next: str, unit_q: str | None, name: str, unit_id: str,  # noqa: A002
+    error: Exception | None = None,
+) -> HTMLResponse:  # fmt: skip
+    return await join_form(
+        viewer, next_url=safe_next(next), unit_q=unit_q, name=name, unit_id=unit_id,
+        error=error, idem=new_random_token(),
+    )  # fmt: skip
 
 
 @router.post("/join", response_class=HTMLResponse, dependencies=[CsrfDep])
@@ -63,20 +80,47 @@ async def join(
     viewer: ViewerDep,
     name: Annotated[str, Form(max_length=200)] = "",
     unit_id: Annotated[str, Form()] = "",
+    unit_q: Annotated[str, Form(max_length=200)] = "",
+    idem: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/",  # noqa: A002
 ) -> Response:
+    """Name and unit once; the form's one-time key makes a resent form one person."""
     try:
         person = await people.register_person(
             viewer.state.core, name=name.strip(), unit_id=parse_int(unit_id),
             language=viewer.lang.code, now=viewer.now,
+            idempotency_key=join_key(idempotency_key(idem)),
         )  # fmt: skip
     except Refused as exc:
-        reason, message = words_for(exc, viewer.lang.gettext)
-        units = await unit_options(viewer.state.core, viewer.lang.code, None)
-        return viewer.render(
-            "join.html", status_code=status_for(reason), units=units, unit_q="",
-            next=safe_next(next), message=message, name=name, unit_id=parse_int(unit_id),
-        )  # fmt: skip
+        return await _join_form(viewer, next=next, unit_q=unit_q, name=name, unit_id=unit_id,
+                                error=exc)  # fmt: skip
     response = RedirectResponse(safe_next(next), status_code=303)
     viewer.sign_in(response, Session(person.id, AuthMethod.DEVICE))
     return response
+
+
+@router.post("/units/find")
+async def find_unit(
+    viewer: ViewerDep,
+    back: Annotated[str, Form()] = "/",
+    unit_q: Annotated[str, Form(max_length=200)] = "",
+    unit_id: Annotated[str, Form()] = "",
+    under: Annotated[str, Form()] = "",
+    name: Annotated[str, Form(max_length=200)] = "",
+    scan: Annotated[str, Form(max_length=500)] = "",
+    next: Annotated[str, Form()] = "",  # noqa: A002
+    telegram: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    """The unit search of a form: back to its page (a GET, so it writes nothing and needs
+    no CSRF token) with the search, the chosen unit and what was typed. "Show the units
+    under it" searches for the chosen unit, whose answer lists the units under it."""
+    query, chosen = unit_q.strip(), parse_int(unit_id)
+    if under and chosen is not None:
+        try:
+            query = (await catalog.get_unit(viewer.state.core, chosen)).name(viewer.lang.code)
+        except Refused:
+            chosen = None
+    typed = {"name": name.strip()[:40], "scan": scan, "next": next, "telegram": telegram}
+    params = {"unit_q": query[:40], "unit_id": str(chosen or ""), **typed}
+    target = urlsplit(safe_next(back)).path
+    return RedirectResponse(f"{target}?{urlencode({k: v for k, v in params.items() if v})}", 303)

@@ -1,106 +1,39 @@
-"""JSON API /api/v1: every action the forms take, on the same service functions.
-
-Callers authenticate with the session cookie (unsafe methods then carry `X-CSRF-Token`,
-which GET /api/v1/session hands out) or, inside a Telegram Mini App, with
-`Authorization: tma <initData>`, checked on every request.
-"""
+"""JSON API /api/v1, part one: sessions, joining, the catalog and my own data. Every
+action the forms take is here too, on the same service functions (api_door, api_log)."""
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from campaigns import actions, catalog, checkin, people, totals
-from campaigns.results import (
-    CampaignView,
-    Channel,
-    EventView,
-    PersonView,
-    Recorded,
-    Role,
-    UnitView,
-)
-from web.deps import (
-    StateDep,
-    Viewer,
-    ViewerDep,
-    csrf_cookie_of,
-    forget_cookie,
-    same_origin,
-)
-from web.errors import REASON_STATUS, WebReason, WebRefused
+from campaigns import catalog, people, totals
+from campaigns.errors import Refused
+from campaigns.results import CampaignView, EventView, PersonView, UnitView
+from web.deps import forget_cookie, set_cookie
+from web.downloads import csv_download
+from web.errors import WebReason, WebRefused
 from web.routes.account import check_rate, client_key, record_failure, telegram_user
+from web.routes.api_caller import API_ERRORS, Caller, CallerDep, api_key
+from web.routes.common import discard_photos, join_key
 from web.schemas import (
-    CanteenCheck,
-    CheckInFor,
-    Headcount,
     HistoryOut,
+    LanguageChoice,
+    LinkSignIn,
     MeOut,
     PasswordSignIn,
-    PersonPublic,
-    Plate,
-    Problem,
     ProgressOut,
     Registration,
-    SelfCheckIn,
-    ServiceHours,
     SessionOut,
+    TelegramRegistration,
     TelegramSignIn,
-    TokenScan,
-    Trip,
 )
-from web.security import SESSION_COOKIE, AuthMethod, Session
+from web.security import LANG_COOKIE, SESSION_COOKIE, AuthMethod, Session
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    status: {"model": Problem} for status in sorted(set(REASON_STATUS.values()))
-}
-router = APIRouter(prefix="/api/v1", tags=["api"], responses=_ERRORS)
-SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-
-
-@dataclass
-class Caller:
-    viewer: Viewer
-
-    @property
-    def person(self) -> PersonView:
-        return self.viewer.require_person()
-
-    def require(self, role: Role) -> PersonView:
-        return self.viewer.require(role)
-
-
-async def get_caller(request: Request, viewer: ViewerDep, state: StateDep) -> Caller:
-    auth = request.headers.get("authorization", "")
-    if auth[:4].lower() == "tma ":
-        user = telegram_user(viewer, auth[4:].strip())
-        person = await people.find_by_telegram(state.core, user.id)
-        if person is None or person.deleted:
-            raise WebRefused(WebReason.SIGN_IN_REQUIRED)
-        viewer.person = person
-        viewer.session = Session(person.id, AuthMethod.TELEGRAM, int(time.time()))
-        return Caller(viewer)
-    if request.method not in SAFE_METHODS and (
-        not same_origin(request, state.settings)
-        or not state.signer.csrf_ok(csrf_cookie_of(request), request.headers.get("x-csrf-token"))
-    ):
-        raise WebRefused(WebReason.CSRF_FAILED)
-    return Caller(viewer)
-
-
-CallerDep = Annotated[Caller, Depends(get_caller)]
-
-
-def _now(caller: Caller) -> Any:
-    return caller.viewer.now
-
-
-def _key(value: str | None) -> str | None:
-    return f"api:{value}" if value else None
+router = APIRouter(prefix="/api/v1", tags=["api"], responses=API_ERRORS)
+Year = Annotated[int | None, Query(ge=2000, le=2100)]
 
 
 # session -------------------------------------------------------------------------------
@@ -118,12 +51,14 @@ async def session(caller: CallerDep) -> SessionOut:
     )
 
 
-def _session_response(caller: Caller, person: PersonView, method: str) -> Response:
+def _session_response(
+    caller: Caller, person: PersonView, method: str, status: int = 200
+) -> Response:
     v = caller.viewer
     strong_at = None if method == AuthMethod.DEVICE else int(time.time())
     v.person, v.session = person, Session(person.id, method, strong_at)
     body = SessionOut(person=person, role=person.role, strong=v.strong, csrf_token=v.csrf)
-    response = JSONResponse(body.model_dump(mode="json"))
+    response = JSONResponse(body.model_dump(mode="json"), status_code=status)
     v.sign_in(response, v.session)
     return response
 
@@ -141,12 +76,28 @@ async def password_signin(body: PasswordSignIn, caller: CallerDep, request: Requ
     return _session_response(caller, person, AuthMethod.PASSWORD)
 
 
+@router.post("/session/link", response_model=SessionOut)
+async def link_signin(body: LinkSignIn, caller: CallerDep, request: Request) -> Response:
+    """The bot's one-time sign-in link: its secret, spent here."""
+    key = client_key(request)
+    check_rate(caller.viewer, key)
+    try:
+        core, now = caller.viewer.state.core, caller.now
+        person = await people.redeem_login_token(core, token=body.token, now=now)
+    except Refused:
+        record_failure(caller.viewer, key)
+        raise
+    return _session_response(caller, person, AuthMethod.LINK)
+
+
 @router.post("/session/telegram", response_model=SessionOut)
 async def telegram_signin(body: TelegramSignIn, caller: CallerDep) -> Response:
+    """Sign in with Mini App initData; an account that has not joined yet gets
+    `telegram_not_registered` (401): POST /api/v1/people/telegram joins it."""
     user = telegram_user(caller.viewer, body.init_data)
     person = await people.find_by_telegram(caller.viewer.state.core, user.id)
     if person is None or person.deleted:
-        raise WebRefused(WebReason.SIGN_IN_REQUIRED)
+        raise WebRefused(WebReason.TELEGRAM_NOT_REGISTERED)
     return _session_response(caller, person, AuthMethod.TELEGRAM)
 
 
@@ -159,14 +110,27 @@ async def signout(caller: CallerDep) -> Response:
 
 @router.post("/people", response_model=SessionOut, status_code=201)
 async def register(body: Registration, caller: CallerDep) -> Response:
-    """A new phone: name and unit once; the answer carries the device session cookie."""
+    """A new phone: name and unit once; the answer carries the device session cookie.
+    The same idempotency key again answers with the person the first call made."""
     v = caller.viewer
     person = await people.register_person(
-        v.state.core, name=body.name.strip(), unit_id=body.unit_id, language=v.lang.code, now=v.now
-    )
-    response = _session_response(caller, person, AuthMethod.DEVICE)
-    response.status_code = 201
-    return response
+        v.state.core, name=body.name.strip(), unit_id=body.unit_id, language=v.lang.code,
+        now=v.now, idempotency_key=join_key(api_key(body.idempotency_key)),
+    )  # fmt: skip
+    return _session_response(caller, person, AuthMethod.DEVICE, status=201)
+
+
+@router.post("/people/telegram", response_model=SessionOut, status_code=201)
+async def register_telegram(body: TelegramRegistration, caller: CallerDep) -> Response:
+    """A Telegram user joins from the Mini App (initData in the body or as `tma` auth);
+    one who already joined is simply signed in."""
+    user = caller.telegram or telegram_user(caller.viewer, body.init_data or "")
+    v = caller.viewer
+    person = await people.register_person(
+        v.state.core, name=(body.name or user.full_name).strip(), unit_id=body.unit_id,
+        language=v.lang.code, telegram_id=user.id, now=v.now,
+    )  # fmt: skip
+    return _session_response(caller, person, AuthMethod.TELEGRAM, status=201)
 
 
 # catalog -------------------------------------------------------------------------------
@@ -182,125 +146,19 @@ async def units(caller: CallerDep, query: str = "") -> list[UnitView]:
 
 @router.get("/events/{code}", response_model=EventView)
 async def event(code: str, caller: CallerDep) -> EventView:
+    """An event with its live check-in count (the check-in page polls it)."""
     return await catalog.get_event(caller.viewer.state.core, code=code)
 
 
 @router.get("/campaigns", response_model=list[CampaignView])
-async def campaigns(caller: CallerDep, year: int | None = None) -> list[CampaignView]:
+async def campaigns(caller: CallerDep, year: Year = None) -> list[CampaignView]:
     return await catalog.list_campaigns(caller.viewer.state.core, year=year)
 
 
 @router.get("/progress", response_model=ProgressOut)
-async def progress(caller: CallerDep, year: int | None = None) -> ProgressOut:
-    v = caller.viewer
-    found = await totals.progress(v.state.core, year=year or v.state.core.today(v.now).year)
+async def progress(caller: CallerDep, year: Year = None) -> ProgressOut:
+    found = await totals.progress(caller.viewer.state.core, year=year or caller.today().year)
     return ProgressOut(progress=found, percent=found.percent)
-
-
-# check-in ------------------------------------------------------------------------------
-
-
-@router.post("/events/{code}/checkins", response_model=Recorded, status_code=201)
-async def self_checkin(code: str, body: SelfCheckIn, caller: CallerDep) -> Recorded:
-    v = caller.viewer
-    person = caller.person
-    return await checkin.check_in(
-        v.state.core, code=code, person_id=person.id, now=v.now, channel=Channel.API,
-        idempotency_key=_key(body.idempotency_key), rotation_token=body.scan_token,
-    )  # fmt: skip
-
-
-@router.post("/events/{code}/scans", response_model=Recorded, status_code=201)
-async def door_scan(code: str, body: TokenScan, caller: CallerDep) -> Recorded:
-    """The door scanner: a volunteer checks in the person whose personal QR was scanned."""
-    volunteer = caller.require(Role.VOLUNTEER)
-    v = caller.viewer
-    return await checkin.check_in_by_token(
-        v.state.core, code=code, token=body.token, volunteer_id=volunteer.id, now=v.now,
-        channel=Channel.SCANNER, idempotency_key=_key(body.idempotency_key),
-    )  # fmt: skip
-
-
-@router.post("/events/{code}/checkins/for", response_model=Recorded, status_code=201)
-async def checkin_for(code: str, body: CheckInFor, caller: CallerDep) -> Recorded:
-    """The name-search fallback at the door: a volunteer checks in a person found by name."""
-    volunteer = caller.require(Role.VOLUNTEER)
-    v = caller.viewer
-    return await checkin.check_in(
-        v.state.core, code=code, person_id=body.person_id, now=v.now, channel=Channel.SCANNER,
-        idempotency_key=_key(body.idempotency_key), logged_by_id=volunteer.id,
-    )  # fmt: skip
-
-
-@router.get("/people", response_model=list[PersonPublic])
-async def search_people(caller: CallerDep, query: str = "") -> list[PersonPublic]:
-    caller.require(Role.VOLUNTEER)
-    found = await people.search_people(caller.viewer.state.core, query=query.strip(), limit=20)
-    return [
-        PersonPublic(
-            id=p.id,
-            display_name=p.display_name,
-            unit_name_zh=p.unit_name_zh,
-            unit_name_en=p.unit_name_en,
-        )  # fmt: skip
-        for p in found
-        if not p.deleted
-    ]
-
-
-# logging -------------------------------------------------------------------------------
-
-
-@router.post("/trips", response_model=Recorded, status_code=201)
-async def trip(body: Trip, caller: CallerDep) -> Recorded:
-    v, person = caller.viewer, caller.person
-    return await actions.log_trip(
-        v.state.core, person_id=person.id, mode=body.mode, km=body.km,
-        day=body.day or v.state.core.today(v.now), now=v.now, channel=Channel.API,
-        idempotency_key=_key(body.idempotency_key),
-    )  # fmt: skip
-
-
-@router.post("/plates", response_model=Recorded, status_code=201)
-async def plate(body: Plate, caller: CallerDep) -> Recorded:
-    v, person = caller.viewer, caller.person
-    return await actions.log_plate(
-        v.state.core, person_id=person.id, meal=body.meal,
-        day=body.day or v.state.core.today(v.now), now=v.now, channel=Channel.API,
-        idempotency_key=_key(body.idempotency_key),
-    )  # fmt: skip
-
-
-@router.post("/service-hours", response_model=Recorded, status_code=201)
-async def service(body: ServiceHours, caller: CallerDep) -> Recorded:
-    volunteer = caller.require(Role.VOLUNTEER)
-    v = caller.viewer
-    return await actions.log_service(
-        v.state.core, volunteer_id=volunteer.id, hours=body.hours,
-        day=body.day or v.state.core.today(v.now), now=v.now, channel=Channel.API,
-        idempotency_key=_key(body.idempotency_key),
-    )  # fmt: skip
-
-
-@router.post("/headcounts", response_model=Recorded, status_code=201)
-async def headcount(body: Headcount, caller: CallerDep) -> Recorded:
-    volunteer = caller.require(Role.VOLUNTEER)
-    v = caller.viewer
-    return await actions.log_headcount(
-        v.state.core, volunteer_id=volunteer.id, code=body.code, heads=body.heads, now=v.now,
-        channel=Channel.API, idempotency_key=_key(body.idempotency_key),
-    )  # fmt: skip
-
-
-@router.post("/canteen-checks", status_code=201)
-async def canteen_check(body: CanteenCheck, caller: CallerDep) -> Any:
-    person = caller.require(Role.VOLUNTEER) if body.kind == "spot" else caller.person
-    v = caller.viewer
-    return await actions.log_canteen_check(
-        v.state.core, person_id=person.id, unit_id=body.unit_id, kind=body.kind,
-        passed=body.passed, notes=body.notes, day=body.day or v.state.core.today(v.now),
-        now=v.now, channel=Channel.API, idempotency_key=_key(body.idempotency_key),
-    )  # fmt: skip
 
 
 # me ------------------------------------------------------------------------------------
@@ -311,6 +169,15 @@ async def me(caller: CallerDep) -> MeOut:
     person = caller.person
     balance = await totals.balance(caller.viewer.state.core, person_id=person.id)
     return MeOut(person=person, balance=balance)
+
+
+@router.put("/me/language", response_model=PersonView)
+async def set_language(body: LanguageChoice, caller: CallerDep, response: Response) -> PersonView:
+    """The language of the web and the bot for me (and this browser)."""
+    core = caller.viewer.state.core
+    person = await people.set_language(core, person_id=caller.person.id, language=body.language)
+    set_cookie(caller.viewer.state, response, LANG_COOKIE, body.language)
+    return person
 
 
 @router.get("/me/history", response_model=HistoryOut)
@@ -324,13 +191,22 @@ async def my_history(caller: CallerDep, limit: int = 50) -> HistoryOut:
 
 @router.get("/me/export")
 async def my_export(caller: CallerDep) -> Any:
+    """Everything stored about me: facts, points, canteen checks."""
     return await people.export_person(caller.viewer.state.core, person_id=caller.person.id)
+
+
+@router.get("/me/export.csv", response_class=Response)
+async def my_export_csv(caller: CallerDep) -> Response:
+    """My actions as CSV (facts, then canteen checks), UTF-8 with a BOM."""
+    core = caller.viewer.state.core
+    return csv_download(await people.export_person(core, person_id=caller.person.id))
 
 
 @router.delete("/me", status_code=204)
 async def delete_me(caller: CallerDep) -> Response:
     v = caller.viewer
-    await people.delete_person(v.state.core, person_id=caller.person.id, now=v.now)
+    photos = await people.delete_person(v.state.core, person_id=caller.person.id, now=v.now)
+    discard_photos(v.state, photos)
     response = Response(status_code=204)
     forget_cookie(v.state, response, SESSION_COOKIE)
     return response

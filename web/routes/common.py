@@ -1,19 +1,30 @@
-"""Small helpers the page routes share: idempotency keys, answers, unit lists."""
+"""Small helpers the page routes share: idempotency keys, answers, unit lists, numbers,
+photos kept only when they are used."""
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from datetime import date
+from typing import Any, TypeVar
 
-from fastapi.responses import RedirectResponse
+from fastapi import UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse
 
-from campaigns import catalog
+from campaigns import catalog, evidence
 from campaigns.core import Core
 from campaigns.results import Recorded, UnitView
-from web.deps import Viewer
+from web.deps import Viewer, WebState
+from web.errors import status_for, words_for
+from web.evidence import evidence_from
 
 _KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+MAX_INT = 2**31 - 1  # every id and count fits a 32-bit signed column on every backend
+SEARCH_LIMIT = 30
+OPTIONS_LIMIT = 80
+T = TypeVar("T")
 
 
 def idempotency_key(value: str | None) -> str | None:
@@ -21,6 +32,11 @@ def idempotency_key(value: str | None) -> str | None:
     if value and _KEY.match(value):
         return f"web:{value}"
     return None
+
+
+def join_key(key: str | None) -> str | None:
+    """The registration's key for an action's key: a resent form registers one person."""
+    return f"join:{key}" if key else None
 
 
 def answer(viewer: Viewer, recorded: Recorded) -> RedirectResponse:
@@ -46,37 +62,121 @@ def answer(viewer: Viewer, recorded: Recorded) -> RedirectResponse:
     return RedirectResponse(f"/done?r={token}", status_code=303)
 
 
+# numbers --------------------------------------------------------------------------------
+
+
+def parse_int(value: str | None) -> int | None:
+    """A whole number from 1 to MAX_INT, or None (empty, not a number, out of range)."""
+    try:
+        number = int((value or "").strip())
+    except ValueError:
+        return None
+    return number if 1 <= number <= MAX_INT else None
+
+
+def parse_number(value: str | None) -> float | None:
+    """A finite decimal ("2.5", "2,5", "2，5"), or None: nan, inf and 1e400 are not numbers."""
+    try:
+        number = float((value or "").strip().replace(",", ".").replace("，", "."))
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+# photos ---------------------------------------------------------------------------------
+
+
+async def with_photo(
+    state: WebState,
+    photo: UploadFile | None,
+    *,
+    day: date,
+    act: Callable[[str | None], Awaitable[T]],
+) -> T:
+    """Store the photo (cleaned), run the action with it, and keep the file only when the
+    action used it: a refusal, a crash or a repeated submit (whose first answer has its own
+    photo) deletes it again."""
+    stored = await evidence_from(photo, state.evidence_dir, day=day)
+    try:
+        result = await act(stored)
+    except BaseException:
+        discard_photos(state, [stored])
+        raise
+    if getattr(result, "repeated", False):
+        discard_photos(state, [stored])
+    return result
+
+
+def discard_photos(state: WebState, paths: Iterable[str | None]) -> None:
+    """Delete stored evidence photos by their recorded paths (never outside the folder)."""
+    for path in paths:
+        evidence.discard(state.evidence_dir, path)
+
+
+# joining --------------------------------------------------------------------------------
+
+
+async def join_form(
+    viewer: Viewer,
+    *,
+    next_url: str,
+    unit_q: str | None,
+    name: str,
+    unit_id: str,
+    error: Exception | None = None,
+    **extra: Any,
+) -> HTMLResponse:
+    """The join form (name and unit, once), again with what was typed and any refusal."""
+    status, message = 200, None
+    if error is not None:
+        reason, message = words_for(error, viewer.lang.gettext)
+        status = status_for(reason)
+    units = await unit_options(viewer.state.core, viewer.lang.code, unit_q)
+    return viewer.render(
+        "join.html", status_code=status, units=units, unit_q=unit_q or "", next=next_url,
+        name=name[:40], unit_id=parse_int(unit_id), message=message, **extra,
+    )  # fmt: skip
+
+
+# units ----------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class UnitOption:
     id: int
     label: str
-    depth: int
+    depth: int = 0
 
 
 async def unit_options(core: Core, lang: str, query: str | None) -> list[UnitOption]:
-    """The unit tree for a <select>, indented by depth; a query narrows it to matches."""
-    if query and query.strip():
-        found = await catalog.search_units(core, query=query.strip(), limit=30)
-        return [UnitOption(u.id, u.name(lang), 0) for u in found]
+    """The units a form offers: the top of the tree, or for a search the matches and the
+    units under each match, each named with its parent ("Parent › Unit"). The whole tree
+    is never inlined: a county's units would outweigh the page."""
     units = await catalog.list_units(core)
-    return [UnitOption(u.id, u.name(lang), d) for u, d in _with_depth(units)]
+    by_id = {u.id: u for u in units}
+    if not (query and query.strip()):
+        return [UnitOption(u.id, u.name(lang)) for u in units if u.parent_id not in by_id]
+    found = await catalog.search_units(core, query=query.strip(), limit=SEARCH_LIMIT)
+    chosen = _with_children(found, units)[:OPTIONS_LIMIT]
+    return [UnitOption(u.id, unit_label(u, by_id, lang)) for u in chosen]
 
 
-def _with_depth(units: list[UnitView]) -> list[tuple[UnitView, int]]:
-    parents = {u.id: u.parent_id for u in units}
-    out = []
+def unit_label(unit: UnitView, by_id: dict[int, UnitView], lang: str) -> str:
+    parent = by_id.get(unit.parent_id) if unit.parent_id is not None else None
+    return f"{parent.name(lang)} › {unit.name(lang)}" if parent else unit.name(lang)
+
+
+def _with_children(found: list[UnitView], units: list[UnitView]) -> list[UnitView]:
+    """Each match followed by the units directly under it, each unit once."""
+    children: dict[int, list[UnitView]] = {}
     for unit in units:
-        depth, parent, seen = 0, unit.parent_id, set()
-        while parent is not None and parent in parents and parent not in seen:
-            seen.add(parent)
-            depth += 1
-            parent = parents[parent]
-        out.append((unit, min(depth, 4)))
+        if unit.parent_id is not None:
+            children.setdefault(unit.parent_id, []).append(unit)
+    out: list[UnitView] = []
+    seen: set[int] = set()
+    for unit in found:
+        for item in (unit, *children.get(unit.id, [])):
+            if item.id not in seen:
+                seen.add(item.id)
+                out.append(item)
     return out
-
-
-def parse_int(value: str | None) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except ValueError:
-        return None

@@ -4,20 +4,27 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import date
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from campaigns import actions, catalog
+from campaigns.actions import CanteenCheckView
 from campaigns.errors import Refused
-from campaigns.results import Channel, Recorded, Role
+from campaigns.results import Channel, PersonView, Recorded, Role
 from web.deps import CsrfDep, Viewer, ViewerDep
 from web.errors import WebReason, WebRefused, status_for, words_for
-from web.evidence import MAX_PHOTO_MB, evidence_from
+from web.evidence import MAX_PHOTO_MB
 from web.i18n import N_
-from web.routes.common import answer, idempotency_key, parse_int
+from web.routes.common import (
+    MAX_INT,
+    answer,
+    idempotency_key,
+    parse_int,
+    parse_number,
+    with_photo,
+)
 from web.security import new_random_token
 
 router = APIRouter(prefix="/log", tags=["pages"])
@@ -38,10 +45,15 @@ def _day(viewer: Viewer, value: str) -> date:
 
 
 def _number(viewer: Viewer, value: str, label: str) -> float:
-    try:
-        return float(value.strip().replace(",", ".").replace("，", "."))
-    except ValueError:
-        raise WebRefused(WebReason.INVALID_FORM, fields=viewer.lang.gettext(label)) from None
+    number = parse_number(value)
+    if number is None or abs(number) > MAX_INT:
+        raise WebRefused(WebReason.INVALID_FORM, fields=viewer.lang.gettext(label))
+    return number
+
+
+def _whole(number: float) -> int | float:
+    """A count as the core takes it: whole numbers as int, anything else left to refuse."""
+    return int(number) if number.is_integer() else number
 
 
 def _form(viewer: Viewer, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
@@ -58,31 +70,32 @@ def _form(viewer: Viewer, name: str, status_code: int = 200, **context: Any) -> 
     return viewer.render(f"log_{name}.html", status_code=status_code, **{**defaults, **context})
 
 
+def _refused_form(
+    viewer: Viewer, name: str, exc: Exception, values: dict[str, Any], **context: Any
+) -> HTMLResponse:
+    """The form again, with what was typed and the refusal in words."""
+    reason, message = words_for(exc, viewer.lang.gettext)
+    return _form(viewer, name, status_for(reason), values=values, message=message, **context)
+
+
 async def _submit(
     viewer: Viewer,
     name: str,
     values: dict[str, Any],
     photo: UploadFile | None,
-    act: Callable[[str | None], Awaitable[Recorded | Any]],
+    act: Callable[[str | None], Awaitable[Recorded | CanteenCheckView]],
     **context: Any,
 ) -> Response:
     """Clean the photo, run the one service call, answer; a refusal re-renders the form."""
-    stored: str | None = None
+    day = viewer.state.core.today(viewer.now)
     try:
-        day = viewer.state.core.today(viewer.now)
-        stored = await evidence_from(photo, viewer.state.evidence_dir, day=day)
-        result = await act(stored)
+        result = await with_photo(viewer.state, photo, day=day, act=act)
     except (Refused, WebRefused) as exc:
-        if stored:
-            (viewer.state.evidence_dir / Path(stored)).unlink(missing_ok=True)
-        reason, message = words_for(exc, viewer.lang.gettext)
-        return _form(viewer, name, status_for(reason), values=values, message=message, **context)
+        return _refused_form(viewer, name, exc, values, **context)
     if isinstance(result, Recorded):
         return answer(viewer, result)
-    token = viewer.state.signer.dump_result(
-        {"k": "canteen", "d": values.get("day") or day.isoformat()}
-    )
-    return RedirectResponse(f"/done?r={token}", status_code=303)
+    summary = {"k": "canteen", "d": result.checked_on.isoformat(), "rep": result.repeated}
+    return RedirectResponse(f"/done?r={viewer.state.signer.dump_result(summary)}", 303)
 
 
 @router.get("", response_class=HTMLResponse)
@@ -190,23 +203,35 @@ async def headcount(
     async def act(evidence: str | None) -> Recorded:
         return await actions.log_headcount(
             viewer.state.core, volunteer_id=volunteer.id, code=code.strip(),
-            heads=int(_number(viewer, heads, "People")), now=viewer.now, channel=Channel.WEB,
+            heads=_whole(_number(viewer, heads, "People")), now=viewer.now, channel=Channel.WEB,
             idempotency_key=idempotency_key(idem), evidence_path=evidence,
         )  # fmt: skip
 
     return await _submit(viewer, "headcount", {"code": code, "heads": heads}, photo, act)
 
 
-async def _canteens(viewer: Viewer) -> list[tuple[int, str]]:
+async def _canteens(viewer: Viewer, person: PersonView) -> list[tuple[int, str]]:
+    """The canteens this person may check: any, for a volunteer (spot checks); their own
+    unit's, for anyone else (a self-evaluation is for one's own canteen)."""
     units = await catalog.list_units(viewer.state.core)
-    return [(u.id, u.name(viewer.lang.code)) for u in units if u.has_canteen]
+    mine = None if _can_spot(viewer) else person.unit_id
+    return [
+        (u.id, u.name(viewer.lang.code))
+        for u in units
+        if u.has_canteen and (mine is None or u.id == mine)
+    ]
+
+
+def _can_spot(viewer: Viewer) -> bool:
+    return viewer.person is not None and viewer.person.can(Role.VOLUNTEER) and viewer.strong
 
 
 @router.get("/canteen", response_class=HTMLResponse)
 async def canteen_form(viewer: ViewerDep) -> Response:
     person = viewer.require_person()
-    canteens = await _canteens(viewer)
-    return _form(viewer, "canteen", canteens=canteens, values={"unit_id": person.unit_id})
+    canteens = await _canteens(viewer, person)
+    return _form(viewer, "canteen", canteens=canteens, can_spot=_can_spot(viewer),
+                 values={"unit_id": person.unit_id})  # fmt: skip
 
 
 @router.post("/canteen", response_class=HTMLResponse, dependencies=[CsrfDep])
@@ -221,17 +246,18 @@ async def canteen(
     photo: PhotoField = None,
 ) -> Response:
     person = viewer.require_person()
-    if kind == "spot":
-        viewer.require(Role.VOLUNTEER)
     values = {"unit_id": parse_int(unit_id), "kind": kind, "passed": passed, "notes": notes,
               "day": day}  # fmt: skip
+    context = {"canteens": await _canteens(viewer, person), "can_spot": _can_spot(viewer)}
+    if kind == "spot" and not context["can_spot"]:
+        refusal = WebRefused(WebReason.VOLUNTEER_REQUIRED)
+        return _refused_form(viewer, "canteen", refusal, values, **context)
 
-    async def act(evidence: str | None) -> Any:
+    async def act(evidence: str | None) -> CanteenCheckView:
         return await actions.log_canteen_check(
             viewer.state.core, person_id=person.id, unit_id=parse_int(unit_id) or 0, kind=kind,
             passed=passed == "yes", notes=notes.strip(), day=_day(viewer, day), now=viewer.now,
             channel=Channel.WEB, idempotency_key=idempotency_key(idem), evidence_path=evidence,
         )  # fmt: skip
 
-    canteens = await _canteens(viewer)
-    return await _submit(viewer, "canteen", values, photo, act, canteens=canteens)
+    return await _submit(viewer, "canteen", values, photo, act, **context)

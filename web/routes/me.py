@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import csv
 import io
-import json
-from typing import Annotated, Any
+from typing import Annotated
 
 import qrcode
 from fastapi import APIRouter, Form
@@ -13,7 +11,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from campaigns import people, totals
 from web.deps import CsrfDep, ViewerDep, forget_cookie, set_cookie
+from web.downloads import csv_download, json_download
 from web.i18n import LANGUAGES, N_
+from web.routes.common import discard_photos
 from web.routes.logging import MEAL_LABELS, MODE_LABELS
 from web.security import LANG_COOKIE, SESSION_COOKIE
 
@@ -69,48 +69,13 @@ async def language(viewer: ViewerDep, language: Annotated[str, Form()] = "zh") -
 @router.get("/export.json")
 async def export_json(viewer: ViewerDep) -> Response:
     person = viewer.require_person()
-    data = await people.export_person(viewer.state.core, person_id=person.id)
-    body = json.dumps(data, ensure_ascii=False, indent=2, default=str)
-    return Response(body, media_type="application/json", headers=_download("greentally-me.json"))
+    return json_download(await people.export_person(viewer.state.core, person_id=person.id))
 
 
 @router.get("/export.csv")
 async def export_csv(viewer: ViewerDep) -> Response:
     person = viewer.require_person()
-    data = await people.export_person(viewer.state.core, person_id=person.id)
-    out = io.StringIO()
-    facts: list[dict[str, Any]] = list(data.get("facts", []))
-    columns = sorted({key for fact in facts for key in fact}) or ["id"]
-    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
-    writer.writeheader()
-    for fact in facts:
-        writer.writerow({k: _cell(v) for k, v in fact.items()})
-    # A BOM so spreadsheet programs open the Chinese text as UTF-8.
-    return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
-                    headers=_download("greentally-me.csv"))  # fmt: skip
-
-
-def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    # Spreadsheet formula injection: a cell must not start a formula.
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(text):
-        return "'" + text
-    return text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _download(filename: str) -> dict[str, str]:
-    return {
-        "Content-Disposition": f'attachment; filename="{filename}"',
-        "Cache-Control": "no-store",
-    }
+    return csv_download(await people.export_person(viewer.state.core, person_id=person.id))
 
 
 @router.get("/delete", response_class=HTMLResponse)
@@ -124,7 +89,8 @@ async def delete(viewer: ViewerDep, confirm: Annotated[str, Form()] = "") -> Res
     person = viewer.require_person()
     if confirm != "yes":
         return viewer.render("delete.html", status_code=422, unconfirmed=True)
-    await people.delete_person(viewer.state.core, person_id=person.id, now=viewer.now)
+    photos = await people.delete_person(viewer.state.core, person_id=person.id, now=viewer.now)
+    discard_photos(viewer.state, photos)
     viewer.person = None
     response = viewer.render("deleted.html")
     forget_cookie(viewer.state, response, SESSION_COOKIE)

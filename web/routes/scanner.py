@@ -12,7 +12,7 @@ import re
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Path, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from campaigns import catalog, checkin, people, review, rewards
@@ -21,7 +21,7 @@ from campaigns.reasons import Reason
 from campaigns.results import Channel, EventView, PersonView
 from web.deps import CsrfDep, Viewer, ViewerDep, csrf_cookie_of, same_origin
 from web.errors import WebReason, WebRefused, status_for, words_for
-from web.routes.common import parse_int, unit_options
+from web.routes.common import MAX_INT, join_key, parse_int, unit_options
 from web.routes.console_common import VolunteerDep, live_hub, require_volunteer
 from web.security import new_random_token
 
@@ -117,6 +117,8 @@ async def _page(
     result: dict[str, Any] | None = None,
     q: str = "",
     unit_q: str = "",
+    name: str = "",
+    unit_id: int | None = None,
 ) -> Response:
     core = viewer.state.core
     event = await catalog.get_event(core, code=code)
@@ -134,6 +136,8 @@ async def _page(
         found=found,
         units=units,
         unit_q=unit_q,
+        name=name[:40],
+        unit_id=unit_id,
         idem=new_random_token(),
     )
 
@@ -214,8 +218,11 @@ async def _token_from(token: str, photo: UploadFile | None) -> str:
 
 
 @router.get("/{code}", response_class=HTMLResponse)
-async def scanner(code: str, viewer: ViewerDep, q: str = "", unit_q: str = "") -> Response:
-    return await _page(viewer, code, q=q.strip()[:40], unit_q=unit_q.strip()[:40])
+async def scanner(
+    code: str, viewer: ViewerDep, q: str = "", unit_q: str = "", name: str = "", unit_id: str = ""
+) -> Response:
+    return await _page(viewer, code, q=q.strip()[:40], unit_q=unit_q.strip()[:40], name=name,
+                       unit_id=parse_int(unit_id))  # fmt: skip
 
 
 @router.post("/{code}", response_class=HTMLResponse, dependencies=[CsrfDep])
@@ -271,7 +278,7 @@ async def scan_json(
 async def by_name(
     *,
     code: str,
-    person_id: int,
+    person_id: Annotated[int, Path(ge=1, le=MAX_INT)],
     request: Request,
     viewer: ViewerDep,
     volunteer: VolunteerDep,
@@ -301,8 +308,9 @@ async def walk_in(
     await catalog.get_event(core, code=code)  # an unknown event refuses before anyone is made
     try:
         person = await people.register_person(
-            core, name=name, unit_id=parse_int(unit_id), language=viewer.lang.code, now=viewer.now
-        )
+            core, name=name, unit_id=parse_int(unit_id), language=viewer.lang.code,
+            now=viewer.now, idempotency_key=join_key(scan_key(idem)),
+        )  # fmt: skip
     except Refused as exc:
         _reason, message = words_for(exc, viewer.lang.gettext)
         result = {
@@ -312,7 +320,7 @@ async def walk_in(
             "name": name,
             "unit": "",
         }
-        return await _page(viewer, code, result=result)
+        return await _page(viewer, code, result=result, name=name, unit_id=parse_int(unit_id))
     token = person.qr_token
     result = await _outcome(viewer, _scan(viewer, code, token, scan_key(idem), volunteer), token)
     live_hub(request).poke()
