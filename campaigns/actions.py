@@ -283,16 +283,19 @@ async def log_headcount(
     *,
     volunteer_id: int,
     code: str,
-    heads: int,
+    heads: float,
     now: datetime,
     channel: str,
     idempotency_key: str | None = None,
     evidence_path: str | None = None,
 ) -> Recorded:
     """A booth headcount at an event: N person-times, kept apart from identified ones.
-    Refuses NOT_ALLOWED, UNKNOWN_CODE, INVALID_QUANTITY, OVER_CAPACITY, DAILY_CAP_REACHED."""
-    if not isinstance(heads, int) or isinstance(heads, bool) or heads <= 0:
+    Refuses NOT_ALLOWED, UNKNOWN_CODE, INVALID_QUANTITY (not a whole number above zero),
+    OVER_CAPACITY, DAILY_CAP_REACHED."""
+    _quantity(heads)  # a finite number above zero
+    if isinstance(heads, bool) or heads != int(heads):
         raise Refused(Reason.INVALID_QUANTITY)
+    heads = int(heads)
     rules = core.rules
     day = core.today(now)
 

@@ -53,6 +53,14 @@ async def search_units(core: Core, *, query: str, limit: int = 20) -> list[UnitV
         return [unit_view(r) for r in await queries.search_units(conn, text, limit)]
 
 
+async def canteen_units(core: Core, *, query: str = "", limit: int | None = None) -> list[UnitView]:
+    """The units that run a canteen (the only ones a canteen check can name), parents
+    first; those matching `query` when one is given."""
+    text = (query or "").strip()
+    found = await search_units(core, query=text, limit=1000) if text else await list_units(core)
+    return [u for u in found if u.has_canteen][:limit]
+
+
 async def get_unit(core: Core, unit_id: int) -> UnitView:
     """Refuses UNKNOWN_UNIT."""
     async with core.read() as conn:

@@ -2,7 +2,8 @@
 stripped of all metadata (GPS included) and stored under the evidence folder by month.
 
 Facts record a photo's path relative to that folder; the console serves it from there.
-Pure file work (Pillow), no web or bot code. Refuses PHOTO_NOT_IMAGE and PHOTO_TOO_LARGE.
+Pure file work (Pillow), no web or bot code. Refuses PHOTO_NOT_IMAGE, PHOTO_TOO_LARGE (bytes)
+and PHOTO_TOO_MANY_PIXELS.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def _upright_rgb(data: bytes) -> Image.Image:
             if probe.format not in ACCEPTED:
                 raise Refused(Reason.PHOTO_NOT_IMAGE)
             if probe.width * probe.height > MAX_PIXELS:
-                raise Refused(Reason.PHOTO_TOO_LARGE, limit_mb=MAX_PHOTO_MB)
+                raise Refused(Reason.PHOTO_TOO_MANY_PIXELS, megapixels=MAX_PIXELS // 1_000_000)
             probe.verify()
         with Image.open(io.BytesIO(data)) as image:
             image.load()
@@ -61,7 +62,7 @@ def _upright_rgb(data: bytes) -> Image.Image:
 
 def clean_photo(data: bytes) -> bytes:
     """Re-encode as a JPEG at most LONG_SIDE wide; EXIF (GPS included), ICC and comments
-    do not survive. Refuses PHOTO_NOT_IMAGE, PHOTO_TOO_LARGE."""
+    do not survive. Refuses PHOTO_NOT_IMAGE, PHOTO_TOO_LARGE, PHOTO_TOO_MANY_PIXELS."""
     check_size(len(data))
     try:
         rgb = _upright_rgb(data)

@@ -20,9 +20,11 @@ def signin_link_url(public_url: str, token: str) -> str:
     return f"{_base(public_url)}/signin/link/{quote(token, safe='')}"
 
 
-def mini_app_url(public_url: str) -> str:
-    """The Telegram Mini App's start page (signs the person in from initData)."""
-    return f"{_base(public_url)}/tg"
+def mini_app_url(public_url: str, next_path: str = "") -> str:
+    """The Telegram Mini App's start page (signs the person in from initData), going on
+    to `next_path` on this site when given."""
+    start = f"{_base(public_url)}/tg"
+    return f"{start}?next={quote(next_path, safe='/')}" if next_path else start
 
 
 def telegram_deep_link(bot_username: str, code: str) -> str:

@@ -14,6 +14,7 @@ from campaigns.core import Core
 from campaigns.errors import Refused
 from campaigns.reasons import Reason
 from campaigns.results import PersonView, Role
+from campaigns.roles import require_role
 from campaigns.views import fact_view, person_view
 from storage import queries, writes
 from storage.db import insert_ignore
@@ -23,6 +24,8 @@ from storage.writer import Call, Tx
 _hasher = PasswordHasher()
 T = TypeVar("T")
 LANGUAGES = ("zh", "en")
+PRUNE_EVERY = 1000  # Telegram update ids: one in this many prunes the processed ones
+UPDATES_KEPT = timedelta(days=1)
 
 
 def clean_name(core: Core, name: str) -> str:
@@ -92,9 +95,12 @@ async def get_person(core: Core, person_id: int) -> PersonView:
         return await _person(conn, person_id)
 
 
-async def find_by_telegram(core: Core, telegram_id: int) -> PersonView | None:
-    """The person linked to a Telegram account (kept a few seconds: see Core.people_cache)."""
-    hit = core.people_cache.get(telegram_id)
+async def find_by_telegram(
+    core: Core, telegram_id: int, *, cached: bool = True
+) -> PersonView | None:
+    """The person linked to a Telegram account, kept a few seconds (see Core.people_cache)
+    unless `cached` is off: with several instances, another one's change would show late."""
+    hit = core.people_cache.get(telegram_id) if cached else None
     if hit is not None and hit[0] > time.monotonic():
         found: PersonView = hit[1]
         return found
@@ -264,11 +270,12 @@ async def verify_password(core: Core, *, login: str, password: str) -> PersonVie
 async def issue_login_token(
     core: Core, *, person_id: int, now: datetime, ttl_seconds: int = 900
 ) -> str:
-    """A one-time sign-in secret (only its hash is stored)."""
+    """A one-time sign-in secret (only its hash is stored). Refuses NOT_ALLOWED below
+    volunteer (participants need no web sign-in) and for a deleted account."""
     secret = codes.new_secret()
 
     async def run(tx: Tx) -> str:
-        await _person(tx, person_id)
+        await require_role(tx, person_id, Role.VOLUNTEER)
         await writes.insert_row(
             tx.conn,
             LoginToken,
@@ -373,7 +380,9 @@ def _jsonable(d: dict[str, Any]) -> dict[str, Any]:
 
 
 async def mark_update_processed(core: Core, *, update_id: int, now: datetime) -> bool:
-    """True the first time a Telegram update id is seen, False for a redelivery."""
+    """True the first time a Telegram update id is seen, False for a redelivery. Every
+    PRUNE_EVERY-th update also forgets the ids older than UPDATES_KEPT (Telegram gives up
+    redelivering long before)."""
 
     async def run(tx: Tx) -> bool:
         rows = await insert_ignore(
@@ -382,6 +391,17 @@ async def mark_update_processed(core: Core, *, update_id: int, now: datetime) ->
             [{"update_id": update_id, "at": now}],
             returning=("update_id",),
         )
+        if update_id % PRUNE_EVERY == 0:
+            await writes.prune_processed_updates(tx.conn, before=now - UPDATES_KEPT)
         return bool(rows)
 
     return await core.write(Call[bool](run))
+
+
+async def forget_update(core: Core, *, update_id: int) -> None:
+    """Unmark an update whose processing failed, so Telegram's redelivery runs it."""
+
+    async def run(tx: Tx) -> None:
+        await writes.delete_processed_update(tx.conn, update_id)
+
+    await core.write(Call[None](run))

@@ -75,6 +75,14 @@ async def by_unit(core: Core, *, year: int) -> list[UnitTotals]:
     return roll_up(units, rows)
 
 
+async def unit_ranking(core: Core, *, year: int, limit: int | None = None) -> list[UnitTotals]:
+    """Units with a headcount on record, by share of staff taking part (then by people,
+    then code), best first."""
+    ranked = [u for u in await by_unit(core, year=year) if u.rolled_headcount > 0]
+    ranked.sort(key=lambda u: (-u.share, -u.rolled.people, u.unit.code))
+    return ranked[:limit]
+
+
 async def by_day(core: Core, *, year: int) -> list[DayTotals]:
     async with core.read() as conn:
         rows = await tallies.read(conn, year, "day")

@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import delete, insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import as_id
-from storage.models import LoginToken
+from storage.models import LoginToken, ProcessedUpdate
 
 
 async def insert_row(conn: AsyncConnection, model: Any, **values: Any) -> int:
@@ -41,3 +41,11 @@ async def use_login_token(conn: AsyncConnection, digest: str, now: datetime) -> 
     )
     person_id = result.scalar()
     return None if person_id is None else int(person_id)
+
+
+async def delete_processed_update(conn: AsyncConnection, update_id: int) -> None:
+    await conn.execute(delete(ProcessedUpdate).where(ProcessedUpdate.update_id == update_id))
+
+
+async def prune_processed_updates(conn: AsyncConnection, *, before: datetime) -> None:
+    await conn.execute(delete(ProcessedUpdate).where(ProcessedUpdate.at < before))
