@@ -7,18 +7,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from aiogram import Bot, Dispatcher
+from aiogram import Dispatcher
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
-from aiogram.types import BotCommand, MenuButtonWebApp, WebAppInfo
 from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _
 
-from bot import texts
 from bot.board import ProgressBoard
 from bot.handlers import build_router
+from bot.menus import set_default_menu
 from bot.middlewares import LocaleMiddleware, PersonMiddleware
-from campaigns import links
+from bot.photos import EvidenceFolder
+from campaigns import evidence
 
 if TYPE_CHECKING:
     from campaigns.core import Core
@@ -26,19 +25,7 @@ if TYPE_CHECKING:
 
 LOCALES = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
-MENU_COMMANDS = (
-    "checkin",
-    "trip",
-    "plate",
-    "me",
-    "progress",
-    "top",
-    "volunteer",
-    "login",
-    "lang",
-    "help",
-    "cancel",
-)
+FSM_PREFIX = "greentally:fsm"
 
 
 def utc_now() -> datetime:
@@ -55,7 +42,7 @@ def make_storage(settings: Settings) -> BaseStorage:
         from aiogram.fsm.storage.redis import RedisStorage  # noqa: PLC0415 - redis is optional
 
         return RedisStorage.from_url(
-            settings.redis_url, key_builder=DefaultKeyBuilder(prefix="greentally:fsm")
+            settings.redis_url, key_builder=DefaultKeyBuilder(prefix=FSM_PREFIX)
         )
     return MemoryStorage()
 
@@ -74,7 +61,8 @@ def build_dispatcher(
     clock: Callable[[], datetime] = utc_now,
     i18n: I18n | None = None,
 ) -> Dispatcher:
-    """The bot: handlers get `core`, `settings`, `clock`, `person` and `i18n` by name."""
+    """The bot: handlers get `core`, `settings`, `clock`, `person`, `photos`, `board` and
+    `i18n` by name."""
     storage = storage if storage is not None else make_storage(settings)
     i18n = i18n or make_i18n(settings)
     dp = Dispatcher(
@@ -85,31 +73,13 @@ def build_dispatcher(
         clock=clock,
         i18n=i18n,
         board=ProgressBoard(),
+        photos=EvidenceFolder(evidence.folder(settings.data_dir), core.tz, clock),
     )
-    dp.update.outer_middleware(PersonMiddleware())
+    # On a webhook any number of instances may serve the bot: read people afresh.
+    dp.update.outer_middleware(PersonMiddleware(cached=settings.webhook_secret is None))
     locale = LocaleMiddleware(i18n)
     dp.update.outer_middleware(locale)
     dp.errors.outer_middleware(locale)  # refusals are answered in the person's language too
     dp.include_router(build_router())
-    dp.startup.register(set_menu)
+    dp.startup.register(set_default_menu)
     return dp
-
-
-async def set_menu(bot: Bot, i18n: I18n, settings: Settings) -> None:
-    """The command list in each language, and the Mini App button when the web is on https."""
-    for locale in (None, *i18n.available_locales):
-        with i18n.context(), i18n.use_locale(locale or i18n.default_locale):
-            commands = [
-                BotCommand(command=name, description=_(texts.COMMANDS[name]))
-                for name in MENU_COMMANDS
-            ]
-        await bot.set_my_commands(commands, language_code=locale)
-    if settings.public_url.startswith("https://"):
-        with i18n.context(), i18n.use_locale(i18n.default_locale):
-            label = _("Open form")
-        await bot.set_chat_menu_button(
-            menu_button=MenuButtonWebApp(
-                text=label,
-                web_app=WebAppInfo(url=links.mini_app_url(settings.public_url)),
-            )
-        )

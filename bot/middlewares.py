@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from aiogram.methods import Response, TelegramMethod
     from aiogram.methods.base import TelegramType
 
+    from bot.board import ProgressBoard
+    from bot.photos import EvidenceFolder
     from campaigns.core import Core
     from greentally.settings import Settings
 
@@ -43,12 +45,21 @@ class MiddlewareData(TypedDict, total=False):
     clock: Callable[[], datetime]
     person: PersonView | None
     state: FSMContext
+    photos: EvidenceFolder
+    board: ProgressBoard
     i18n: I18n
     event_from_user: User
 
 
 class PersonMiddleware(BaseMiddleware):
-    """Look up the registered person behind the Telegram account, once per update."""
+    """Look up the registered person behind the Telegram account, once per update.
+
+    `cached`: the core keeps lookups a few seconds, which is right when one process serves
+    the bot (polling); with several instances (webhook) another one's change to the person
+    (language, role, deletion) must show at once, so each update reads afresh."""
+
+    def __init__(self, *, cached: bool = True) -> None:
+        self.cached = cached
 
     async def __call__(
         self,
@@ -59,7 +70,7 @@ class PersonMiddleware(BaseMiddleware):
         user: User | None = data.get("event_from_user")
         person = None
         if user is not None and not user.is_bot:
-            person = await people.find_by_telegram(data["core"], user.id)
+            person = await people.find_by_telegram(data["core"], user.id, cached=self.cached)
             if person is not None and person.deleted:
                 person = None
         data["person"] = person

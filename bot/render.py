@@ -8,6 +8,7 @@ from typing import Any
 from aiogram.utils.i18n import gettext as _
 
 from bot import texts
+from campaigns.actions import CanteenCheckView
 from campaigns.errors import Refused
 from campaigns.messages import message_for
 from campaigns.reasons import Reason
@@ -136,6 +137,21 @@ def recorded(rec: Recorded, *, lang: str, progress: Progress | None = None) -> s
         lines.append(tip)
     if progress is not None:
         lines.append(progress_line(progress))
+    return "\n".join(lines)
+
+
+def canteen_check(check: CanteenCheckView, *, unit: str) -> str:
+    """The answer to a logged canteen self-evaluation or spot check."""
+    verdict = _("passed") if check.passed else _("not passed")
+    if check.kind == "self":
+        head = _("🍽 Self-evaluation recorded: {unit}, {verdict}.")
+    else:
+        head = _("🍽 Spot check recorded: {unit}, {verdict}. Thank you!")
+    lines = [head.format(unit=unit, verdict=verdict)]
+    if check.repeated:
+        lines.append(_("(This was already recorded; nothing new was added.)"))
+    else:
+        lines.append(_("+{points} points").format(points=check.points))
     return "\n".join(lines)
 
 

@@ -65,6 +65,12 @@ async def start_webhook(bot: Bot, dp: Dispatcher, settings: Settings) -> None:
     secret = _secret(settings.webhook_secret)
     if not secret:
         raise ValueError("GREENTALLY_WEBHOOK_SECRET is required in webhook mode")
+    if not settings.redis_url:
+        log.warning(
+            "Webhook mode without GREENTALLY_REDIS_URL: bot conversations are kept in this "
+            "process only. With several instances a conversation begun on one cannot "
+            "continue on another; set GREENTALLY_REDIS_URL, or run a single instance."
+        )
     await dp.emit_startup(bot=bot, dispatcher=dp, bots=[bot], **dp.workflow_data)
     await bot.set_webhook(
         url=settings.public_url.rstrip("/") + WEBHOOK_PATH,
@@ -92,7 +98,8 @@ async def handle_webhook_update(
     """Process one update Telegram pushed; return the HTTP status to answer.
 
     401 when the secret header is missing or wrong (compared in constant time) and
-    nothing is processed; 400 for a body that is not an update; 200 otherwise. An
+    nothing is processed; 400 for a body that is not an update; 500 when processing
+    failed (the update is unmarked, so Telegram's redelivery runs it); 200 otherwise. An
     update delivered twice (same update_id, on any instance) is processed once.
     """
     expected = _secret(expected_secret)
@@ -113,7 +120,9 @@ async def handle_webhook_update(
     try:
         await dp.feed_update(bot, update)
     except Exception:
-        # Already marked processed: a retry by Telegram would be dropped, so answer 200
-        # and keep the failure in the log (the error router has told the person).
-        log.exception("Webhook update %s failed", update.update_id)
+        # Refusals are answered by the error router; this is our own failure. Unmark the
+        # update and answer non-2xx: Telegram delivers it again (its writes are idempotent).
+        log.exception("Webhook update %s failed; Telegram will redeliver it", update.update_id)
+        await people.forget_update(core, update_id=update.update_id)
+        return 500
     return 200

@@ -35,6 +35,15 @@ MENU_ME = N_("👤 Me")
 MENU_PROGRESS = N_("📊 Progress")
 MENU_HELP = N_("❓ Help")
 MENU_VOLUNTEER = N_("🙋 Volunteer")
+MENU_ENTRIES = (
+    MENU_CHECKIN,
+    MENU_TRIP,
+    MENU_PLATE,
+    MENU_ME,
+    MENU_PROGRESS,
+    MENU_HELP,
+    MENU_VOLUNTEER,
+)
 
 # Command descriptions for Telegram's command menu.
 COMMANDS = {
@@ -42,6 +51,7 @@ COMMANDS = {
     "checkin": N_("Check in at an event"),
     "trip": N_("Log a green trip"),
     "plate": N_("Log a clean plate"),
+    "canteen": N_("Canteen self-evaluation"),
     "volunteer": N_("Volunteer: hours, headcount, canteen check"),
     "me": N_("My points, history and personal QR code"),
     "progress": N_("The year's goal and each campaign"),

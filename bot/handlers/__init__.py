@@ -7,6 +7,7 @@ from aiogram import Router
 
 from bot.handlers import (
     cancel,
+    canteen,
     checkin,
     errors,
     help,
@@ -43,6 +44,7 @@ def build_router() -> Router:
         trip,
         plate,
         volunteer,
+        canteen,
         me,
         progress,
         organizer,

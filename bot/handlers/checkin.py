@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
@@ -13,8 +13,16 @@ from aiogram.utils.i18n import gettext as _
 
 from bot import keyboards, render, texts
 from bot.board import ProgressBoard
-from bot.filters import MenuText
-from bot.handlers.common import clear_flow, event_code, lang, message_key, require_person
+from bot.filters import TYPED, MenuText
+from bot.handlers.common import (
+    begin_flow,
+    event_code,
+    finish_flow,
+    lang,
+    message_key,
+    require_person,
+)
+from bot.photos import EvidenceFolder
 from bot.states import CheckIn
 from campaigns import checkin
 from campaigns.core import Core
@@ -53,10 +61,11 @@ async def answer_check_in(
 
 @router.message(Command("checkin"))
 @router.message(MenuText(texts.MENU_CHECKIN))
-async def ask_code(message: Message, person: PersonView | None, state: FSMContext) -> None:
-    if await require_person(message, person, state) is None:
+async def ask_code(
+    message: Message, person: PersonView | None, state: FSMContext, photos: EvidenceFolder
+) -> None:
+    if await begin_flow(message, person, state, photos) is None:
         return
-    await clear_flow(state)
     await state.set_state(CheckIn.code)
     await message.answer(
         _(
@@ -67,20 +76,22 @@ async def ask_code(message: Message, person: PersonView | None, state: FSMContex
     )
 
 
-@router.message(CheckIn.code, F.text, ~F.text.startswith("/"))
+@router.message(CheckIn.code, TYPED)
 async def got_code(
     message: Message,
     *,
+    typed: str,
     person: PersonView | None,
     state: FSMContext,
     core: Core,
     clock: Callable[[], datetime],
     board: ProgressBoard,
+    photos: EvidenceFolder,
 ) -> None:
-    if await require_person(message, person, state) is None:
+    if await require_person(message, person, state, photos) is None:
         return
     assert person is not None
-    code = event_code(message.text or "")
+    code = event_code(typed)
     if code is None:
         await message.answer(
             _("That does not look like an event code. Type the code under the poster's QR."),
@@ -93,6 +104,6 @@ async def got_code(
         )
     except Refused as exc:
         if exc.reason is Reason.ALREADY_CHECKED_IN:
-            await clear_flow(state)
+            await finish_flow(state)
         raise  # the error router explains; otherwise the person may type another code
-    await clear_flow(state)
+    await finish_flow(state)

@@ -1,26 +1,41 @@
-"""Small helpers the handler modules share: current language, registration gate, evidence."""
+"""Small helpers the handler modules share: current language, reading what was typed,
+ending a flow, the registration gate, the unit pick list."""
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
-from aiogram.types import Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 
 from bot import keyboards
 from bot.middlewares import LANG_KEY
+from bot.photos import EVIDENCE_KEY, EvidenceFolder
 from bot.states import Register
 from campaigns import catalog
 from campaigns.core import Core
-from campaigns.results import PersonView
-from greentally.settings import Settings
+from campaigns.results import PersonView, UnitView
 
-CODE_IN_TEXT = re.compile(r"(?:^|/e/|start=e_|^e_)([A-Za-z0-9_-]{3,64})/?$")
+_CODE = r"([A-Za-z0-9_-]{3,64})"
+# The code itself, `e_<code>`, the poster's web link …/e/<code> or its t.me …?start=e_<code>.
+CODE_IN_TEXT = re.compile(
+    rf"^(?:e_{_CODE}|{_CODE}|\S*?/e/{_CODE}/?(?:[?#]\S*)?|\S*?[?&]start=e_{_CODE}(?:&\S*)?)$"
+)
 NUMBER = re.compile(r"^\s*(-?\d+(?:[.,，]\d+)?)\s*(?:km|公里|千米|h|小时|人)?\s*$", re.IGNORECASE)
+
+
+async def answer_callback(callback: CallbackQuery) -> None:
+    """Stop the button's spinner. Telegram takes one answer per callback: a second one (a
+    redelivered update, or the error router after the handler) is refused as "query is too
+    old", which is no reason to fail the update or keep words from the person."""
+    try:
+        await callback.answer()
+    except TelegramBadRequest as exc:
+        if "query" not in exc.message:
+            raise
 
 
 def lang() -> str:
@@ -28,9 +43,11 @@ def lang() -> str:
 
 
 def event_code(text: str) -> str | None:
-    """The event code in what someone typed: the code itself, `e_<code>` or the poster link."""
-    match = CODE_IN_TEXT.search(text.strip())
-    return match.group(1) if match else None
+    """The event code in what someone typed: the code itself, `e_<code>` or a poster link."""
+    match = CODE_IN_TEXT.match(text.strip())
+    if match is None:
+        return None
+    return next(group for group in match.groups() if group)
 
 
 def parse_number(text: str) -> float | None:
@@ -48,18 +65,25 @@ def message_key(message: Message, action: str) -> str:
     return f"tg:{message.chat.id}:{message.message_id}:{action}"
 
 
-async def clear_flow(state: FSMContext) -> None:
-    """End the current flow but keep a language chosen before registering."""
-    chosen = (await state.get_data()).get(LANG_KEY)
+async def finish_flow(state: FSMContext) -> dict[str, object]:
+    """End the flow whose action was logged (its photo stays: the fact points at it); keep a
+    language chosen before registering. The flow's data, as it was."""
+    data = await state.get_data()
     await state.clear()
-    if chosen:
-        await state.update_data({LANG_KEY: chosen})
+    if data.get(LANG_KEY):
+        await state.update_data({LANG_KEY: data[LANG_KEY]})
+    return data
+
+
+async def clear_flow(state: FSMContext, photos: EvidenceFolder) -> None:
+    """Leave the current flow without logging it: its photo, if any, is deleted."""
+    photos.discard((await finish_flow(state)).get(EVIDENCE_KEY))
 
 
 async def ask_to_register(
-    message: Message, state: FSMContext, *, after_code: str | None = None
+    message: Message, state: FSMContext, photos: EvidenceFolder, *, after_code: str | None = None
 ) -> None:
-    await clear_flow(state)
+    await clear_flow(state, photos)
     await state.set_state(Register.name)
     if after_code:
         await state.update_data(after_code=after_code)
@@ -72,32 +96,41 @@ async def ask_to_register(
 
 
 async def require_person(
-    message: Message, person: PersonView | None, state: FSMContext
+    message: Message, person: PersonView | None, state: FSMContext, photos: EvidenceFolder
 ) -> PersonView | None:
     """The registered person, or None after starting registration."""
     if person is None:
-        await ask_to_register(message, state)
+        await ask_to_register(message, state, photos)
     return person
 
 
-async def save_evidence(bot: Bot, message: Message, settings: Settings) -> str:
-    """Download the largest size of a photo into the data folder; return its relative path."""
-    assert message.photo
-    photo = message.photo[-1]
-    relative = Path("evidence") / "tg" / f"{photo.file_unique_id}.jpg"
-    target = settings.data_dir / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    await bot.download(photo, destination=target)
-    return relative.as_posix()
+async def begin_flow(
+    message: Message, person: PersonView | None, state: FSMContext, photos: EvidenceFolder
+) -> PersonView | None:
+    """A menu entry or command starting something: the registered person, whatever flow
+    they were in left behind (its photo deleted); None after starting registration."""
+    if await require_person(message, person, state, photos) is None:
+        return None
+    await clear_flow(state, photos)
+    return person
+
+
+async def units_for(core: Core, purpose: str, query: str) -> list[UnitView]:
+    """The pick list: every unit for registration, canteen units for a canteen check; all
+    of them (a page at a time) until something is typed."""
+    if purpose == "canteen":
+        return await catalog.canteen_units(core, query=query, limit=40 if query else None)
+    if query:
+        return await catalog.search_units(core, query=query, limit=40)
+    return await catalog.list_units(core)
 
 
 async def answer_unit_search(
-    message: Message, state: FSMContext, core: Core, *, purpose: str
+    message: Message, state: FSMContext, core: Core, *, purpose: str, query: str
 ) -> None:
     """Units whose name matches what the person typed, as a pick list (registration and the
-    canteen spot check both search the tree this way)."""
-    query = (message.text or "").strip()
-    found = await catalog.search_units(core, query=query, limit=40)
+    canteen checks both search the tree this way)."""
+    found = await units_for(core, purpose, query)
     if not found:
         await message.answer(
             _("No unit matches “{query}”. Try a shorter word.").format(query=query),

@@ -2,52 +2,54 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Bot, Router
 from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot import texts
 from bot.filters import MenuText
-from campaigns.results import PersonView, Role
+from bot.handlers.common import clear_flow
+from bot.menus import command_names, sync_chat_menu
+from bot.photos import PHOTO, EvidenceFolder
+from campaigns.results import PersonView
+from greentally.settings import Settings
 
 router = Router(name=__name__)
-
-PUBLIC = ("checkin", "trip", "plate", "me", "progress", "top", "lang", "cancel")
-VOLUNTEER = ("volunteer", "login")
-ORGANIZER = ("stats",)
-
-
-def command_lines(names: tuple[str, ...]) -> list[str]:
-    return [f"/{name} — {_(texts.COMMANDS[name])}" for name in names]
 
 
 @router.message(Command("help"))
 @router.message(MenuText(texts.MENU_HELP))
-async def help_(message: Message, person: PersonView | None) -> None:
+async def help_(
+    message: Message,
+    *,
+    person: PersonView | None,
+    state: FSMContext,
+    photos: EvidenceFolder,
+    bot: Bot,
+    settings: Settings,
+) -> None:
+    await clear_flow(state, photos)  # a menu entry leaves whatever flow was open
     lines = [
         _(
             "GreenTally counts our green, low-carbon actions toward the year's goal. 🌱\n"
             "Scan an event poster's QR code to check in, or use these commands:"
         ),
-        *command_lines(PUBLIC),
+        *(f"/{name} — {_(texts.COMMANDS[name])}" for name in command_names(person)),
+        _("The same actions work in the web form: scan the poster with WeChat or your camera."),
     ]
-    if person is not None and person.can(Role.VOLUNTEER):
-        lines.extend(command_lines(VOLUNTEER))
-    if person is not None and person.can(Role.ORGANIZER):
-        lines.extend(command_lines(ORGANIZER))
-    lines.append(
-        _("The same actions work in the web form: scan the poster with WeChat or your camera.")
-    )
     await message.answer("\n".join(lines))
+    if person is not None:
+        await sync_chat_menu(bot, person, settings)  # the command menu follows the role
 
 
-@router.message(F.photo)
+@router.message(PHOTO)
 async def stray_photo(message: Message) -> None:
     await message.answer(
         _(
             "Thanks for the photo. To attach it as evidence, "
-            "start /trip, /plate or /volunteer first."
+            "start /trip, /plate, /canteen or /volunteer first."
         )
     )
 

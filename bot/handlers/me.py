@@ -13,7 +13,8 @@ from aiogram.utils.i18n import gettext as _
 
 from bot import render, texts
 from bot.filters import MenuText
-from bot.handlers.common import lang, require_person
+from bot.handlers.common import begin_flow, lang
+from bot.photos import EvidenceFolder
 from campaigns import totals
 from campaigns.core import Core
 from campaigns.results import PersonView
@@ -35,10 +36,16 @@ def qr_png(payload: str) -> bytes:
 
 @router.message(Command("me"))
 @router.message(MenuText(texts.MENU_ME))
-async def me(message: Message, person: PersonView | None, state: FSMContext, core: Core) -> None:
-    if await require_person(message, person, state) is None:
+async def me(
+    message: Message,
+    person: PersonView | None,
+    state: FSMContext,
+    core: Core,
+    photos: EvidenceFolder,
+) -> None:
+    person = await begin_flow(message, person, state, photos)
+    if person is None:
         return
-    assert person is not None
     balance = await totals.balance(core, person_id=person.id)
     recent = await totals.history(core, person_id=person.id, limit=HISTORY_LINES)
     await message.answer_photo(

@@ -13,8 +13,11 @@ from aiogram.utils.i18n import gettext as _
 
 from bot import render
 from bot.handlers.common import require_person
+from bot.photos import EvidenceFolder
 from campaigns import links, people, totals
 from campaigns.core import Core
+from campaigns.errors import Refused
+from campaigns.reasons import Reason
 from campaigns.results import PersonView, Role
 from greentally.settings import Settings
 
@@ -38,18 +41,22 @@ async def login(
     core: Core,
     settings: Settings,
     clock: Callable[[], datetime],
+    photos: EvidenceFolder,
 ) -> None:
-    if await require_person(message, person, state) is None:
+    if await require_person(message, person, state, photos) is None:
         return
     assert person is not None
-    if not person.can(Role.VOLUNTEER):
-        await message.answer(
+    try:
+        token = await people.issue_login_token(
+            core, person_id=person.id, now=clock(), ttl_seconds=LOGIN_TTL_SECONDS
+        )
+    except Refused as exc:
+        if exc.reason is not Reason.NOT_ALLOWED:
+            raise
+        await message.answer(  # the core's refusal, in words that say what to do instead
             _("The web sign-in is for volunteers and organizers. Everything else works right here.")
         )
         return
-    token = await people.issue_login_token(
-        core, person_id=person.id, now=clock(), ttl_seconds=LOGIN_TTL_SECONDS
-    )
     await message.answer(
         _(
             "🔑 Your one-time sign-in link (valid for {minutes} minutes, works once):\n{url}\n"
@@ -62,12 +69,14 @@ async def login(
 @router.message(Command("stats"))
 async def stats(
     message: Message,
+    *,
     person: PersonView | None,
     state: FSMContext,
     core: Core,
     clock: Callable[[], datetime],
+    photos: EvidenceFolder,
 ) -> None:
-    if await require_person(message, person, state) is None:
+    if await require_person(message, person, state, photos) is None:
         return
     assert person is not None
     if not person.can(Role.ORGANIZER):

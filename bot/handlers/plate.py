@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from aiogram import Bot, F, Router
+from aiogram import Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -14,12 +14,19 @@ from aiogram.utils.i18n import gettext as _
 from bot import keyboards, render, texts
 from bot.callbacks import PlateCb
 from bot.filters import MenuText
-from bot.handlers.common import clear_flow, lang, require_person, save_evidence
+from bot.handlers.common import (
+    answer_callback,
+    begin_flow,
+    clear_flow,
+    finish_flow,
+    lang,
+)
+from bot.photos import EVIDENCE_KEY, PHOTO, EvidenceFolder
 from bot.states import Plate
 from campaigns import actions
 from campaigns.core import Core
+from campaigns.errors import Refused
 from campaigns.results import Channel, PersonView
-from greentally.settings import Settings
 
 router = Router(name=__name__)
 
@@ -27,11 +34,14 @@ router = Router(name=__name__)
 @router.message(Command("plate"))
 @router.message(MenuText(texts.MENU_PLATE))
 async def ask_meal(
-    message: Message, person: PersonView | None, state: FSMContext, core: Core
+    message: Message,
+    person: PersonView | None,
+    state: FSMContext,
+    core: Core,
+    photos: EvidenceFolder,
 ) -> None:
-    if await require_person(message, person, state) is None:
+    if await begin_flow(message, person, state, photos) is None:
         return
-    await clear_flow(state)
     await state.set_state(Plate.meal)
     await message.answer(
         _("🍽 Which meal did you finish? You may send a photo of the empty plate first."),
@@ -39,12 +49,11 @@ async def ask_meal(
     )
 
 
-@router.message(Plate.meal, F.photo)
+@router.message(Plate.meal, PHOTO)
 async def got_photo(
-    message: Message, state: FSMContext, bot: Bot, settings: Settings, core: Core
+    message: Message, state: FSMContext, core: Core, photos: EvidenceFolder
 ) -> None:
-    path = await save_evidence(bot, message, settings)
-    await state.update_data(evidence=path)
+    await photos.attach(message, state)
     await message.answer(
         _("📎 Photo attached. Now pick the meal."), reply_markup=keyboards.meals(core.rules.meals)
     )
@@ -59,20 +68,25 @@ async def got_meal(
     person: PersonView | None,
     core: Core,
     clock: Callable[[], datetime],
+    photos: EvidenceFolder,
 ) -> None:
     data = await state.get_data()
     assert callback.message is not None and person is not None
     now = clock()
-    await clear_flow(state)
-    recorded = await actions.log_plate(
-        core,
-        person_id=person.id,
-        meal=callback_data.meal,
-        day=core.today(now),
-        now=now,
-        channel=Channel.BOT,
-        idempotency_key=f"tg:cb:{callback.id}:plate",
-        evidence_path=data.get("evidence"),
-    )
-    await callback.answer()
+    try:
+        recorded = await actions.log_plate(
+            core,
+            person_id=person.id,
+            meal=callback_data.meal,
+            day=core.today(now),
+            now=now,
+            channel=Channel.BOT,
+            idempotency_key=f"tg:cb:{callback.id}:plate",
+            evidence_path=data.get(EVIDENCE_KEY),
+        )
+    except Refused:
+        await clear_flow(state, photos)
+        raise
+    await answer_callback(callback)
     await callback.message.edit_text(render.recorded(recorded, lang=lang()))  # type: ignore[union-attr]
+    await finish_flow(state)  # after the answer: a redelivery replays it (idempotency key)

@@ -7,12 +7,14 @@ from datetime import datetime
 
 from aiogram import Router
 from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
 from bot import render, texts
 from bot.filters import MenuText
-from bot.handlers.common import lang
+from bot.handlers.common import clear_flow, lang
+from bot.photos import EvidenceFolder
 from campaigns import totals
 from campaigns.core import Core
 
@@ -23,7 +25,14 @@ TOP_UNITS = 10
 
 @router.message(Command("progress"))
 @router.message(MenuText(texts.MENU_PROGRESS))
-async def progress(message: Message, core: Core, clock: Callable[[], datetime]) -> None:
+async def progress(
+    message: Message,
+    core: Core,
+    clock: Callable[[], datetime],
+    state: FSMContext,
+    photos: EvidenceFolder,
+) -> None:
+    await clear_flow(state, photos)  # a menu entry leaves whatever flow was open
     year = core.today(clock()).year
     overview = await totals.overview(core, year=year)
     lines = [
@@ -48,13 +57,12 @@ async def progress(message: Message, core: Core, clock: Callable[[], datetime]) 
 @router.message(Command("top"))
 async def top(message: Message, core: Core, clock: Callable[[], datetime]) -> None:
     year = core.today(clock()).year
-    units = [u for u in await totals.by_unit(core, year=year) if u.rolled_headcount > 0]
-    units.sort(key=lambda u: (-u.share, u.unit.name(lang())))
+    units = await totals.unit_ranking(core, year=year, limit=TOP_UNITS)
     if not units:
         await message.answer(_("No unit has a headcount on record yet."))
         return
     lines = [_("🏆 Units by share of staff taking part ({year}):").format(year=year)]
-    for rank, item in enumerate(units[:TOP_UNITS], start=1):
+    for rank, item in enumerate(units, start=1):
         lines.append(
             _("{rank}. {unit}: {percent}% ({people} of {headcount})").format(
                 rank=rank,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -14,14 +14,26 @@ from aiogram.utils.i18n import gettext as _
 from bot import keyboards
 from bot.board import ProgressBoard
 from bot.callbacks import UnitCb
+from bot.filters import TYPED
 from bot.handlers.checkin import answer_check_in
-from bot.handlers.common import answer_unit_search, ask_to_register, clear_flow, lang
+from bot.handlers.common import (
+    answer_callback,
+    answer_unit_search,
+    ask_to_register,
+    clear_flow,
+    finish_flow,
+    lang,
+    units_for,
+)
+from bot.menus import sync_chat_menu
+from bot.photos import EvidenceFolder
 from bot.states import Register
-from campaigns import catalog, people
+from campaigns import people
 from campaigns.core import Core
 from campaigns.errors import Refused
 from campaigns.reasons import Reason
 from campaigns.results import PersonView, Role
+from greentally.settings import Settings
 
 router = Router(name=__name__)
 
@@ -39,21 +51,32 @@ async def start_event(
     core: Core,
     clock: Callable[[], datetime],
     board: ProgressBoard,
+    photos: EvidenceFolder,
 ) -> None:
+    """The hot path at an event's door: no reads beyond the check-in and the cached board."""
     code = (command.args or "")[2:]
     if person is None:
-        await ask_to_register(message, state, after_code=code)
+        await ask_to_register(message, state, photos, after_code=code)
         return
-    await clear_flow(state)
+    await clear_flow(state, photos)
     await answer_check_in(message, core=core, person=person, code=code, now=clock(), board=board)
 
 
 @router.message(CommandStart())
-async def start(message: Message, person: PersonView | None, state: FSMContext) -> None:
+async def start(
+    message: Message,
+    *,
+    person: PersonView | None,
+    state: FSMContext,
+    photos: EvidenceFolder,
+    bot: Bot,
+    settings: Settings,
+) -> None:
     if person is None:
-        await ask_to_register(message, state)
+        await ask_to_register(message, state, photos)
         return
-    await clear_flow(state)
+    await clear_flow(state, photos)
+    await sync_chat_menu(bot, person, settings)  # a role changed on the web shows here
     await message.answer(
         _("Welcome back, {name}! 🌱 Pick an action below, or see /help.").format(
             name=person.display_name
@@ -62,24 +85,23 @@ async def start(message: Message, person: PersonView | None, state: FSMContext) 
     )
 
 
-@router.message(Register.name, F.text, ~F.text.startswith("/"))
-async def got_name(message: Message, state: FSMContext, core: Core) -> None:
-    name = (message.text or "").strip()
-    await state.update_data(name=name, unit_query="")
+@router.message(Register.name, TYPED)
+async def got_name(message: Message, typed: str, state: FSMContext, core: Core) -> None:
+    await state.update_data(name=typed, unit_query="")
     await state.set_state(Register.unit)
-    found = await catalog.list_units(core)
+    found = await units_for(core, "reg", "")
     await message.answer(
         _(
             "Thank you, {name}. Which unit do you work for?\n"
             "Type part of its name to search (for example 教育局), or pick it below."
-        ).format(name=name),
+        ).format(name=typed),
         reply_markup=keyboards.units(found, purpose="reg", lang=lang()),
     )
 
 
-@router.message(Register.unit, F.text, ~F.text.startswith("/"))
-async def search_unit(message: Message, state: FSMContext, core: Core) -> None:
-    await answer_unit_search(message, state, core, purpose="reg")
+@router.message(Register.unit, TYPED)
+async def search_unit(message: Message, typed: str, state: FSMContext, core: Core) -> None:
+    await answer_unit_search(message, state, core, purpose="reg", query=typed)
 
 
 @router.callback_query(UnitCb.filter(F.unit_id == 0))
@@ -87,17 +109,13 @@ async def turn_unit_page(
     callback: CallbackQuery, callback_data: UnitCb, state: FSMContext, core: Core
 ) -> None:
     query = (await state.get_data()).get("unit_query") or ""
-    found = (
-        await catalog.search_units(core, query=query, limit=40)
-        if query
-        else await catalog.list_units(core)
-    )
+    found = await units_for(core, callback_data.purpose, query)
     markup = keyboards.units(
         found, purpose=callback_data.purpose, lang=lang(), page=callback_data.page
     )
+    await answer_callback(callback)
     if callback.message is not None:
         await callback.message.edit_reply_markup(reply_markup=markup)  # type: ignore[union-attr]
-    await callback.answer()
 
 
 @router.callback_query(Register.unit, UnitCb.filter(F.purpose == "reg"))
@@ -109,13 +127,15 @@ async def pick_unit(
     core: Core,
     clock: Callable[[], datetime],
     board: ProgressBoard,
+    bot: Bot,
+    settings: Settings,
 ) -> None:
     data = await state.get_data()
     assert callback.message is not None
     try:
         person = await people.register_person(
             core,
-            name=data.get("name", ""),
+            name=str(data.get("name", "")),
             unit_id=callback_data.unit_id,
             language=lang(),
             telegram_id=callback.from_user.id,
@@ -125,27 +145,29 @@ async def pick_unit(
         if exc.reason in NAME_REASONS:
             await state.set_state(Register.name)
         raise
-    await callback.answer()
-    after_code = data.get("after_code")
-    await state.clear()
+    await finish_flow(state)
     message = callback.message
     await message.edit_text(  # type: ignore[union-attr]
         _("Registered: {name}, {unit}.").format(
             name=person.display_name, unit=person.unit_name(lang())
         )
     )
+    await sync_chat_menu(bot, person, settings)
+    after_code = data.get("after_code")
     if after_code:
+        # A refusal goes to the error router, which answers this callback (once) and says why.
         await answer_check_in(
             message,  # type: ignore[arg-type]
             core=core,
             person=person,
-            code=after_code,
+            code=str(after_code),
             now=clock(),
             board=board,
             key=f"tg:cb:{callback.id}:checkin",
         )
-        return
-    await message.answer(
-        _("All set! 🌱 Pick an action below, or see /help."),
-        reply_markup=keyboards.main_menu(volunteer=person.can(Role.VOLUNTEER)),
-    )
+    else:
+        await message.answer(
+            _("All set! 🌱 Pick an action below, or see /help."),
+            reply_markup=keyboards.main_menu(volunteer=person.can(Role.VOLUNTEER)),
+        )
+    await answer_callback(callback)

@@ -1,11 +1,12 @@
-"""/trip: a green trip through the FSM — mode → km → (optional photo) → confirm."""
+"""/trip: a green trip through the FSM — mode → km → confirm; a photo is welcome at any step
+(and "3" as its caption answers the km step)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -13,15 +14,22 @@ from aiogram.utils.i18n import gettext as _
 
 from bot import keyboards, render, texts
 from bot.callbacks import TripCb
-from bot.filters import MenuText
-from bot.handlers.common import clear_flow, lang, parse_number, require_person, save_evidence
+from bot.filters import INPUT, MenuText
+from bot.handlers.common import (
+    answer_callback,
+    begin_flow,
+    clear_flow,
+    finish_flow,
+    lang,
+    parse_number,
+)
+from bot.photos import EVIDENCE_KEY, PHOTO, EvidenceFolder
 from bot.states import Trip
 from campaigns import actions
 from campaigns.core import Core
 from campaigns.errors import Refused
 from campaigns.reasons import Reason
 from campaigns.results import Channel, PersonView
-from greentally.settings import Settings
 
 router = Router(name=__name__)
 
@@ -32,14 +40,27 @@ RETYPE_KM = {Reason.IMPLAUSIBLE_DISTANCE, Reason.INVALID_QUANTITY}
 @router.message(Command("trip"))
 @router.message(MenuText(texts.MENU_TRIP))
 async def ask_mode(
-    message: Message, person: PersonView | None, state: FSMContext, core: Core
+    message: Message,
+    person: PersonView | None,
+    state: FSMContext,
+    core: Core,
+    photos: EvidenceFolder,
 ) -> None:
-    if await require_person(message, person, state) is None:
+    if await begin_flow(message, person, state, photos) is None:
         return
-    await clear_flow(state)
     await state.set_state(Trip.mode)
     await message.answer(
         _("🚲 How did you travel today?"), reply_markup=keyboards.modes(core.rules.modes)
+    )
+
+
+@router.message(Trip.mode, PHOTO)
+async def photo_before_mode(
+    message: Message, state: FSMContext, core: Core, photos: EvidenceFolder
+) -> None:
+    await photos.attach(message, state)
+    await message.answer(
+        _("📎 Photo attached. How did you travel?"), reply_markup=keyboards.modes(core.rules.modes)
     )
 
 
@@ -47,7 +68,7 @@ async def ask_mode(
 async def got_mode(callback: CallbackQuery, callback_data: TripCb, state: FSMContext) -> None:
     await state.update_data(mode=callback_data.mode)
     await state.set_state(Trip.km)
-    await callback.answer()
+    await answer_callback(callback)
     assert callback.message is not None
     await callback.message.edit_text(  # type: ignore[union-attr]
         _("By {mode}. How many kilometres? (For example 2.5)").format(
@@ -57,12 +78,17 @@ async def got_mode(callback: CallbackQuery, callback_data: TripCb, state: FSMCon
     )
 
 
-@router.message(Trip.km, F.text, ~F.text.startswith("/"))
-async def got_km(message: Message, state: FSMContext) -> None:
-    km = parse_number(message.text or "")
+@router.message(Trip.km, INPUT)
+async def got_km(
+    message: Message, state: FSMContext, photos: EvidenceFolder, typed: str | None = None
+) -> None:
+    await photos.attach(message, state)
+    km = parse_number(typed) if typed is not None else None
     if km is None:
         await message.answer(
-            _("Please type the distance as a number of kilometres, for example 2.5."),
+            _("📎 Photo attached. Now type the distance in kilometres, for example 2.5.")
+            if typed is None
+            else _("Please type the distance as a number of kilometres, for example 2.5."),
             reply_markup=keyboards.cancel(),
         )
         return
@@ -76,10 +102,9 @@ async def got_km(message: Message, state: FSMContext) -> None:
     )
 
 
-@router.message(Trip.confirm, F.photo)
-async def got_photo(message: Message, state: FSMContext, bot: Bot, settings: Settings) -> None:
-    path = await save_evidence(bot, message, settings)
-    await state.update_data(evidence=path)
+@router.message(Trip.confirm, PHOTO)
+async def got_photo(message: Message, state: FSMContext, photos: EvidenceFolder) -> None:
+    await photos.attach(message, state)
     await message.answer(
         _("📎 Photo attached. Tap Confirm to log the trip."), reply_markup=keyboards.confirm_trip()
     )
@@ -88,10 +113,12 @@ async def got_photo(message: Message, state: FSMContext, bot: Bot, settings: Set
 @router.callback_query(Trip.confirm, TripCb.filter(F.action == "ok"))
 async def confirm(
     callback: CallbackQuery,
+    *,
     state: FSMContext,
     person: PersonView | None,
     core: Core,
     clock: Callable[[], datetime],
+    photos: EvidenceFolder,
 ) -> None:
     data = await state.get_data()
     assert callback.message is not None and person is not None
@@ -106,14 +133,14 @@ async def confirm(
             now=now,
             channel=Channel.BOT,
             idempotency_key=f"tg:cb:{callback.id}:trip",
-            evidence_path=data.get("evidence"),
+            evidence_path=data.get(EVIDENCE_KEY),
         )
     except Refused as exc:
         if exc.reason in RETYPE_KM:
-            await state.set_state(Trip.km)
+            await state.set_state(Trip.km)  # the photo stays attached
         else:
-            await clear_flow(state)
+            await clear_flow(state, photos)
         raise
-    await clear_flow(state)
-    await callback.answer()
+    await answer_callback(callback)
     await callback.message.edit_text(render.recorded(recorded, lang=lang()))  # type: ignore[union-attr]
+    await finish_flow(state)  # after the answer: a redelivery replays it (idempotency key)

@@ -1,18 +1,28 @@
-"""Bot fixtures: the fake Bot API server and a Bot pointed at it (no polling loop)."""
+"""Bot fixtures: the fake Bot API server and a Bot pointed at it (no polling loop); a second
+app instance's core on the same database; webhook delivery."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
-from aiogram import Bot
+from aiogram import Bot, Dispatcher
 from pydantic import SecretStr
 
-from bot.runner import make_bot
+from bot.runner import handle_webhook_update, make_bot
+from campaigns.core import Core, open_core
 from greentally.settings import Settings
 from tests.e2e.fake_telegram import FakeTelegram
 
 WEBHOOK_SECRET = "s3cret_TOKEN-for-tests"
+# For a module whose tests run on both backends: `db_url = both_backends` in it.
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=BACKENDS)
+def both_backends(request: pytest.FixtureRequest) -> str:
+    return str(request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url"))
 
 
 @pytest.fixture
@@ -39,3 +49,20 @@ async def bot(bot_settings: Settings) -> AsyncIterator[Bot]:
         yield made
     finally:
         await made.session.close()
+
+
+@pytest.fixture
+async def other_core(db_url: str) -> AsyncIterator[Core]:
+    """A second app instance's core, on the same database as `core`."""
+    opened = await open_core(db_url, secret="test-secret-key", migrate=False)
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+async def deliver(dp: Dispatcher, bot: Bot, core: Core, update: dict[str, Any] | bytes) -> int:
+    """Push one update to an instance's webhook; the HTTP status it answers."""
+    return await handle_webhook_update(
+        dp, bot, core, secret_header=WEBHOOK_SECRET, expected_secret=WEBHOOK_SECRET, payload=update
+    )

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 from aiogram import Bot
-from aiogram.fsm.storage.base import DefaultKeyBuilder
-from aiogram.fsm.storage.redis import RedisStorage
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from bot.dispatcher import build_dispatcher
+from bot.dispatcher import FSM_PREFIX, build_dispatcher
 from bot.runner import handle_webhook_update
 from campaigns import people, totals
 from campaigns.core import Core
@@ -29,36 +29,49 @@ USER = tg_user(901, language_code="en")
 
 
 @pytest.fixture
-async def redis_prefix() -> AsyncIterator[str]:
-    prefix = f"greentally-test-{uuid.uuid4().hex[:12]}"
+async def user() -> AsyncIterator[dict[str, Any]]:
+    """A Telegram user of this test alone (the app's FSM keys are per chat and user), its
+    keys removed afterwards; skips when Redis is not running."""
     client = Redis.from_url(REDIS_URL)
     try:
         await client.ping()
     except RedisConnectionError:
         await client.aclose()
         pytest.skip("Redis is not running on 127.0.0.1:6379")
-    yield prefix
-    keys = [key async for key in client.scan_iter(f"{prefix}:*")]
+    person = tg_user(900_000_000 + uuid.uuid4().int % 99_999_999, language_code="en")
+    yield person
+    keys = [key async for key in client.scan_iter(f"{FSM_PREFIX}:*{person['id']}*")]
     if keys:
         await client.delete(*keys)
     await client.aclose()
 
 
-def storage(prefix: str) -> RedisStorage:
-    return RedisStorage(Redis.from_url(REDIS_URL), key_builder=DefaultKeyBuilder(prefix=prefix))
+async def test_the_app_factory_keeps_conversations_in_redis_when_configured(
+    core: Core, bot_settings: Settings
+) -> None:
+    dp = build_dispatcher(core, bot_settings.model_copy(update={"redis_url": REDIS_URL}))
+    try:
+        assert isinstance(dp.storage, RedisStorage)
+        assert isinstance(dp.fsm.events_isolation, RedisEventIsolation)  # one update per chat
+    finally:
+        await dp.storage.close()
+    plain = build_dispatcher(core, bot_settings)
+    assert isinstance(plain.storage, MemoryStorage)
 
 
 async def test_trip_begun_on_one_instance_finishes_on_the_other(
-    core: Core, bot: Bot, bot_settings: Settings, fake_tg: FakeTelegram, redis_prefix: str
+    core: Core,
+    bot: Bot,
+    bot_settings: Settings,
+    fake_tg: FakeTelegram,
+    user: dict[str, Any],
 ) -> None:
     unit = await factories.unit(core)
-    person = await factories.person(core, unit, telegram_id=USER["id"])
+    person = await factories.person(core, unit, telegram_id=user["id"])
     await people.set_language(core, person_id=person.id, language="en")
-    first, second = storage(redis_prefix), storage(redis_prefix)
-    instances = [
-        build_dispatcher(core, bot_settings, first, clock=lambda: factories.NOW),
-        build_dispatcher(core, bot_settings, second, clock=lambda: factories.NOW),
-    ]
+    with_redis = bot_settings.model_copy(update={"redis_url": REDIS_URL})
+    # Two instances, each built as the app builds its own (greentally.app: build_dispatcher).
+    instances = [build_dispatcher(core, with_redis, clock=lambda: factories.NOW) for _ in "ab"]
 
     async def deliver(instance: int, update: dict[str, Any]) -> None:
         status = await handle_webhook_update(
@@ -72,16 +85,16 @@ async def test_trip_begun_on_one_instance_finishes_on_the_other(
         assert status == 200
 
     try:
-        await deliver(0, fake_tg.message_update(USER, "/trip"))
+        await deliver(0, fake_tg.message_update(user, "/trip"))
         (modes,) = fake_tg.calls_to("sendMessage")
-        await deliver(1, fake_tg.callback_update(USER, modes, "Bus"))
-        await deliver(0, fake_tg.message_update(USER, "6"))
+        await deliver(1, fake_tg.callback_update(user, modes, "Bus"))
+        await deliver(0, fake_tg.message_update(user, "6"))
         confirm = fake_tg.calls_to("sendMessage")[-1]
         assert "6 km by the bus" in confirm.text
-        await deliver(1, fake_tg.callback_update(USER, confirm, "Confirm"))
+        await deliver(1, fake_tg.callback_update(user, confirm, "Confirm"))
     finally:
-        await first.close()
-        await second.close()
+        for dp in instances:
+            await dp.storage.close()
 
     done = fake_tg.calls_to("editMessageText")[-1]
     assert "Green trip logged: 6 km by the bus" in done.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 from aiogram import Bot
@@ -122,7 +123,38 @@ async def test_https_deployment_gets_the_mini_app_menu_button(
     await start_webhook(bot, dp, https)
     (call,) = fake_tg.calls_to("setChatMenuButton")
     button = call.params["menu_button"]
-    button = json.loads(button) if isinstance(button, str) else button
     assert button["type"] == "web_app"
-    assert button["web_app"]["url"] == "https://greentally.example.gov.cn/tg"
+    # The web form's logging page, through the Mini App sign-in (not /me).
+    assert button["web_app"]["url"] == "https://greentally.example.gov.cn/tg?next=/log"
     assert button["text"] == "打开表单"  # the default language, zh
+
+    # Each person's own button says it in their language.
+    unit = await factories.unit(core)
+    person = await factories.person(core, unit, telegram_id=USER["id"])
+    await people.set_language(core, person_id=person.id, language="en")
+    status = await handle_webhook_update(
+        dp,
+        bot,
+        core,
+        secret_header=WEBHOOK_SECRET,
+        expected_secret=https.webhook_secret,
+        payload=fake_tg.make_update(fake_tg.message_update(USER, "/start")),
+    )
+    assert status == 200
+    own = fake_tg.menu_buttons[USER["id"]]
+    assert own["text"] == "Open form" and own["web_app"]["url"].endswith("/tg?next=/log")
+
+
+async def test_webhook_mode_without_redis_warns_at_start(
+    core: Core,
+    bot: Bot,
+    bot_settings: Settings,
+    fake_tg: FakeTelegram,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    dp = build_dispatcher(core, bot_settings, clock=clock)
+    with caplog.at_level(logging.WARNING, logger="bot.runner"):
+        await start_webhook(bot, dp, bot_settings)
+    (warning,) = [r for r in caplog.records if r.name == "bot.runner"]
+    assert "GREENTALLY_REDIS_URL" in warning.getMessage()
+    assert "cannot continue on another" in warning.getMessage()

@@ -9,12 +9,17 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from campaigns.core import Core
+from greentally.settings import Settings
+from tests import factories
+from tests.e2e.fake_telegram import FakeTelegram, polling_bot
 
 CHROMIUM = "/usr/bin/chromium"
 AXE = Path(__file__).with_name("node_modules") / "axe-core" / "axe.min.js"
@@ -60,6 +65,13 @@ def web_server(tmp_path: Path) -> Iterator[WebServer]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.fixture
+async def tg(core: Core, settings: Settings) -> AsyncIterator[FakeTelegram]:
+    """The real bot polling the fake Bot API, its clock at the national low-carbon day."""
+    async with polling_bot(core, settings, clock=lambda: factories.NOW) as (server, _, _):
+        yield server
 
 
 @pytest.fixture(scope="module")  # a live sync Playwright loop must not outlast the module

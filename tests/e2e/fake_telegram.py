@@ -2,10 +2,15 @@
 
 It speaks just enough of the Bot API for aiogram pointed at it through
 `TelegramAPIServer.from_base(server.url)`: updates pushed by the test are served by
-`getUpdates` (a real long poll), every method call is recorded with its decoded
-parameters, photos sent by the bot keep their bytes, and files pushed by the test can be
-fetched with `getFile` and the file download URL. `fail_next(method, retry_after=…)` makes
-the next call of a method answer 429 once, as Telegram's flood control does.
+`getUpdates` (a real long poll), every method call (getUpdates too) is recorded with its
+decoded parameters, photos sent by the bot keep their bytes, and files pushed by the test
+can be fetched with `getFile` and the file download URL. `fail_next(method, retry_after=…)`
+makes the next call of a method answer 429 once, as Telegram's flood control does.
+
+Where Telegram is strict, so is the fake: a callback query can be answered once (a second
+answer is a 400), an edit that changes neither text nor buttons is a 400 "message is not
+modified", an edit answers with the edited message (same id). Command lists are kept per
+scope and language, as `commands_for(chat_id, language)` resolves them for a person.
 """
 
 from __future__ import annotations
@@ -82,7 +87,11 @@ class FakeTelegram:
         self._file_ids = itertools.count(1)
         self._new_update = asyncio.Condition()
         self._new_call = asyncio.Condition()
-        self._failures: dict[str, list[int]] = {}
+        self._failures: dict[str, list[tuple[int, int]]] = {}
+        self.messages: dict[tuple[int, int], dict[str, Any]] = {}  # (chat, id) -> message
+        self.answered: set[str] = set()  # callback query ids already answered
+        self.commands: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
+        self.menu_buttons: dict[int | None, dict[str, Any]] = {}  # chat (None: default)
         self._runner: web.AppRunner | None = None
         self._closing = False
         self.url = ""
@@ -118,9 +127,25 @@ class FakeTelegram:
 
     # -- what the test does ----------------------------------------------------------
 
-    def fail_next(self, method: str, *, retry_after: int = 1, times: int = 1) -> None:
-        """Answer the next `times` calls of `method` with 429 Too Many Requests."""
-        self._failures.setdefault(method.lower(), []).extend([retry_after] * times)
+    def fail_next(
+        self, method: str, *, retry_after: int = 1, times: int = 1, status: int = 429
+    ) -> None:
+        """Answer the next `times` calls of `method` with 429 Too Many Requests (or another
+        error `status`, such as 500 for Telegram having trouble)."""
+        self._failures.setdefault(method.lower(), []).extend([(status, retry_after)] * times)
+
+    def commands_for(self, chat_id: int, language: str | None = None) -> list[str]:
+        """The command names a person sees in this chat, resolved as Telegram does: the
+        chat's own list first, then the default list for their language, then the default."""
+        for key in (
+            (f"chat:{chat_id}", language),
+            (f"chat:{chat_id}", None),
+            ("default", language),
+            ("default", None),
+        ):
+            if key in self.commands:
+                return [c["command"] for c in self.commands[key]]
+        return []
 
     async def push_update(self, update: dict[str, Any]) -> int:
         update_id = next(self._update_ids)
@@ -153,6 +178,29 @@ class FakeTelegram:
 
     async def send_text(self, user: dict[str, Any], text: str) -> int:
         return await self.push_update(self.message_update(user, text))
+
+    async def send_document(
+        self,
+        user: dict[str, Any],
+        data: bytes,
+        *,
+        file_name: str = "photo.jpg",
+        mime_type: str = "image/jpeg",
+        caption: str = "",
+    ) -> int:
+        """A file sent as a document (Telegram keeps it byte for byte, uncompressed)."""
+        file_id = self.add_file(data, suffix=file_name.rpartition(".")[2] or "bin")
+        document = {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_name": file_name,
+            "mime_type": mime_type,
+            "file_size": len(data),
+        }
+        extra: dict[str, Any] = {"document": document}
+        if caption:
+            extra["caption"] = caption
+        return await self.push_update(self.message_update(user, None, **extra))
 
     async def send_photo(self, user: dict[str, Any], data: bytes, caption: str = "") -> int:
         file_id = self.add_file(data, suffix="jpg")
@@ -276,23 +324,14 @@ class FakeTelegram:
             return _error(401, "Unauthorized")
         method = request.match_info["method"].lower()
         params, files = await self._params(request)
-        failures = self._failures.get(method)
-        if failures:
-            retry_after = failures.pop(0)
-            await self._record(Call(method, {**params, "_failed": 429}, files))
-            return web.json_response(
-                {
-                    "ok": False,
-                    "error_code": 429,
-                    "description": f"Too Many Requests: retry after {retry_after}",
-                    "parameters": {"retry_after": retry_after},
-                },
-                status=429,
-            )
+        if self._failures.get(method):
+            return await self._fail(Call(method, params, files))
+        call = Call(method, params, files)
         if method == "getupdates":
             result: Any = await self._get_updates(params)
+            call.params["_result"] = result
+            await self._record(call)
             return web.json_response({"ok": True, "result": result})
-        call = Call(method, params, files)
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
             await self._record(call)
@@ -304,6 +343,23 @@ class FakeTelegram:
         call.params["_result"] = result
         await self._record(call)
         return web.json_response({"ok": True, "result": result})
+
+    async def _fail(self, call: Call) -> web.Response:
+        """The failure `fail_next` asked for."""
+        status, retry_after = self._failures[call.method].pop(0)
+        call.params["_failed"] = status
+        await self._record(call)
+        if status != 429:
+            return _error(status, "Internal Server Error")
+        return web.json_response(
+            {
+                "ok": False,
+                "error_code": 429,
+                "description": f"Too Many Requests: retry after {retry_after}",
+                "parameters": {"retry_after": retry_after},
+            },
+            status=429,
+        )
 
     async def _record(self, call: Call) -> None:
         async with self._new_call:
@@ -332,13 +388,38 @@ class FakeTelegram:
     def _message(self, call: Call, **content: Any) -> dict[str, Any] | web.Response:
         if call.chat_id is None:
             return _error(400, "Bad Request: chat_id is empty")
-        return {
+        message = {
             "message_id": next(self._message_ids),
             "date": int(time.time()),
             "chat": {"id": call.chat_id, "type": "private"},
             "from": self._bot_user(),
             **content,
         }
+        self.messages[(call.chat_id, message["message_id"])] = message
+        return message
+
+    def _edit(self, call: Call, **changes: Any) -> dict[str, Any] | web.Response:
+        """Edit a message the bot sent: the same message back, changed; Telegram refuses an
+        edit that changes nothing."""
+        if call.chat_id is None or "message_id" not in call.params:
+            return _error(400, "Bad Request: message identifier is not specified")
+        key = (call.chat_id, int(call.params["message_id"]))
+        if key not in self.messages:
+            return _error(400, "Bad Request: message to edit not found")
+        before = self.messages[key]
+        after = {k: v for k, v in before.items() if k != "reply_markup"}
+        after.update({k: v for k, v in changes.items() if v})
+        same_text = after.get("text") == before.get("text")
+        if same_text and after.get("reply_markup") == before.get("reply_markup"):
+            return _error(
+                400,
+                "Bad Request: message is not modified: specified new message content and "
+                "reply markup are exactly the same as a current content and reply markup "
+                "of the message",
+            )
+        after["edit_date"] = int(time.time())
+        self.messages[key] = after
+        return after
 
     def _m_getme(self, call: Call) -> dict[str, Any]:
         return {**self._bot_user(), "can_join_groups": False, "supports_inline_queries": False}
@@ -374,18 +455,34 @@ class FakeTelegram:
     def _m_editmessagetext(self, call: Call) -> dict[str, Any] | web.Response:
         if not call.params.get("text"):
             return _error(400, "Bad Request: message text is empty")
-        return self._message(call, text=call.params["text"])
+        return self._edit(call, text=call.params["text"], reply_markup=_inline(call))
 
     def _m_editmessagereplymarkup(self, call: Call) -> dict[str, Any] | web.Response:
-        return self._message(call, text="")
+        key = (call.chat_id or 0, int(call.params.get("message_id") or 0))
+        text = self.messages.get(key, {}).get("text")
+        return self._edit(call, text=text, reply_markup=_inline(call))
 
-    def _m_answercallbackquery(self, call: Call) -> bool:
+    def _m_answercallbackquery(self, call: Call) -> bool | web.Response:
+        query_id = str(call.params.get("callback_query_id", ""))
+        if query_id in self.answered:
+            return _error(
+                400,
+                "Bad Request: query is too old and response timeout expired or query ID is invalid",
+            )
+        self.answered.add(query_id)
         return True
 
     def _m_setmycommands(self, call: Call) -> bool:
+        self.commands[_scope_key(call)] = list(call.params.get("commands") or [])
+        return True
+
+    def _m_deletemycommands(self, call: Call) -> bool:
+        self.commands.pop(_scope_key(call), None)
         return True
 
     def _m_setchatmenubutton(self, call: Call) -> bool:
+        button = call.params.get("menu_button") or {"type": "default"}
+        self.menu_buttons[call.chat_id] = button
         return True
 
     def _m_deletemessage(self, call: Call) -> bool:
@@ -429,6 +526,17 @@ class FakeTelegram:
             if stored_path == path:
                 return web.Response(body=data, content_type="application/octet-stream")
         return web.Response(status=404)
+
+
+def _inline(call: Call) -> dict[str, Any] | None:
+    markup = call.params.get("reply_markup")
+    return markup if markup and "inline_keyboard" in markup else None
+
+
+def _scope_key(call: Call) -> tuple[str, str | None]:
+    scope = call.params.get("scope") or {"type": "default"}
+    name = f"chat:{scope['chat_id']}" if scope.get("type") == "chat" else str(scope["type"])
+    return name, call.params.get("language_code") or None
 
 
 def _error(status: int, description: str) -> web.Response:

@@ -4,24 +4,23 @@ wrong input answered in plain words with nothing written — in zh and en."""
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 import zxingcpp
 from PIL import Image
 
-from campaigns import people, totals
+from campaigns import catalog, evidence, people, totals
 from campaigns.core import Core
 from campaigns.results import FactKind, PersonView, Role, UnitView
 from greentally.settings import Settings
 from tests import factories
-from tests.e2e.fake_telegram import FakeTelegram, polling_bot, tg_user
+from tests.bot.images import assert_clean, jpeg_with_gps
+from tests.e2e.fake_telegram import FakeTelegram, tg_user
 
 ZH = tg_user(601, language_code="zh-hans")
 EN = tg_user(602, language_code="en")
 VOLUNTEER = tg_user(603, language_code="zh-hans")
-JPEG = bytes.fromhex("ffd8ffe000104a46494600010100000100010000ffd9")  # a tiny JPEG, as bytes
 
 
 @pytest.fixture
@@ -38,12 +37,6 @@ async def zh_person(core: Core, unit: UnitView) -> PersonView:
 async def en_person(core: Core, unit: UnitView) -> PersonView:
     person = await factories.person(core, unit, telegram_id=EN["id"], name="Alice")
     return await people.set_language(core, person_id=person.id, language="en")
-
-
-@pytest.fixture
-async def tg(core: Core, settings: Settings) -> AsyncIterator[FakeTelegram]:
-    async with polling_bot(core, settings, clock=lambda: factories.NOW) as (server, _, _):
-        yield server
 
 
 async def facts(core: Core, person: PersonView) -> list[Any]:
@@ -66,7 +59,7 @@ async def test_green_trip_through_the_fsm_zh(
     assert "3.5" in confirm.text and "确认" in confirm.button("确认")["text"]
 
     mark = len(tg.calls)
-    await tg.send_photo(ZH, JPEG)
+    await tg.send_photo(ZH, jpeg_with_gps())
     (attached,) = await tg.wait_for("sendMessage", chat_id=ZH["id"], after=mark)
     assert "照片已附上" in attached.text
 
@@ -75,7 +68,8 @@ async def test_green_trip_through_the_fsm_zh(
     (trip,) = await facts(core, zh_person)
     assert trip.kind is FactKind.TRIP and trip.mode == "bike" and trip.quantity == 3.5
     assert trip.channel == "bot" and trip.evidence_path
-    assert (settings.data_dir / trip.evidence_path).read_bytes() == JPEG
+    # Where the web keeps photos (relative to the evidence folder), cleaned the same way.
+    assert_clean(evidence.folder(settings.data_dir) / trip.evidence_path)
 
 
 async def test_implausible_walk_refused_then_corrected_en(
@@ -121,12 +115,14 @@ async def test_booth_headcount_by_a_volunteer(core: Core, tg: FakeTelegram, unit
     (ask_code,) = await tg.tap(VOLUNTEER, menu, "摊位人数", method="editMessageText")
     assert "活动码" in ask_code.text
     (unknown,) = await tg.reply_to(VOLUNTEER, "nosuchcode")
-    assert "nosuchcode" not in unknown.text and unknown.text  # refused in plain words
+    assert unknown.text == "未找到该活动码，请核对后重试。"
     (ask_heads,) = await tg.reply_to(VOLUNTEER, event.code.upper())
     assert "低碳日宣传活动" in ask_heads.text
     (too_many,) = await tg.reply_to(VOLUNTEER, "500")  # over the event's capacity
+    assert too_many.text == "本活动名额已满（共 100 个）。"
+    (half,) = await tg.reply_to(VOLUNTEER, "2.5")  # people come whole: the core refuses
+    assert half.text == "请输入大于零的数字。"
     assert (await totals.progress(core, year=2023)).totals.headcount == before
-    assert too_many.text
     (done,) = await tg.reply_to(VOLUNTEER, "35")
     assert "人数已登记" in done.text and "35" in done.text
     assert (await totals.progress(core, year=2023)).totals.headcount == before + 35
@@ -188,15 +184,59 @@ async def test_canteen_spot_check_by_a_volunteer(
     await factories.person(
         core, unit, telegram_id=VOLUNTEER["id"], role=Role.VOLUNTEER, name="志愿者赵六"
     )
+    await factories.unit(core, name="渠县无食堂局", canteen=False)
     (menu,) = await tg.reply_to(VOLUNTEER, "/volunteer")
-    await tg.tap(VOLUNTEER, menu, "食堂抽查", method="editMessageText")
-    (none,) = await tg.reply_to(VOLUNTEER, "不存在的单位")
-    assert "没有找到与“不存在的单位”匹配的单位" in none.text
+    (listed,) = await tg.tap(VOLUNTEER, menu, "食堂抽查", method="editMessageText")
+    names = [b["text"] for b in listed.buttons]
+    assert "渠县卫健局" in names and "渠县无食堂局" not in names  # canteens only, as the web
+    (none,) = await tg.reply_to(VOLUNTEER, "无食堂")
+    assert "没有找到与“无食堂”匹配的单位" in none.text
     (pick,) = await tg.reply_to(VOLUNTEER, "卫健")  # a search typed in the chat
     assert "与“卫健”匹配的单位" in pick.text
     (ask,) = await tg.tap(VOLUNTEER, pick, "渠县卫健局", method="editMessageText")
     assert "渠县卫健局" in ask.text
     (done,) = await tg.tap(VOLUNTEER, ask, "合格", method="editMessageText")
     assert "抽查结果已记录" in done.text and "渠县卫健局" in done.text
+    assert "+5 积分" in done.text  # the points it earned
     rates = await totals.canteen_rates(core, year=2023)
     assert rates.spot_checked == 1
+
+
+async def test_canteen_self_evaluation_by_its_own_staff(
+    core: Core, tg: FakeTelegram, zh_person: PersonView, unit: UnitView
+) -> None:
+    other = await factories.unit(core, name="渠县人民医院")
+    (listed,) = await tg.reply_to(ZH, "/canteen")  # a participant: no volunteer menu needed
+    assert "食堂自评" in listed.text
+    (ask,) = await tg.tap(ZH, listed, other.name_zh, method="editMessageText")
+    mark = len(tg.calls)
+    await tg.press(ZH, ask, "合格")
+    (refused,) = await tg.wait_for("sendMessage", chat_id=ZH["id"], after=mark)
+    assert refused.text == "食堂自评由本单位职工填写：请选择您所在单位的食堂。"  # the core's rule
+    assert (await totals.canteen_rates(core, year=2023)).self_evaluated == 0
+
+    # The flow is back at the unit list: the person picks their own unit's canteen.
+    (again,) = await tg.wait_for("editMessageText", chat_id=ZH["id"], after=mark)
+    assert "食堂自评" in again.text
+    (ask,) = await tg.tap(ZH, again, unit.name_zh, method="editMessageText")
+    (done,) = await tg.tap(ZH, ask, "不合格", method="editMessageText")
+    assert "自评已记录：渠县卫健局，不合格" in done.text and "积分" in done.text
+    assert (await totals.canteen_rates(core, year=2023)).self_evaluated == 1
+
+
+async def test_canteen_that_closed_meanwhile_is_refused_and_the_flow_stays(
+    core: Core, tg: FakeTelegram, unit: UnitView
+) -> None:
+    await factories.person(core, unit, telegram_id=VOLUNTEER["id"], role=Role.VOLUNTEER)
+    (menu,) = await tg.reply_to(VOLUNTEER, "/volunteer")
+    (listed,) = await tg.tap(VOLUNTEER, menu, "食堂抽查", method="editMessageText")
+    (ask,) = await tg.tap(VOLUNTEER, listed, "渠县卫健局", method="editMessageText")
+    await catalog.upsert_unit(  # an organizer records that the canteen has closed
+        core, actor_id=None, code=unit.code, name_zh=unit.name_zh, name_en=unit.name_en,
+        parent_code=None, headcount=unit.headcount, has_canteen=False, now=factories.NOW,
+    )  # fmt: skip
+    (refused,) = await tg.tap(VOLUNTEER, ask, "合格")
+    assert refused.text == "该单位没有登记食堂。"
+    assert (await totals.canteen_rates(core, year=2023)).spot_checked == 0
+    (search,) = await tg.reply_to(VOLUNTEER, "卫健")  # still at the unit step, not cleared
+    assert "没有找到与“卫健”匹配的单位" in search.text

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -12,13 +12,7 @@ from campaigns.core import Core
 from campaigns.results import Channel
 from greentally.settings import Settings
 from tests import factories
-from tests.e2e.fake_telegram import FakeTelegram, polling_bot, tg_user
-
-
-@pytest.fixture
-async def tg(core: Core, settings: Settings) -> AsyncIterator[FakeTelegram]:
-    async with polling_bot(core, settings, clock=lambda: factories.NOW) as (server, _, _):
-        yield server
+from tests.e2e.fake_telegram import FakeTelegram, tg_user
 
 
 @pytest.fixture
@@ -55,10 +49,8 @@ async def test_deep_link_registers_then_checks_in(core: Core, tg: FakeTelegram, 
 
 async def test_english_speaker_gets_english(core: Core, tg: FakeTelegram, unit: Any) -> None:
     event = await factories.event(core)
-    await factories.person(core, unit, telegram_id=502, name="Alice")
-    await people.set_language(
-        core, person_id=(await people.find_by_telegram(core, 502)).id, language="en"
-    )  # type: ignore[union-attr]
+    alice = await factories.person(core, unit, telegram_id=502, name="Alice")
+    await people.set_language(core, person_id=alice.id, language="en")
     user = tg_user(502, language_code="en")
     (answer,) = await tg.reply_to(user, f"/start e_{event.code}")
     assert "Checked in" in answer.text and "Low-carbon day booth" in answer.text
@@ -89,3 +81,52 @@ async def test_bot_and_web_count_once(core: Core, tg: FakeTelegram, unit: Any) -
     assert after.totals == before.totals
     assert len(await totals.history(core, person_id=person.id)) == 1
     assert first.fact.channel == Channel.WEB
+
+
+@pytest.mark.parametrize("case", ["unknown", "closed"])
+async def test_new_person_from_a_refused_poster_registers_then_hears_why(
+    core: Core, tg: FakeTelegram, unit: Any, case: str
+) -> None:
+    if case == "unknown":
+        code, words = "nosuchcode", "We don't know this event code"
+    else:
+        hour = timedelta(hours=1)
+        closed = await factories.event(
+            core, opens=factories.NOW - 5 * hour, closes=factories.NOW - hour
+        )
+        code, words = closed.code, "Check-in for this event closed at 09:00"
+    user = tg_user(505, language_code="en")
+    await tg.reply_to(user, f"/start e_{code}")
+    (ask_unit,) = await tg.reply_to(user, "Wang")
+    mark = len(tg.calls)
+    await tg.press(user, ask_unit, unit.name_en)
+    (registered,) = await tg.wait_for("editMessageText", chat_id=505, after=mark)
+    assert "Registered: Wang" in registered.text
+    (refusal,) = await tg.wait_for("sendMessage", chat_id=505, after=mark)
+    assert words in refusal.text
+    answers = [c for c in tg.calls[mark:] if c.method == "answercallbackquery"]
+    assert [a.params.get("_failed") for a in answers] == [None]  # answered once, as Telegram wants
+    person = await people.find_by_telegram(core, 505)
+    assert person is not None and await totals.history(core, person_id=person.id) == []
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "{code}",
+        "{code_upper}",
+        "e_{code}",
+        "{public}/e/{code}",
+        "https://t.me/GreenTallyBot?start=e_{code}",
+    ],
+)
+async def test_checkin_takes_the_code_in_every_form_a_poster_shows(
+    core: Core, tg: FakeTelegram, unit: Any, settings: Settings, typed: str
+) -> None:
+    event = await factories.event(core)
+    person = await factories.person(core, unit, telegram_id=506)
+    await tg.reply_to(tg_user(506), "/checkin")
+    text = typed.format(code=event.code, code_upper=event.code.upper(), public=settings.public_url)
+    (answer,) = await tg.reply_to(tg_user(506), text)
+    assert answer.text.startswith("✅ 已签到：低碳日宣传活动")
+    assert len(await totals.history(core, person_id=person.id)) == 1

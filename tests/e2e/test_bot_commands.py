@@ -3,25 +3,17 @@ middleware, through the real polling loop."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 
-from campaigns import checkin, people
+from campaigns import checkin, people, totals
 from campaigns.core import Core
-from campaigns.results import Channel, Role, UnitView
+from campaigns.results import Channel, Role, Totals, UnitView
 from greentally.settings import Settings
 from tests import factories
-from tests.e2e.fake_telegram import FakeTelegram, polling_bot, tg_user
+from tests.e2e.fake_telegram import FakeTelegram, tg_user
 
 ZH = tg_user(701, language_code="zh-hans")
 EN = tg_user(702, language_code="en")
-
-
-@pytest.fixture
-async def tg(core: Core, settings: Settings) -> AsyncIterator[FakeTelegram]:
-    async with polling_bot(core, settings, clock=lambda: factories.NOW) as (server, _, _):
-        yield server
 
 
 @pytest.fixture
@@ -137,3 +129,129 @@ async def test_reply_is_retried_after_flood_control(
     answers = await tg.reply_to(ZH, "/help", count=2)
     assert answers[0].params.get("_failed") == 429
     assert "_failed" not in answers[1].params and "/trip" in answers[1].text
+
+
+async def test_menu_buttons_work_in_the_middle_of_a_flow(
+    core: Core, tg: FakeTelegram, unit: UnitView
+) -> None:
+    await factories.person(core, unit, telegram_id=ZH["id"], role=Role.VOLUNTEER)
+    (welcome,) = await tg.reply_to(ZH, "/start")
+    labels = [b["text"] for b in welcome.buttons]
+    assert labels[:4] == ["✅ 签到", "🚲 绿色出行", "🍽 光盘行动", "👤 我的"]
+
+    await tg.reply_to(ZH, "/checkin")  # waiting for an event code
+    (modes,) = await tg.reply_to(ZH, "🚲 绿色出行")
+    assert "出行" in modes.text and modes.button("骑行")
+    await tg.tap(ZH, modes, "骑行", method="editMessageText")  # waiting for the km
+    (meals,) = await tg.reply_to(ZH, "🍽 光盘行动")
+    assert meals.button("午餐")
+    (modes,) = await tg.reply_to(ZH, "/trip")
+    await tg.tap(ZH, modes, "骑行", method="editMessageText")
+    mark = len(tg.calls)
+    await tg.send_text(ZH, "👤 我的")
+    (qr,) = await tg.wait_for("sendPhoto", chat_id=ZH["id"], after=mark)
+    assert qr.files["photo"].startswith(b"\x89PNG")  # the /me answer, not "type the km"
+    (summary,) = await tg.wait_for("sendMessage", chat_id=ZH["id"], after=mark)
+    assert "积分" in summary.text
+    (after,) = await tg.reply_to(ZH, "3")  # the trip flow was left cleanly
+    assert "没有理解" in after.text
+
+
+async def enter_state(tg: FakeTelegram, state: str, event_code: str) -> None:
+    """Walk the volunteer ZH into `state` of a flow."""
+    steps: dict[str, list[tuple[str, str | None]]] = {
+        "CheckIn.code": [("/checkin", None)],
+        "Trip.mode": [("/trip", None)],
+        "Trip.km": [("/trip", "骑行")],
+        "Trip.confirm": [("/trip", "骑行"), ("3", None)],
+        "Plate.meal": [("/plate", None)],
+        "Service.hours": [("/volunteer", "服务时长")],
+        "Headcount.code": [("/volunteer", "摊位人数")],
+        "Headcount.heads": [("/volunteer", "摊位人数"), (event_code, None)],
+        "Canteen.unit": [("/canteen", None)],
+        "Canteen.result": [("/canteen", "渠县环保局")],
+    }
+    for text, button in steps[state]:
+        (answer,) = await tg.reply_to(ZH, text)
+        if button is not None:
+            await tg.tap(ZH, answer, button, method="editMessageText")
+
+
+FLOW_STATES = [
+    "CheckIn.code",
+    "Trip.mode",
+    "Trip.km",
+    "Trip.confirm",
+    "Plate.meal",
+    "Service.hours",
+    "Headcount.code",
+    "Headcount.heads",
+    "Canteen.unit",
+    "Canteen.result",
+]
+
+
+@pytest.mark.parametrize("state", FLOW_STATES)
+async def test_cancel_works_in_every_state_and_writes_nothing(
+    core: Core, tg: FakeTelegram, unit: UnitView, state: str
+) -> None:
+    person = await factories.person(core, unit, telegram_id=ZH["id"], role=Role.VOLUNTEER)
+    event = await factories.event(core)
+    await enter_state(tg, state, event.code)
+    (cancelled,) = await tg.reply_to(ZH, "/cancel")
+    assert cancelled.text == "已取消，未记录任何内容。"
+    (other,) = await tg.reply_to(ZH, "3")  # what the flow would have taken: not taken now
+    assert "没有理解" in other.text
+    assert await totals.history(core, person_id=person.id) == []
+    assert (await totals.progress(core, year=2023)).totals == Totals()
+    rates = await totals.canteen_rates(core, year=2023)
+    assert rates.self_evaluated == rates.spot_checked == 0
+
+
+@pytest.mark.parametrize("state", ["Register.name", "Register.unit"])
+async def test_cancel_during_registration_registers_no_one(
+    core: Core, tg: FakeTelegram, unit: UnitView, state: str
+) -> None:
+    await tg.reply_to(ZH, "/start")
+    if state == "Register.unit":
+        await tg.reply_to(ZH, "王小明")
+    (cancelled,) = await tg.reply_to(ZH, "/cancel")
+    assert cancelled.text == "已取消，未记录任何内容。"
+    await tg.reply_to(ZH, "环保")  # would have been the name or the unit search
+    assert await people.find_by_telegram(core, ZH["id"]) is None
+
+
+async def test_each_person_sees_the_commands_of_their_role(
+    core: Core, tg: FakeTelegram, unit: UnitView
+) -> None:
+    volunteer_only = {"volunteer", "login"}
+    default = set(tg.commands_for(ZH["id"], "zh"))
+    assert "canteen" in default and "help" in default
+    assert not default & (volunteer_only | {"stats"})  # participants: no volunteer commands
+
+    await factories.person(core, unit, telegram_id=ZH["id"], role=Role.VOLUNTEER)
+    await tg.reply_to(ZH, "/start")
+    await tg.wait_for("setMyCommands", after=0, count=4)
+    volunteer = set(tg.commands_for(ZH["id"], "zh"))
+    assert volunteer_only <= volunteer and "stats" not in volunteer
+
+    organizer = await factories.person(core, unit, telegram_id=EN["id"], role=Role.ORGANIZER)
+    await people.set_language(core, person_id=organizer.id, language="en")
+    await tg.reply_to(EN, "/help")
+    await tg.wait_for("setMyCommands", after=0, count=5)
+    (scoped,) = [c for c in tg.calls_to("setMyCommands") if c.params.get("scope", {}).get(
+        "chat_id") == EN["id"]]  # fmt: skip
+    assert {"stats", "login", "volunteer"} <= set(tg.commands_for(EN["id"], "en"))
+    assert scoped.params["commands"][0]["description"] == "Check in at an event"  # their language
+    assert set(tg.commands_for(EN["id"], "en")) - {"stats"} >= volunteer_only
+
+
+async def test_a_registering_participant_keeps_the_participant_menu(
+    core: Core, tg: FakeTelegram, unit: UnitView
+) -> None:
+    await tg.reply_to(ZH, "/start")
+    (ask_unit,) = await tg.reply_to(ZH, "王小明")
+    await tg.tap(ZH, ask_unit, unit.name_zh)
+    await tg.wait_for("setMyCommands", after=0, count=4)
+    seen = set(tg.commands_for(ZH["id"], "zh"))
+    assert "trip" in seen and not seen & {"volunteer", "login", "stats"}

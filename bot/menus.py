@@ -1,0 +1,73 @@
+"""Telegram's command menu and Mini App button: participants' commands by default, each
+volunteer's and organizer's own list (in their language) set on their chat."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aiogram import Bot
+from aiogram.types import BotCommand, BotCommandScopeChat, MenuButtonWebApp, WebAppInfo
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+
+from bot import texts
+from campaigns import links
+from campaigns.results import PersonView, Role
+
+if TYPE_CHECKING:
+    from greentally.settings import Settings
+
+PARTICIPANT = ("checkin", "trip", "plate", "canteen", "me", "progress", "top", "lang", "help")
+VOLUNTEER = ("volunteer", "login")
+ORGANIZER = ("stats",)
+LAST = ("cancel",)
+WEB_FORM = "/log"  # the Mini App opens the logging page (check-in is a poster scan away)
+
+
+def command_names(person: PersonView | None) -> tuple[str, ...]:
+    """The commands this person may use, in menu order."""
+    names: tuple[str, ...] = PARTICIPANT
+    if person is not None and person.can(Role.VOLUNTEER):
+        names += VOLUNTEER
+    if person is not None and person.can(Role.ORGANIZER):
+        names += ORGANIZER
+    return names + LAST
+
+
+def _commands(names: tuple[str, ...]) -> list[BotCommand]:
+    return [BotCommand(command=name, description=_(texts.COMMANDS[name])) for name in names]
+
+
+def _menu_button(settings: Settings) -> MenuButtonWebApp | None:
+    if not settings.public_url.startswith("https://"):  # Telegram opens Mini Apps on https only
+        return None
+    return MenuButtonWebApp(
+        text=_("Open form"),
+        web_app=WebAppInfo(url=links.mini_app_url(settings.public_url, next_path=WEB_FORM)),
+    )
+
+
+async def set_default_menu(bot: Bot, i18n: I18n, settings: Settings) -> None:
+    """At start: the participants' commands in each language, and the Mini App button."""
+    for locale in (None, *i18n.available_locales):
+        with i18n.context(), i18n.use_locale(locale or i18n.default_locale):
+            commands = _commands(command_names(None))
+        await bot.set_my_commands(commands, language_code=locale)
+    with i18n.context(), i18n.use_locale(i18n.default_locale):
+        button = _menu_button(settings)
+    if button is not None:
+        await bot.set_chat_menu_button(menu_button=button)
+
+
+async def sync_chat_menu(bot: Bot, person: PersonView, settings: Settings) -> None:
+    """This person's commands and Mini App button on their chat, in the current language
+    (on registration, /start, /help and a language change; never on the check-in path)."""
+    if person.telegram_id is None:
+        return
+    chat = person.telegram_id
+    await bot.set_my_commands(
+        _commands(command_names(person)), scope=BotCommandScopeChat(chat_id=chat)
+    )
+    button = _menu_button(settings)
+    if button is not None:
+        await bot.set_chat_menu_button(chat_id=chat, menu_button=button)
