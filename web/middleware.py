@@ -11,11 +11,13 @@ from web.security import CSRF_COOKIE, SESSION_MAX_AGE, new_random_token
 MAX_BODY_MB = 10  # a phone photo plus the form; the photo itself is checked again later
 MAX_BODY_BYTES = MAX_BODY_MB * 1024 * 1024
 
-# Nothing may come from anywhere but this site. Telegram's web client embeds Mini Apps.
+# Nothing may come from anywhere but this site, and no other site may frame it: Telegram
+# Web's cross-site iframe would neither send nor keep our SameSite=Lax cookies, so a Mini
+# App there could not stay signed in (phones open it in a webview of their own).
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "connect-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; "
-    "frame-ancestors 'self' https://web.telegram.org"
+    "frame-ancestors 'self'"
 )
 SECURITY_HEADERS = [
     (b"content-security-policy", CSP.encode()),

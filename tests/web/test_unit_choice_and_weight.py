@@ -9,7 +9,6 @@ import html
 import re
 
 import httpx
-import pytest
 from fastapi import FastAPI
 
 from campaigns import catalog
@@ -137,9 +136,6 @@ async def test_screen_has_a_language_switch(
         assert "gt_lang=zh" in switched.headers["set-cookie"]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="waits for web/middleware.py: CSP frame-ancestors 'self' (finding 17)"
-)
 async def test_pages_are_not_framed_by_telegram_web(client: httpx.AsyncClient) -> None:
     """Telegram Web's cross-site iframe cannot keep our SameSite=Lax cookies, so a sign-in
     there cannot last (see web/routes/account.py): the pages refuse to be framed."""
