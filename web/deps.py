@@ -27,9 +27,9 @@ from web.security import (
     LANG_COOKIE,
     SESSION_COOKIE,
     SESSION_MAX_AGE,
-    RateLimiter,
     Session,
     Signer,
+    SignInGuard,
 )
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -49,12 +49,7 @@ class WebState:
     templates: Jinja2Templates
     evidence_dir: Path
     clock: Callable[[], datetime] = _utcnow
-    login_limiter: RateLimiter = field(
-        default_factory=lambda: RateLimiter(limit=5, window_seconds=15 * 60)
-    )
-    ip_limiter: RateLimiter = field(
-        default_factory=lambda: RateLimiter(limit=30, window_seconds=15 * 60)
-    )
+    sign_in_guard: SignInGuard = field(default_factory=SignInGuard)
 
     @property
     def bot_token(self) -> str | None:

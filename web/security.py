@@ -243,3 +243,43 @@ class RateLimiter:
 
     def reset(self, key: str) -> None:
         self._hits.pop(key, None)
+
+
+class SignInGuard:
+    """Failed sign-ins, counted three ways so that neither guessing nor a prankster wins.
+
+    - one login from one address: 5 failures lock that pair (guessing a password);
+    - one login from anywhere: 20 lock it everywhere (guessing from many addresses);
+    - one address, any login: 100 lock it (spraying logins). A county office behind one
+      NAT address shares this budget, so it is wide; a colleague's typos never reach it,
+      and a stranger who knows a login cannot lock its owner out of their own office
+      below 20 tries.
+    Link sign-ins (no login typed) count against the address only.
+    """
+
+    WINDOW_SECONDS = 15 * 60
+
+    def __init__(self) -> None:
+        self.pair = RateLimiter(limit=5, window_seconds=self.WINDOW_SECONDS)
+        self.login = RateLimiter(limit=20, window_seconds=self.WINDOW_SECONDS)
+        self.address = RateLimiter(limit=100, window_seconds=self.WINDOW_SECONDS)
+
+    def _keys(self, address: str, login: str | None) -> list[tuple[RateLimiter, str]]:
+        keys = [(self.address, address)]
+        if login is not None:
+            name = login.strip().lower()
+            keys += [(self.login, name), (self.pair, f"{address}\n{name}")]
+        return keys
+
+    def blocked(self, address: str, login: str | None = None) -> bool:
+        return any(limiter.blocked(key) for limiter, key in self._keys(address, login))
+
+    def failed(self, address: str, login: str | None = None) -> None:
+        for limiter, key in self._keys(address, login):
+            limiter.hit(key)
+
+    def succeeded(self, address: str, login: str) -> None:
+        """The right password clears what this login's own owner got wrong before."""
+        name = login.strip().lower()
+        self.pair.reset(f"{address}\n{name}")
+        self.login.reset(name)

@@ -9,13 +9,14 @@ import time
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from campaigns import people, totals
 from campaigns.core import Core
 from campaigns.results import EventView, Role, UnitView
 from greentally.settings import Settings
 from tests.factories import NOW
-from tests.web.conftest import get, post_form
+from tests.web.conftest import BASE, get, post_form
 from web.security import InitDataError, sign_init_data, verify_init_data
 
 BOT_TOKEN = "123456:TEST-token-for-initdata"
@@ -97,6 +98,38 @@ async def test_password_sign_in_is_rate_limited(
         assert bad.status_code == 401 and "账号或密码不正确" in bad.text
     blocked = await post_form(client, "/signin", {"login": "org", "password": "right password 1"})
     assert blocked.status_code == 429
+
+
+async def test_sign_in_limits_lock_the_guesser_not_the_office(
+    app: FastAPI, core: Core, unit: UnitView
+) -> None:
+    """Colleagues behind one office address mistyping their own logins do not lock each
+    other out; a stranger who guesses one login locks only that login at their address,
+    and never its owner elsewhere below the login's own limit."""
+    for login in ("org", "vol"):
+        await people.create_user(
+            core, login=login, password="right password 1", name=login,
+            role=Role.ORGANIZER, unit_id=unit.id, now=NOW,
+        )  # fmt: skip
+
+    def phone(address: str) -> httpx.AsyncClient:
+        transport = httpx.ASGITransport(app=app, client=(address, 40000))
+        return httpx.AsyncClient(transport=transport, base_url=BASE)
+
+    async with phone("10.0.0.1") as office, phone("10.0.0.2") as home:
+        for i in range(40):  # forty colleagues, one typo each, one office address
+            bad = await post_form(office, "/signin", {"login": f"staff{i}", "password": "x"})
+            assert bad.status_code == 401
+        ok = await post_form(office, "/signin", {"login": "vol", "password": "right password 1"})
+        assert ok.status_code == 200 and ok.url.path == "/me"
+        for _ in range(5):  # a guesser at the office
+            await post_form(office, "/signin", {"login": "org", "password": "guess"})
+        locked = await post_form(
+            office, "/signin", {"login": "org", "password": "right password 1"}
+        )
+        assert locked.status_code == 429 and "15" in locked.text
+        owner = await post_form(home, "/signin", {"login": "org", "password": "right password 1"})
+        assert owner.status_code == 200 and owner.url.path == "/me"
 
 
 async def test_cookies_are_httponly_lax_and_secure_on_https(

@@ -26,21 +26,18 @@ router = APIRouter(tags=["pages"])
 
 
 def client_key(request: Request) -> str:
-    return "ip:" + (request.client.host if request.client else "?")
+    """The address a sign-in comes from (the proxy's X-Forwarded-For, via uvicorn)."""
+    return request.client.host if request.client else "?"
 
 
-def check_rate(viewer: Viewer, *keys: str) -> None:
-    limiters = (viewer.state.login_limiter, viewer.state.ip_limiter)
-    for key in keys:
-        limiter = limiters[1] if key.startswith("ip:") else limiters[0]
-        if limiter.blocked(key):
-            raise WebRefused(WebReason.TOO_MANY_ATTEMPTS, minutes=int(limiter.window // 60))
+def check_rate(viewer: Viewer, address: str, login: str | None = None) -> None:
+    guard = viewer.state.sign_in_guard
+    if guard.blocked(address, login):
+        raise WebRefused(WebReason.TOO_MANY_ATTEMPTS, minutes=guard.WINDOW_SECONDS // 60)
 
 
-def record_failure(viewer: Viewer, *keys: str) -> None:
-    for key in keys:
-        limiter = viewer.state.ip_limiter if key.startswith("ip:") else viewer.state.login_limiter
-        limiter.hit(key)
+def record_failure(viewer: Viewer, address: str, login: str | None = None) -> None:
+    viewer.state.sign_in_guard.failed(address, login)
 
 
 def _signed_in(viewer: Viewer, person_id: int, method: str, next_url: str) -> Response:
@@ -62,20 +59,20 @@ async def signin(
     password: Annotated[str, Form(max_length=1000)] = "",
     next: Annotated[str, Form()] = "/me",  # noqa: A002
 ) -> Response:
-    keys = ("login:" + login.strip().lower(), client_key(request))
+    address = client_key(request)
     try:
-        check_rate(viewer, *keys)
+        check_rate(viewer, address, login)
         person = await people.verify_password(
             viewer.state.core, login=login.strip(), password=password
         )
         if person is None:
-            record_failure(viewer, *keys)
+            record_failure(viewer, address, login)
             raise WebRefused(WebReason.BAD_LOGIN)
     except WebRefused as exc:
         reason, message = words_for(exc, viewer.lang.gettext)
         return viewer.render("signin.html", status_code=status_for(reason), next=safe_next(next),
                              message=message, login=login)  # fmt: skip
-    viewer.state.login_limiter.reset(keys[0])
+    viewer.state.sign_in_guard.succeeded(address, login)
     return _signed_in(viewer, person.id, AuthMethod.PASSWORD, next)
 
 

@@ -65,14 +65,14 @@ def _session_response(
 
 @router.post("/session/password", response_model=SessionOut)
 async def password_signin(body: PasswordSignIn, caller: CallerDep, request: Request) -> Response:
-    keys = ("login:" + body.login.strip().lower(), client_key(request))
-    check_rate(caller.viewer, *keys)
+    address = client_key(request)
+    check_rate(caller.viewer, address, body.login)
     core = caller.viewer.state.core
     person = await people.verify_password(core, login=body.login.strip(), password=body.password)
     if person is None:
-        record_failure(caller.viewer, *keys)
+        record_failure(caller.viewer, address, body.login)
         raise WebRefused(WebReason.BAD_LOGIN)
-    caller.viewer.state.login_limiter.reset(keys[0])
+    caller.viewer.state.sign_in_guard.succeeded(address, body.login)
     return _session_response(caller, person, AuthMethod.PASSWORD)
 
 
