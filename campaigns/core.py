@@ -36,6 +36,8 @@ class Core:
     # by every change to people made here; another instance's change shows within the TTL.
     people_cache: dict[int, tuple[float, Any]] = field(default_factory=dict)
     people_cache_seconds: float = 5.0
+    # Batch loaders by name (campaigns.loader), made on first use by the module that reads.
+    loaders: dict[str, Any] = field(default_factory=dict)
 
     def today(self, now: datetime) -> date:
         """The campaign day (a local date) of an aware instant."""

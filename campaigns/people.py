@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import RowMapping
 
 from campaigns import audit, codes
 from campaigns.core import Core
 from campaigns.errors import Refused
+from campaigns.loader import BatchLoader
 from campaigns.reasons import Reason
 from campaigns.results import PersonView, Role
 from campaigns.roles import require_role
@@ -104,8 +107,7 @@ async def find_by_telegram(
     if hit is not None and hit[0] > time.monotonic():
         found: PersonView = hit[1]
         return found
-    async with core.read() as conn:
-        row = await queries.person(conn, telegram_id=telegram_id)
+    row = await _telegram_loader(core).load(telegram_id)
     if row is None:
         return None
     person = person_view(row)
@@ -113,6 +115,20 @@ async def find_by_telegram(
         core.people_cache.clear()
     core.people_cache[telegram_id] = (time.monotonic() + core.people_cache_seconds, person)
     return person
+
+
+def _telegram_loader(core: Core) -> BatchLoader[int, RowMapping]:
+    """Senders of updates handled together are looked up in one query."""
+    loader: BatchLoader[int, RowMapping] | None = core.loaders.get("people.telegram")
+    if loader is None:
+
+        async def fetch(ids: Sequence[int]) -> dict[int, RowMapping]:
+            async with core.read() as conn:
+                rows = await queries.people_by_column(conn, Person.telegram_id, ids)
+            return {row["telegram_id"]: row for row in rows}
+
+        loader = core.loaders["people.telegram"] = BatchLoader(fetch)
+    return loader
 
 
 async def _write_people(core: Core, command: Call[T]) -> T:

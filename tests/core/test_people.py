@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -130,3 +131,31 @@ async def test_telegram_lookup_sees_every_change_made_here(core) -> None:  # noq
     assert (await people.find_by_telegram(core, 88)).language == "en"
     await people.delete_person(core, person_id=p.id, now=NOW)
     assert await people.find_by_telegram(core, 88) is None
+
+
+async def test_senders_looked_up_together_take_one_query(core) -> None:  # noqa: ANN001
+    """The bot looks up the sender of every update; updates handled at once (polling hands
+    over up to a hundred) share one query, and each still gets its own person."""
+    from sqlalchemy import event  # noqa: PLC0415
+
+    u = await f.unit(core)
+    for tid in range(1000, 1040):
+        await people.register_person(core, name=f"P{tid}", unit_id=u.id, telegram_id=tid, now=NOW)
+    engine = core.inline._engine if core.inline is not None else core.engine.sync_engine
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
+        if "FROM people" in statement:
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        found = await asyncio.gather(
+            *(people.find_by_telegram(core, tid, cached=False) for tid in range(1000, 1050))
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert [p.display_name if p else None for p in found] == [
+        f"P{tid}" if tid < 1040 else None for tid in range(1000, 1050)
+    ]
+    assert len(statements) == 1
