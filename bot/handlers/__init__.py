@@ -1,5 +1,6 @@
-"""The bot's routers, composed in one deliberate order: errors and /cancel first, the
-flows by area, the catch-all last."""
+"""The bot's routers, composed in one deliberate order: /start first (the poster's deep
+link is the hot path at an event's door, and each router passed costs it), then errors and
+/cancel, the flows by area, the catch-all last."""
 
 from __future__ import annotations
 
@@ -36,10 +37,12 @@ def fresh(template: Router) -> Router:
 
 def build_router() -> Router:
     root = Router(name="greentally")
+    # /start's handlers match only /start or, in its own states, typed answers (never a
+    # command), so /cancel and everything else still reach the routers below.
     modules = (
+        start,
         errors,
         cancel,
-        start,
         checkin,
         trip,
         plate,

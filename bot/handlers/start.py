@@ -48,17 +48,21 @@ async def start_event(
     command: CommandObject,
     person: PersonView | None,
     state: FSMContext,
+    raw_state: str | None,
     core: Core,
     clock: Callable[[], datetime],
     board: ProgressBoard,
     photos: EvidenceFolder,
 ) -> None:
-    """The hot path at an event's door: no reads beyond the check-in and the cached board."""
+    """The hot path at an event's door: no reads beyond the check-in and the cached board.
+    A person in no flow has none to leave: the FSM storage (Redis, with several instances)
+    is not touched."""
     code = (command.args or "")[2:]
     if person is None:
         await ask_to_register(message, state, photos, after_code=code)
         return
-    await clear_flow(state, photos)
+    if raw_state is not None:
+        await clear_flow(state, photos)
     await answer_check_in(message, core=core, person=person, code=code, now=clock(), board=board)
 
 

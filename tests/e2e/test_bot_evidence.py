@@ -209,3 +209,20 @@ async def test_a_refused_action_deletes_its_photo(
     assert "今日上限" in refused.text or "上限" in refused.text
     assert stored_photos(evidence_dir) == []
     assert len(await totals.history(core, person_id=person.id)) == 1
+
+
+async def test_a_poster_scanned_mid_flow_leaves_the_flow_and_checks_in(
+    core: Core, tg: FakeTelegram, person: PersonView, evidence_dir: Path
+) -> None:
+    """The deep link skips the conversation store when there is no flow to leave; when
+    there is one, the flow ends and its unlogged photo goes with it."""
+    event = await factories.event(core)
+    await tg.reply_to(ZH, "/plate")
+    await send_photo(tg, ZH, jpeg_with_gps((640, 480)))
+    assert len(stored_photos(evidence_dir)) == 1
+    (checked,) = await tg.reply_to(ZH, f"/start e_{event.code}")
+    assert "已签到" in checked.text
+    assert stored_photos(evidence_dir) == []
+    (plain,) = await tg.reply_to(ZH, "午餐")  # no longer an answer to the plate's question
+    assert "光盘行动已记录" not in plain.text
+    assert [f.kind for f in await totals.history(core, person_id=person.id)] == ["checkin"]
