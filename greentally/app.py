@@ -42,7 +42,7 @@ def prepare_database(settings: Settings) -> None:
     asyncio.run(seed())
 
 
-def _freeze_startup_heap() -> None:
+def freeze_startup_heap() -> None:
     """Move everything built at start-up (modules, templates, compiled statements) out of
     the collector's sight: a full collection over them stalled every request in flight for
     hundreds of milliseconds (bench/checkin_http.py's p99)."""
@@ -67,7 +67,7 @@ def build_application(settings: Settings, core: Core | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(a: FastAPI) -> AsyncIterator[None]:
         async with inner(a):
-            _freeze_startup_heap()
+            freeze_startup_heap()
             task = None
             if bot_parts is not None:
                 task = asyncio.create_task(_run_bot(core, settings, *bot_parts))
