@@ -290,13 +290,14 @@ async def log_headcount(
     evidence_path: str | None = None,
 ) -> Recorded:
     """A booth headcount at an event: N person-times, kept apart from identified ones.
-    Refuses NOT_ALLOWED, UNKNOWN_CODE, INVALID_QUANTITY (not a whole number above zero),
-    OVER_CAPACITY, DAILY_CAP_REACHED."""
+    Refuses NOT_ALLOWED, UNKNOWN_CODE, INVALID_QUANTITY (not a whole number above zero, or
+    past the rules' plausible count for one entry), OVER_CAPACITY, DAILY_CAP_REACHED."""
+    rules = core.rules
     _quantity(heads)  # a finite number above zero
-    if isinstance(heads, bool) or heads != int(heads):
+    bound = rules.caps["headcount"].max_per_entry
+    if isinstance(heads, bool) or heads != int(heads) or (bound is not None and heads > bound):
         raise Refused(Reason.INVALID_QUANTITY)
     heads = int(heads)
-    rules = core.rules
     day = core.today(now)
 
     async def run(tx: Tx) -> Recorded:

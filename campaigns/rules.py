@@ -27,6 +27,7 @@ class Cap:
     max_entries_per_day: int | None
     max_points_per_day: int | None
     max_hours_per_day: float | None
+    max_per_entry: int | None = None  # a plausibility bound on one entry's quantity
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ def _cap(raw: dict[str, Any]) -> Cap:
         max_entries_per_day=raw.get("max_entries_per_day"),
         max_points_per_day=raw.get("max_points_per_day"),
         max_hours_per_day=raw.get("max_hours_per_day"),
+        max_per_entry=raw.get("max_per_entry"),
     )
 
 

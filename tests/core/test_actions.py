@@ -168,6 +168,25 @@ async def test_headcount_is_kept_apart_and_bounded_by_capacity(core) -> None:  #
     assert await rows(core) == 1
 
 
+@pytest.mark.parametrize("heads", [5001, 99_999_999_999, 2**63])
+async def test_an_implausible_headcount_is_refused_and_writes_nothing(core, heads) -> None:  # noqa: ANN001
+    """Extra zeros typed at a booth without a capacity must not carry the year's goal (on
+    PostgreSQL they would not even fit the column)."""
+    u = await f.unit(core)
+    vol = await f.person(core, u, role=Role.VOLUNTEER)
+    ev = await f.event(core, capacity=None)
+    with pytest.raises(Refused) as exc:
+        await actions.log_headcount(
+            core, volunteer_id=vol.id, code=ev.code, heads=heads, now=NOW, channel="bot"
+        )
+    assert exc.value.reason is Reason.INVALID_QUANTITY
+    assert await rows(core) == 0
+    ok = await actions.log_headcount(
+        core, volunteer_id=vol.id, code=ev.code, heads=5000, now=NOW, channel="bot"
+    )
+    assert ok.fact.headcount == 5000
+
+
 async def test_canteen_checks_and_rates(core) -> None:  # noqa: ANN001
     a = await f.unit(core, canteen=True)
     b = await f.unit(core, canteen=True)
