@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlsplit
 
 from fastapi import Depends, Form, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
@@ -264,7 +265,12 @@ async def checked_form(request: Request, state: WebState) -> FormData:
     the body as it streams in (BodyTooLarge past the cap)."""
     if request.headers.get("content-type", "").split(";", 1)[0].strip() == _URLENCODED:
         body = (await request.body()).decode("utf-8", "replace")
-        form = FormData(parse_qsl(body, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS))
+        try:
+            fields = parse_qsl(body, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS)
+        except ValueError as exc:  # more fields than any of our forms has: "what you sent"
+            error = {"loc": ("body",), "type": "too_many_fields", "msg": str(exc)}
+            raise RequestValidationError([error]) from exc
+        form = FormData(fields)
     else:
         form = await request.form()
     token = form.get("csrf")

@@ -23,7 +23,6 @@ class WebReason(StrEnum):
     BAD_LOGIN = "bad_login"
     BAD_INIT_DATA = "bad_init_data"
     PHOTO_NOT_IMAGE = "photo_not_image"
-    PHOTO_TOO_LARGE = "photo_too_large"
     REQUEST_TOO_LARGE = "request_too_large"
     INVALID_FORM = "invalid_form"
     NOT_FOUND = "not_found"
@@ -59,7 +58,6 @@ WEB_MESSAGES: dict[WebReason, str] = {
         "Telegram could not confirm who you are. Close the app and open it again from the bot."
     ),
     WebReason.PHOTO_NOT_IMAGE: N_("The file is not a photo we can read (JPEG, PNG or WebP)."),
-    WebReason.PHOTO_TOO_LARGE: N_("The photo is too large: at most {limit_mb} MB."),
     WebReason.REQUEST_TOO_LARGE: N_("What you sent is too large: at most {limit_mb} MB."),
     WebReason.INVALID_FORM: N_("Some fields are missing or not valid: {fields}."),
     WebReason.NOT_FOUND: N_("This page does not exist."),
@@ -151,6 +149,7 @@ REASON_STATUS: dict[str, int] = {
     Reason.LOGIN_TAKEN: 409,
     Reason.PERSON_DELETED: 410,
     Reason.INVALID_INPUT: 422,
+    Reason.PHOTO_TOO_LARGE: 413,
     WebReason.CSRF_FAILED: 403,
     WebReason.SIGN_IN_REQUIRED: 401,
     WebReason.VOLUNTEER_REQUIRED: 403,
@@ -159,7 +158,6 @@ REASON_STATUS: dict[str, int] = {
     WebReason.BAD_LOGIN: 401,
     WebReason.BAD_INIT_DATA: 401,
     WebReason.PHOTO_NOT_IMAGE: 422,
-    WebReason.PHOTO_TOO_LARGE: 413,
     WebReason.REQUEST_TOO_LARGE: 413,
     Reason.PHOTO_TOO_MANY_PIXELS: 422,
     WebReason.INVALID_FORM: 422,

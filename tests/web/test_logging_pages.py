@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import html
 import io
 from collections.abc import AsyncIterator
 
 import httpx
+from fastapi import FastAPI
 from PIL import Image
+from starlette.datastructures import Headers, UploadFile
 
-from campaigns import totals
+from campaigns import actions, people, totals
 from campaigns.core import Core
-from campaigns.results import EventView, Role, UnitView
+from campaigns.results import EventView, Recorded, Role, UnitView
 from greentally.settings import Settings
+from tests.factories import NOW
 from tests.web.conftest import get, post_form, sign_in_as
+from web.routes.common import with_photo
 
 
 async def _join(client: httpx.AsyncClient, unit: UnitView, name: str = "王小明") -> None:
@@ -169,3 +175,40 @@ async def test_volunteer_logs_service_hours(
     response = await post_form(client, "/log/service", {"hours": "3", "day": "2023-07-12"})
     assert response.status_code == 200 and response.url.path == "/done"
     assert (await totals.progress(core, year=2023)).totals.facts == 1
+
+
+async def test_a_request_cancelled_after_its_photo_was_stored_keeps_the_photo(
+    app: FastAPI, core: Core, unit: UnitView
+) -> None:
+    """The writer still runs a command handed to it when its caller goes away (a phone
+    closing the page); the fact it writes must find its photo."""
+    state = app.state.web
+    person = await people.register_person(core, name="取消者", unit_id=unit.id, now=NOW)
+    image = io.BytesIO()
+    Image.new("RGB", (50, 50)).save(image, "JPEG")
+    upload = UploadFile(
+        io.BytesIO(image.getvalue()),
+        filename="a.jpg",
+        headers=Headers({"content-type": "image/jpeg"}),
+    )
+
+    async def act(path: str | None) -> Recorded:
+        return await actions.log_trip(
+            core, person_id=person.id, mode="bike", km=2, day=NOW.date(), now=NOW,
+            channel="web", evidence_path=path,
+        )  # fmt: skip
+
+    task = asyncio.create_task(with_photo(state, upload, day=NOW.date(), act=act))
+    for _ in range(500):  # until the photo is stored and the command handed over
+        await asyncio.sleep(0)
+        if list(state.evidence_dir.rglob("*.jpg")):
+            break
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    for _ in range(100):
+        if await totals.history(core, person_id=person.id):
+            break
+        await asyncio.sleep(0.01)
+    (fact,) = await totals.history(core, person_id=person.id)
+    assert fact.evidence_path and (state.evidence_dir / fact.evidence_path).exists()

@@ -145,3 +145,18 @@ async def test_invalid_fields_are_named_as_people_know_them(
     )  # fmt: skip
     assert long_name.status_code == 422
     assert "Some fields are missing or not valid: Your name." in html.unescape(long_name.text)
+
+
+async def test_a_check_in_post_with_a_flood_of_fields_is_refused_in_words(
+    lenient: httpx.AsyncClient, core: Core, unit: UnitView, event: EventView
+) -> None:
+    page = await get(lenient, f"/e/{event.code}")
+    flood = "&".join(f"f{i}=x" for i in range(1100))
+    response = await lenient.post(
+        f"/e/{event.code}",
+        content=f"csrf={page.field('csrf')}&{flood}",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 422
+    assert "以下内容缺失或填写有误" in response.text
+    assert (await totals.progress(core, year=2023)).totals.facts == 0

@@ -95,11 +95,15 @@ async def with_photo(
 ) -> T:
     """Store the photo (cleaned), run the action with it, and keep the file only when the
     action used it: a refusal, a crash or a repeated submit (whose first answer has its own
-    photo) deletes it again."""
+    photo) deletes it again.
+
+    A cancelled request keeps it: the writer still runs a command handed to it (an
+    acknowledged write is never dropped), so its fact may point at the file; a stray file
+    is the lesser harm than a fact whose photo is gone."""
     stored = await evidence_from(photo, state.evidence_dir, day=day)
     try:
         result = await act(stored)
-    except BaseException:
+    except Exception:
         discard_photos(state, [stored])
         raise
     if getattr(result, "repeated", False):
