@@ -103,9 +103,21 @@ def test_evidence_is_cleaned_stored_by_month_and_discarded(tmp_path: Path) -> No
     relative = evidence.save_photo(tmp_path, original, day=NOW.date())
     assert relative.startswith("2023/07/") and relative.endswith(".jpg")
     assert_clean(tmp_path / relative)
-    evidence.discard(tmp_path, "../outside.jpg")  # never a path outside the folder
     evidence.discard(tmp_path, relative)
     assert not (tmp_path / relative).exists()
+
+
+def test_evidence_discard_never_deletes_outside_the_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    outside = tmp_path / "outside.jpg"
+    outside.write_bytes(b"someone else's file")
+    evidence.discard(folder, "../outside.jpg")
+    assert outside.exists()
+    evidence.discard(folder, str(outside))  # an absolute path
+    assert outside.exists()
+    evidence.discard(folder, ".")  # nor the folder itself
+    assert folder.is_dir()
 
 
 def png_header(width: int, height: int) -> bytes:
@@ -126,10 +138,13 @@ def png_header(width: int, height: int) -> bytes:
     ("data", "reason"),
     [
         (png_header(8000, 8000), Reason.PHOTO_TOO_MANY_PIXELS),  # 64 megapixels
+        (png_header(12000, 9000), Reason.PHOTO_TOO_MANY_PIXELS),  # 108: past Pillow's warning
+        (png_header(20000, 10000), Reason.PHOTO_TOO_MANY_PIXELS),  # 200: past Pillow's error
         (b"not an image", Reason.PHOTO_NOT_IMAGE),
         (b"GIF89a" + b"\x00" * 20, Reason.PHOTO_NOT_IMAGE),
         (b"\xff\xd8" + b"0" * (evidence.MAX_BYTES + 1), Reason.PHOTO_TOO_LARGE),
     ],
+    ids=["64mp", "108mp", "200mp", "text", "gif", "9mb"],
 )
 def test_evidence_refusals(tmp_path: Path, data: bytes, reason: Reason) -> None:
     with pytest.raises(Refused) as refused:
