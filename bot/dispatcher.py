@@ -73,7 +73,7 @@ def build_dispatcher(
         clock=clock,
         i18n=i18n,
         board=ProgressBoard(),
-        photos=EvidenceFolder(evidence.folder(settings.data_dir), core.tz, clock),
+        photos=EvidenceFolder(evidence.folder(settings.data_dir), core.tz, core.secret.encode()),
     )
     # On a webhook any number of instances may serve the bot: read people afresh.
     dp.update.outer_middleware(PersonMiddleware(cached=settings.webhook_secret is None))

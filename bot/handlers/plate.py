@@ -87,6 +87,7 @@ async def got_meal(
     except Refused:
         await clear_flow(state, photos)
         raise
+    await photos.logged(state, data)
     await answer_callback(callback)
     await callback.message.edit_text(render.recorded(recorded, lang=lang()))  # type: ignore[union-attr]
     await finish_flow(state)  # after the answer: a redelivery replays it (idempotency key)

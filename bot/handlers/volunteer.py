@@ -84,7 +84,7 @@ async def pick(
             reply_markup=keyboards.cancel(),
         )
     else:
-        await begin_check(edit, state, core, kind="spot")
+        await begin_check(edit, state, core)
 
 
 async def _log(
@@ -97,12 +97,14 @@ async def _log(
 ) -> None:
     """Run the core call with the flow's data and answer. A refusal in `retype` keeps the
     flow (and its photo) for another number; any other ends it."""
+    data = await state.get_data()
     try:
-        recorded = await act(await state.get_data())
+        recorded = await act(data)
     except Refused as exc:
         if exc.reason not in retype:
             await clear_flow(state, photos)
         raise
+    await photos.logged(state, data)
     await message.answer(render.recorded(recorded, lang=lang()))
     await finish_flow(state)  # after the answer: a redelivery replays it (idempotency key)
 
