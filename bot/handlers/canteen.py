@@ -1,6 +1,8 @@
 """Canteen checks: a canteen's self-evaluation (/canteen, by its own staff) and a volunteer's
-spot check (from /volunteer). Only units that run a canteen are offered; who may check
-which canteen is the core's call, and its refusal sends the person back to the unit list."""
+spot check (from /volunteer). A self-evaluation is of the person's own unit's canteen, so
+that one is asked about at once (or the person is told their unit has none); a spot check
+offers every unit that runs a canteen. Who may check which canteen is the core's call, and
+its refusal sends the person back to the start of the check."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from bot.handlers.common import (
     answer_callback,
     answer_unit_search,
     begin_flow,
+    clear_flow,
     finish_flow,
     lang,
     units_for,
@@ -31,30 +34,49 @@ from bot.texts import N_
 from campaigns import actions, catalog
 from campaigns.core import Core
 from campaigns.errors import Refused
-from campaigns.results import Channel, PersonView
+from campaigns.results import Channel, PersonView, UnitView
 
 router = Router(name=__name__)
 
 Send = Callable[..., Awaitable[Any]]
-ASK_UNIT = {
-    "self": N_(
-        "🍽 Canteen self-evaluation: which unit's canteen? Type part of its name, or pick it below."
-    ),
-    "spot": N_("🍽 Which unit's canteen did you check? Type part of its name, or pick it below."),
-}
 ASK_RESULT = {
     "self": N_("{unit}: did the canteen pass its self-evaluation? You may send a photo first."),
     "spot": N_("{unit}: did the canteen pass the spot check? You may send a photo first."),
 }
 
 
-async def begin_check(send: Send, state: FSMContext, core: Core, *, kind: str) -> None:
-    """The unit step of a `kind` ("self" or "spot") check; a photo already sent stays."""
+async def begin_check(send: Send, state: FSMContext, core: Core) -> None:
+    """The unit step of a spot check, every canteen offered; a photo already sent stays."""
     await state.set_state(Canteen.unit)
-    await state.update_data(kind=kind, unit_query="")
+    await state.update_data(kind="spot", unit_query="")
     found = await units_for(core, "canteen", "")
     await send(
-        _(ASK_UNIT[kind]), reply_markup=keyboards.units(found, purpose="canteen", lang=lang())
+        _("🍽 Which unit's canteen did you check? Type part of its name, or pick it below."),
+        reply_markup=keyboards.units(found, purpose="canteen", lang=lang()),
+    )
+
+
+async def own_canteen(core: Core, person: PersonView) -> UnitView | None:
+    """The canteen a person may self-evaluate: their own unit's, if it runs one."""
+    unit = await catalog.get_unit(core, person.unit_id) if person.unit_id is not None else None
+    return unit if unit is not None and unit.has_canteen else None
+
+
+async def begin_self_evaluation(
+    send: Send, state: FSMContext, core: Core, person: PersonView, photos: EvidenceFolder
+) -> None:
+    """Straight to the result for the person's own canteen (a photo already sent stays), or
+    words saying their unit has none, and the flow ends."""
+    unit = await own_canteen(core, person)
+    if unit is None:
+        await clear_flow(state, photos)
+        await send(_("Your unit has no canteen on record, so there is nothing to evaluate."))
+        return
+    await state.set_state(Canteen.result)
+    await state.update_data(kind="self", unit_id=unit.id)
+    await send(
+        _(ASK_RESULT["self"]).format(unit=unit.name(lang())),
+        reply_markup=keyboards.canteen_result(),
     )
 
 
@@ -66,9 +88,10 @@ async def self_evaluation(
     core: Core,
     photos: EvidenceFolder,
 ) -> None:
-    if await begin_flow(message, person, state, photos) is None:
+    person = await begin_flow(message, person, state, photos)
+    if person is None:
         return
-    await begin_check(message.answer, state, core, kind="self")
+    await begin_self_evaluation(message.answer, state, core, person, photos)
 
 
 @router.message(Canteen.unit, INPUT)
@@ -121,6 +144,7 @@ async def got_result(
     person: PersonView | None,
     core: Core,
     clock: Callable[[], datetime],
+    photos: EvidenceFolder,
 ) -> None:
     data = await state.get_data()
     kind = str(data.get("kind", "spot"))
@@ -141,8 +165,13 @@ async def got_result(
             evidence_path=data.get(EVIDENCE_KEY),
         )
     except Refused:
-        await begin_check(edit, state, core, kind=kind)  # pick another unit; the photo stays
+        # Start the check again (the photo stays): the own canteen, or another unit's.
+        if kind == "self":
+            await begin_self_evaluation(edit, state, core, person, photos)
+        else:
+            await begin_check(edit, state, core)
         raise
+    await photos.logged(state, data)
     unit = await catalog.get_unit(core, check.unit_id)
     await answer_callback(callback)
     await edit(render.canteen_check(check, unit=unit.name(lang())))

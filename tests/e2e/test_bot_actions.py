@@ -202,26 +202,55 @@ async def test_canteen_spot_check_by_a_volunteer(
     assert rates.spot_checked == 1
 
 
-async def test_canteen_self_evaluation_by_its_own_staff(
+async def test_canteen_self_evaluation_asks_about_ones_own_canteen_only(
     core: Core, tg: FakeTelegram, zh_person: PersonView, unit: UnitView
 ) -> None:
-    other = await factories.unit(core, name="渠县人民医院")
-    (listed,) = await tg.reply_to(ZH, "/canteen")  # a participant: no volunteer menu needed
-    assert "食堂自评" in listed.text
-    (ask,) = await tg.tap(ZH, listed, other.name_zh, method="editMessageText")
-    mark = len(tg.calls)
-    await tg.press(ZH, ask, "合格")
-    (refused,) = await tg.wait_for("sendMessage", chat_id=ZH["id"], after=mark)
-    assert refused.text == "食堂自评由本单位职工填写：请选择您所在单位的食堂。"  # the core's rule
-    assert (await totals.canteen_rates(core, year=2023)).self_evaluated == 0
-
-    # The flow is back at the unit list: the person picks their own unit's canteen.
-    (again,) = await tg.wait_for("editMessageText", chat_id=ZH["id"], after=mark)
-    assert "食堂自评" in again.text
-    (ask,) = await tg.tap(ZH, again, unit.name_zh, method="editMessageText")
+    await factories.unit(core, name="渠县人民医院")  # another unit's canteen: not offered
+    (ask,) = await tg.reply_to(ZH, "/canteen")  # a participant: no volunteer menu needed
+    assert ask.text == "渠县卫健局：食堂自评是否合格？可先发送一张照片。"
+    assert not any("渠县人民医院" in button["text"] for button in ask.buttons)
     (done,) = await tg.tap(ZH, ask, "不合格", method="editMessageText")
     assert "自评已记录：渠县卫健局，不合格" in done.text and "积分" in done.text
     assert (await totals.canteen_rates(core, year=2023)).self_evaluated == 1
+
+
+@pytest.mark.parametrize(
+    ("user", "words"),
+    [
+        (ZH, "您所在单位没有登记食堂，无需自评。"),
+        (EN, "Your unit has no canteen on record, so there is nothing to evaluate."),
+    ],
+    ids=["zh", "en"],
+)
+async def test_canteen_self_evaluation_without_a_canteen_says_so(
+    core: Core, tg: FakeTelegram, user: dict[str, Any], words: str
+) -> None:
+    mine = await factories.unit(core, name="渠县无食堂局", canteen=False)
+    person = await factories.person(core, mine, telegram_id=user["id"])
+    await people.set_language(core, person_id=person.id, language=user["language_code"][:2])
+    await factories.unit(core, name="渠县人民医院")  # a canteen, but not theirs
+    (answer,) = await tg.reply_to(user, "/canteen")
+    assert answer.text == words and not answer.buttons  # nothing to pick, the flow is over
+    (after,) = await tg.reply_to(user, "合格")
+    assert after.text != words and not after.buttons  # no canteen step is waiting
+    assert (await totals.canteen_rates(core, year=2023)).self_evaluated == 0
+
+
+async def test_canteen_self_evaluation_of_a_canteen_closed_meanwhile_ends_in_words(
+    core: Core, tg: FakeTelegram, zh_person: PersonView, unit: UnitView
+) -> None:
+    (ask,) = await tg.reply_to(ZH, "/canteen")
+    await catalog.upsert_unit(  # an organizer records that the canteen has closed
+        core, actor_id=None, code=unit.code, name_zh=unit.name_zh, name_en=unit.name_en,
+        parent_code=None, headcount=unit.headcount, has_canteen=False, now=factories.NOW,
+    )  # fmt: skip
+    mark = len(tg.calls)
+    await tg.press(ZH, ask, "合格")
+    (refused,) = await tg.wait_for("sendMessage", chat_id=ZH["id"], after=mark)
+    assert refused.text == "该单位没有登记食堂。"  # the core's refusal
+    (ended,) = await tg.wait_for("editMessageText", chat_id=ZH["id"], after=mark)
+    assert ended.text == "您所在单位没有登记食堂，无需自评。" and not ended.buttons
+    assert (await totals.canteen_rates(core, year=2023)).self_evaluated == 0
 
 
 async def test_canteen_that_closed_meanwhile_is_refused_and_the_flow_stays(

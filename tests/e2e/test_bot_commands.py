@@ -168,8 +168,8 @@ async def enter_state(tg: FakeTelegram, state: str, event_code: str) -> None:
         "Service.hours": [("/volunteer", "服务时长")],
         "Headcount.code": [("/volunteer", "摊位人数")],
         "Headcount.heads": [("/volunteer", "摊位人数"), (event_code, None)],
-        "Canteen.unit": [("/canteen", None)],
-        "Canteen.result": [("/canteen", "渠县环保局")],
+        "Canteen.unit": [("/volunteer", "食堂抽查")],
+        "Canteen.result": [("/canteen", None)],  # the self-evaluation of one's own canteen
     }
     for text, button in steps[state]:
         (answer,) = await tg.reply_to(ZH, text)
