@@ -7,7 +7,7 @@ import re
 
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 
@@ -58,6 +58,28 @@ def parse_number(text: str) -> float | None:
     if not match:
         return None
     return float(match.group(1).replace(",", ".").replace("，", "."))
+
+
+async def awaited_number(
+    message: Message,
+    state: FSMContext,
+    photos: EvidenceFolder,
+    typed: str | None,
+    *,
+    after_photo: str,
+    not_a_number: str,
+    reply_markup: InlineKeyboardMarkup | None = None,
+) -> float | None:
+    """The number a step waits for, typed or as a photo's caption; a photo sent with it is
+    attached first. None after asking again: `after_photo` when only a photo came,
+    `not_a_number` when the text could not be read as one."""
+    await photos.attach(message, state)
+    value = parse_number(typed) if typed is not None else None
+    if value is None:
+        await message.answer(
+            after_photo if typed is None else not_a_number, reply_markup=reply_markup
+        )
+    return value
 
 
 def message_key(message: Message, action: str) -> str:

@@ -17,11 +17,11 @@ from bot.callbacks import TripCb
 from bot.filters import INPUT, MenuText
 from bot.handlers.common import (
     answer_callback,
+    awaited_number,
     begin_flow,
     clear_flow,
     finish_flow,
     lang,
-    parse_number,
 )
 from bot.photos import EVIDENCE_KEY, PHOTO, EvidenceFolder
 from bot.states import Trip
@@ -82,15 +82,13 @@ async def got_mode(callback: CallbackQuery, callback_data: TripCb, state: FSMCon
 async def got_km(
     message: Message, state: FSMContext, photos: EvidenceFolder, typed: str | None = None
 ) -> None:
-    await photos.attach(message, state)
-    km = parse_number(typed) if typed is not None else None
+    km = await awaited_number(
+        message, state, photos, typed,
+        after_photo=_("📎 Photo attached. Now type the distance in kilometres, for example 2.5."),
+        not_a_number=_("Please type the distance as a number of kilometres, for example 2.5."),
+        reply_markup=keyboards.cancel(),
+    )  # fmt: skip
     if km is None:
-        await message.answer(
-            _("📎 Photo attached. Now type the distance in kilometres, for example 2.5.")
-            if typed is None
-            else _("Please type the distance as a number of kilometres, for example 2.5."),
-            reply_markup=keyboards.cancel(),
-        )
         return
     data = await state.update_data(km=km)
     await state.set_state(Trip.confirm)

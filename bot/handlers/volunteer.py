@@ -20,13 +20,13 @@ from bot.filters import INPUT, MenuText
 from bot.handlers.canteen import begin_check
 from bot.handlers.common import (
     answer_callback,
+    awaited_number,
     begin_flow,
     clear_flow,
     event_code,
     finish_flow,
     lang,
     message_key,
-    parse_number,
 )
 from bot.photos import EVIDENCE_KEY, EvidenceFolder
 from bot.states import Headcount, Service
@@ -120,14 +120,12 @@ async def got_hours(
     photos: EvidenceFolder,
     typed: str | None = None,
 ) -> None:
-    await photos.attach(message, state)
-    hours = parse_number(typed) if typed is not None else None
+    hours = await awaited_number(
+        message, state, photos, typed,
+        after_photo=_("📎 Photo attached. Now type the hours."),
+        not_a_number=_("Please type the hours as a number, for example 2 or 1.5."),
+    )  # fmt: skip
     if hours is None:
-        await message.answer(
-            _("📎 Photo attached. Now type the hours.")
-            if typed is None
-            else _("Please type the hours as a number, for example 2 or 1.5.")
-        )
         return
     assert person is not None
     now = clock()
@@ -178,14 +176,12 @@ async def got_heads(
     photos: EvidenceFolder,
     typed: str | None = None,
 ) -> None:
-    await photos.attach(message, state)
-    heads = parse_number(typed) if typed is not None else None
+    heads = await awaited_number(
+        message, state, photos, typed,
+        after_photo=_("📎 Photo attached. Now type the number of people."),
+        not_a_number=_("Please type the number of people, for example 35."),
+    )  # fmt: skip
     if heads is None:
-        await message.answer(
-            _("📎 Photo attached. Now type the number of people.")
-            if typed is None
-            else _("Please type the number of people, for example 35.")
-        )
         return
     assert person is not None
     # A whole number above zero, or the core refuses INVALID_QUANTITY.
