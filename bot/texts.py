@@ -2,29 +2,12 @@
 
 from __future__ import annotations
 
+from campaigns.labels import MEAL_LABELS, MODE_NAMES, N_
+from campaigns.labels import MODE_BUTTONS as MODE_LABELS
 
-def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, don't translate"
-    """Mark a msgid for extraction; `gettext` translates it where it is shown."""
-    return message
+__all__ = ["MEAL_LABELS", "MODE_LABELS", "MODE_NAMES", "N_"]
 
 
-MODE_LABELS = {
-    "walk": N_("🚶 Walk"),
-    "bike": N_("🚲 Bike"),
-    "bus": N_("🚌 Bus"),
-    "metro": N_("🚇 Metro"),
-}
-MODE_NAMES = {
-    "walk": N_("walking"),
-    "bike": N_("cycling"),
-    "bus": N_("the bus"),
-    "metro": N_("the metro"),
-}
-MEAL_LABELS = {
-    "breakfast": N_("Breakfast"),
-    "lunch": N_("Lunch"),
-    "dinner": N_("Dinner"),
-}
 LANGUAGE_NAMES = {"zh": "简体中文", "en": "English"}
 
 # Reply-keyboard menu entries: the text is the command, in whichever language it was shown.

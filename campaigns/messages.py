@@ -7,14 +7,10 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from campaigns.labels import N_
 from campaigns.reasons import Reason
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
-
-
-def N_(message: str) -> str:
-    """Marks a string for extraction; translation happens at the edge."""
-    return message
 
 
 REASON_MESSAGES: dict[Reason, str] = {

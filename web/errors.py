@@ -7,9 +7,9 @@ from enum import StrEnum
 from typing import Any
 
 from campaigns.errors import Refused
+from campaigns.labels import N_
 from campaigns.messages import message_for
 from campaigns.reasons import Reason
-from web.i18n import N_
 
 
 class WebReason(StrEnum):

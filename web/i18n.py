@@ -21,10 +21,6 @@ ENDONYMS = {"zh": "中文", "en": "English"}
 _BABEL_LOCALES = {"zh": "zh_Hans_CN", "en": "en_GB"}
 
 
-def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"
-    return message
-
-
 @lru_cache(maxsize=8)
 def translations(lang: str) -> _gettext.NullTranslations:
     """The compiled catalog for a language (a null catalog when it is missing)."""

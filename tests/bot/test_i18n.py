@@ -20,15 +20,17 @@ LATIN = re.compile(r"[A-Za-z]{3,}")
 
 
 def bot_msgids() -> list[str]:
+    """The bot's own words and the shared labels (campaigns/labels.py) it shows."""
     found: list[str] = []
-    for _file, _line, message, _comments, _context in extract_from_dir(
-        ROOT / "bot",
-        method_map=[("**.py", "python")],
-        keywords={"_": None, "N_": None, "gettext": None},
-    ):
-        text = message[0] if isinstance(message, tuple) else message
-        if text not in found:
-            found.append(text)
+    for folder, pattern in ((ROOT / "bot", "**.py"), (ROOT / "campaigns", "labels.py")):
+        for _file, _line, message, _comments, _context in extract_from_dir(
+            folder,
+            method_map=[(pattern, "python")],
+            keywords={"_": None, "N_": None, "gettext": None},
+        ):
+            text = message[0] if isinstance(message, tuple) else message
+            if text not in found:
+                found.append(text)
     return found
 
 

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 WEB = Path(__file__).resolve().parents[2] / "web"
+LABELS = WEB.parent / "campaigns" / "labels.py"  # the shared labels the pages show
 _TEMPLATE = re.compile(r"""_\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')\s*\)""")
 # Words passed to gettext through a variable (form field names in "missing fields").
 INDIRECT = {"Date", "Distance", "Hours", "People", "Back", "Start page"}
@@ -19,7 +20,7 @@ def web_msgids() -> set[str]:
             continue
         for match in _TEMPLATE.finditer(path.read_text(encoding="utf-8")):
             found.add(match.group(1) if match.group(1) is not None else match.group(2))
-    for path in WEB.rglob("*.py"):
+    for path in [*WEB.rglob("*.py"), LABELS]:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if (

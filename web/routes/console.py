@@ -11,13 +11,13 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from campaigns import reports
+from campaigns.labels import RULE_LABELS
 from web.deps import ViewerDep
 from web.i18n import Lang
 from web.routes import console_catalog, console_print, console_review
 from web.routes.console_chart import day_chart
 from web.routes.console_common import (
     HEARTBEAT_SECONDS,
-    RULE_LABELS,
     OrganizerDep,
     VolunteerDep,
     chart_labels,

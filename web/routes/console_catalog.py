@@ -10,22 +10,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from campaigns import catalog, people, planning
 from campaigns.errors import Refused
+from campaigns.labels import ROLE_LABELS, RULE_LABELS
 from campaigns.reasons import Reason
 from campaigns.results import Role
 from web.deps import CsrfDep, Viewer, ViewerDep
 from web.errors import status_for, words_for
-from web.i18n import N_
 from web.routes.common import parse_int
-from web.routes.console_common import RULE_LABELS
 
 router = APIRouter()
 RULE_CHOICES = list(RULE_LABELS.items())
-ROLE_LABELS = {
-    "participant": N_("Participant"),
-    "volunteer": N_("Volunteer"),
-    "organizer": N_("Organizer"),
-    "admin": N_("Administrator"),
-}
 MAX_CSV_BYTES = 2 * 1024 * 1024
 
 

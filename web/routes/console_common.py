@@ -10,13 +10,8 @@ from campaigns.live import LiveHub
 from campaigns.results import PersonView, Role
 from web.deps import ViewerDep
 from web.errors import WebReason, WebRefused
-from web.i18n import N_, Lang
+from web.i18n import Lang
 
-RULE_LABELS = {
-    "per_event": N_("1 per person per event"),
-    "per_day": N_("at most 1 per person per day"),
-    "headcount": N_("booth headcount: N heads, with the volunteer on record"),
-}
 HEARTBEAT_SECONDS = 15
 
 

@@ -14,13 +14,14 @@ from fastapi.responses import HTMLResponse, Response
 
 from campaigns import catalog, exports, links, people, planning, reports
 from campaigns.errors import Refused
+from campaigns.labels import ROLE_LABELS, RULE_LABELS
 from campaigns.reasons import Reason
 from campaigns.results import EventView
 from greentally.settings import Settings
 from web.deps import ViewerDep
 from web.i18n import translations
 from web.routes.console_chart import day_chart
-from web.routes.console_common import RULE_LABELS, chart_labels, year_of
+from web.routes.console_common import chart_labels, year_of
 
 router = APIRouter()
 MAX_CARDS = 400
@@ -130,7 +131,6 @@ async def annual_report(viewer: ViewerDep, year: int | None = None) -> Response:
 async def person_record(person_id: int, viewer: ViewerDep, year: int | None = None) -> Response:
     y = year_of(viewer, year)
     record = await reports.person_record(viewer.state.core, person_id=person_id, year=y)
-    from web.routes.console_catalog import ROLE_LABELS  # noqa: PLC0415
 
     return viewer.render(
         "console/person.html",

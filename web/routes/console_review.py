@@ -11,40 +11,14 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 
 from campaigns import actions, review, rewards
 from campaigns.errors import Refused
+from campaigns.labels import ACTION_LABELS, KIND_LABELS
 from campaigns.reasons import Reason
 from campaigns.results import Role
 from web.deps import CsrfDep, ViewerDep
 from web.errors import status_for, words_for
-from web.i18n import N_
 from web.routes.common import parse_int
 
 router = APIRouter()
-KIND_LABELS = {
-    "checkin": N_("Event check-in"),
-    "trip": N_("Green trip"),
-    "plate": N_("Clean plate"),
-    "service": N_("Volunteer service"),
-    "headcount": N_("Booth headcount"),
-    "sorting": N_("Garbage sorting"),
-}
-ACTION_LABELS = {
-    "void_fact": N_("Voided a record"),
-    "undo_checkin": N_("Undid a check-in at the door"),
-    "evidence_ok": N_("Accepted a photo"),
-    "evidence_rejected": N_("Rejected a photo"),
-    "reconcile": N_("Reconciled totals against the records"),
-    "create_campaign": N_("Created a campaign"),
-    "update_campaign": N_("Edited a campaign"),
-    "create_event": N_("Created an event"),
-    "update_event": N_("Edited an event"),
-    "upsert_unit": N_("Saved a unit"),
-    "set_role": N_("Changed a role"),
-    "create_user": N_("Created an account"),
-    "create_account": N_("Created an account"),
-    "save_reward": N_("Saved a reward"),
-    "redeem_reward": N_("Handed out a reward"),
-    "delete_person": N_("Deleted a person's data"),
-}
 PAGE = 100
 
 

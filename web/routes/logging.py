@@ -12,11 +12,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from campaigns import actions, catalog
 from campaigns.actions import CanteenCheckView
 from campaigns.errors import Refused
+from campaigns.labels import MEAL_LABELS, MODE_LABELS
 from campaigns.results import Channel, PersonView, Recorded, Role
 from web.deps import CsrfDep, Viewer, ViewerDep
 from web.errors import WebReason, WebRefused, status_for, words_for
 from web.evidence import MAX_PHOTO_MB
-from web.i18n import N_
 from web.routes.common import (
     MAX_INT,
     answer,
@@ -29,8 +29,6 @@ from web.security import new_random_token
 
 router = APIRouter(prefix="/log", tags=["pages"])
 
-MODE_LABELS = {"walk": N_("Walk"), "bike": N_("Bike"), "bus": N_("Bus"), "metro": N_("Metro")}
-MEAL_LABELS = {"breakfast": N_("Breakfast"), "lunch": N_("Lunch"), "dinner": N_("Dinner")}
 
 PhotoField = Annotated[UploadFile | None, File()]
 

@@ -10,23 +10,14 @@ from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from campaigns import people, totals
+from campaigns.labels import KIND_LABELS, MEAL_LABELS, MODE_LABELS
 from web.deps import CsrfDep, ViewerDep, forget_cookie, set_cookie
 from web.downloads import csv_download, json_download
-from web.i18n import LANGUAGES, N_
+from web.i18n import LANGUAGES
 from web.routes.common import discard_photos
-from web.routes.logging import MEAL_LABELS, MODE_LABELS
 from web.security import LANG_COOKIE, SESSION_COOKIE
 
 router = APIRouter(prefix="/me", tags=["pages"])
-
-KIND_LABELS = {
-    "checkin": N_("Event check-in"),
-    "trip": N_("Green trip"),
-    "plate": N_("Clean plate"),
-    "service": N_("Volunteer service"),
-    "headcount": N_("Booth headcount"),
-    "sorting": N_("Garbage sorting"),
-}
 
 
 @router.get("", response_class=HTMLResponse)
