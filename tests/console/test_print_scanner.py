@@ -16,7 +16,7 @@ from campaigns.results import Role, UnitView
 from greentally.settings import Settings
 from tests import factories
 from tests.console.helpers import csrf_of, signed_in
-from web.routes.console_print import qr_png
+from web.routes.console.printing import qr_png
 
 
 def decode(png: bytes) -> list[str]:

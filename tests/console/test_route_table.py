@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from campaigns.core import Core
 from campaigns.results import Role, UnitView
 from tests.console.helpers import csrf_of, signed_in
-from web.routes.console_common import require_organizer, require_volunteer
+from web.routes.console.common import require_organizer, require_volunteer
 
 
 def _depends_on(dependant: Any, target: Any) -> bool:

@@ -2,26 +2,12 @@
 
 from fastapi import APIRouter
 
-from web.routes import (
-    account,
-    answers,
-    api,
-    api_door,
-    api_log,
-    checkin,
-    health,
-    logging,
-    me,
-    screen,
-)
+from web.routes import account, answers, checkin, health, log_forms, me, screen
+from web.routes.api import api_router
 
 page_router = APIRouter()
-for module in (health, checkin, answers, logging, me, account, screen):
+for module in (health, checkin, answers, log_forms, me, account, screen):
     page_router.include_router(module.router)
-
-api_router = APIRouter()
-for module in (api, api_door, api_log):
-    api_router.include_router(module.router)
 
 # Hot paths, registered on the app itself ahead of every router: FastAPI walks nested
 # routers candidate by candidate, and that walk cost a check-in a quarter of its time.

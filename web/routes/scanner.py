@@ -22,7 +22,7 @@ from campaigns.results import Channel, EventView, PersonView
 from web.deps import CsrfDep, Viewer, ViewerDep, csrf_cookie_of, same_origin
 from web.errors import WebReason, WebRefused, status_for, words_for
 from web.routes.common import MAX_INT, join_key, parse_int, unit_options
-from web.routes.console_common import VolunteerDep, live_hub, require_volunteer
+from web.routes.console.common import VolunteerDep, live_hub, require_volunteer
 from web.security import new_random_token
 
 router = APIRouter(prefix="/scanner", tags=["scanner"], dependencies=[Depends(require_volunteer)])

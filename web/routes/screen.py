@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from campaigns import catalog, codes, links
 from web.deps import ViewerDep
-from web.routes.console_common import require_organizer
+from web.routes.console.common import require_organizer
 
 router = APIRouter(tags=["pages"])
 SLOT_SECONDS = 30

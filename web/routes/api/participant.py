@@ -1,5 +1,5 @@
 """JSON API /api/v1, part one: sessions, joining, the catalog and my own data. Every
-action the forms take is here too, on the same service functions (api_door, api_log)."""
+action the forms take is here too, on the same service functions (door.py, log.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from web.deps import forget_cookie, set_cookie
 from web.downloads import csv_download
 from web.errors import WebReason, WebRefused
 from web.routes.account import check_rate, client_key, record_failure, telegram_user
-from web.routes.api_caller import API_ERRORS, Caller, CallerDep, api_key
+from web.routes.api.caller import API_ERRORS, Caller, CallerDep, api_key
 from web.routes.common import discard_photos, join_key
 from web.schemas import (
     HistoryOut,

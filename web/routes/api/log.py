@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from campaigns import actions
 from campaigns.actions import CanteenCheckView
 from campaigns.results import Channel, Recorded, Role
-from web.routes.api_caller import API_ERRORS, Caller, CallerDep, PhotoFile, api_key
+from web.routes.api.caller import API_ERRORS, Caller, CallerDep, PhotoFile, api_key
 from web.routes.common import with_photo
 from web.schemas import (
     CanteenCheck,

@@ -1,5 +1,4 @@
-"""The organizer console: the dashboard and its live counter. Every route under /console
-depends on `require_organizer` at the router, so no page can forget it."""
+"""The organizer console's dashboard and its live counter (guarded by the console router)."""
 
 from __future__ import annotations
 
@@ -7,30 +6,23 @@ import asyncio
 import json
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from campaigns import reports
 from campaigns.labels import RULE_LABELS
 from web.deps import ViewerDep
 from web.i18n import Lang
-from web.routes import console_catalog, console_print, console_review
-from web.routes.console_chart import day_chart
-from web.routes.console_common import (
+from web.routes.console.chart import day_chart
+from web.routes.console.common import (
     HEARTBEAT_SECONDS,
-    OrganizerDep,
-    VolunteerDep,
     chart_labels,
     live_figures,
     live_hub,
-    require_organizer,
-    require_volunteer,
     year_of,
 )
 
-__all__ = ["OrganizerDep", "VolunteerDep", "require_organizer", "require_volunteer", "router"]
-
-router = APIRouter(prefix="/console", tags=["console"], dependencies=[Depends(require_organizer)])
+router = APIRouter(prefix="/console")
 
 
 @router.get("", response_class=HTMLResponse)
@@ -79,8 +71,3 @@ async def live(request: Request, viewer: ViewerDep, year: int | None = None) -> 
 
 def _event(data: dict[str, Any], lang: Lang) -> str:
     return "event: totals\ndata: " + json.dumps(live_figures(lang, data)) + "\n\n"
-
-
-# The console's other areas share this router's prefix and its organizer dependency.
-for _module in (console_catalog, console_print, console_review):
-    router.include_router(_module.router)

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Path, Request
 
 from campaigns import catalog, checkin, people, review, rewards
 from campaigns.results import Channel, Recorded, Role
-from web.routes.api_caller import API_ERRORS, Caller, CallerDep, api_key, public
+from web.routes.api.caller import API_ERRORS, Caller, CallerDep, api_key, public
 from web.routes.common import MAX_INT, join_key
-from web.routes.console_common import live_hub
+from web.routes.console.common import live_hub
 from web.schemas import (
     CheckInFor,
     DoorCheckIn,

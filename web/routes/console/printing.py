@@ -20,8 +20,8 @@ from campaigns.results import EventView
 from greentally.settings import Settings
 from web.deps import ViewerDep
 from web.i18n import translations
-from web.routes.console_chart import day_chart
-from web.routes.console_common import chart_labels, year_of
+from web.routes.console.chart import day_chart
+from web.routes.console.common import chart_labels, year_of
 
 router = APIRouter()
 MAX_CARDS = 400

@@ -1,0 +1,19 @@
+"""The organizer console. Every route under /console depends on `require_organizer` at this
+router, so no page can forget it."""
+
+from fastapi import APIRouter, Depends
+
+from web.routes.console import catalog, dashboard, printing, review
+from web.routes.console.common import (
+    OrganizerDep,
+    VolunteerDep,
+    require_organizer,
+    require_volunteer,
+)
+
+router = APIRouter(tags=["console"], dependencies=[Depends(require_organizer)])
+router.include_router(dashboard.router)  # its own prefix: the dashboard is /console itself
+for _module in (catalog, printing, review):
+    router.include_router(_module.router, prefix="/console")
+
+__all__ = ["OrganizerDep", "VolunteerDep", "require_organizer", "require_volunteer", "router"]
