@@ -11,8 +11,10 @@ from typing import Any
 from campaigns import audit
 from campaigns.core import Core
 from campaigns.errors import Refused
+from campaigns.identity import request_fingerprint, scoped_key
 from campaigns.reasons import Reason
 from campaigns.recording import (
+    check_fingerprint,
     counts_toward_goal,
     day_key,
     fact_row,
@@ -20,10 +22,12 @@ from campaigns.recording import (
     replay,
     set_fact,
     shape_of,
+    waiting_of,
     write_fact,
 )
 from campaigns.results import FactKind, FactView, Recorded, Role
 from campaigns.views import fact_view
+from storage import identity as identity_store
 from storage import queries, writes
 from storage.models import CanteenCheck, Fact, LedgerEntry
 from storage.tallies import dims_of, forget_person_if_gone
@@ -39,6 +43,20 @@ class CanteenCheckView:
     passed: bool
     points: int
     repeated: bool = False
+    # another check of this canteen of this kind was filed that day: kept, not paid again
+    paid_before: bool = False
+
+
+@dataclass(frozen=True)
+class _Key:
+    """An idempotency key scoped to its caller and action, with its request's fingerprint."""
+
+    key: str | None
+    fingerprint: str
+
+    @classmethod
+    def of(cls, caller: int, action: str, key: str | None, *payload: object) -> _Key:
+        return cls(scoped_key(f"p{caller}", action, key), request_fingerprint(action, *payload))
 
 
 def _check_day(core: Core, day: date, now: datetime) -> None:
@@ -88,8 +106,9 @@ async def _record_habit(
     mode: str | None = None,
     quantity: float = 0.0,
     co2_g: int = 0,
-    idempotency_key: str | None = None,
+    idempotency_key: _Key | None = None,
     evidence_path: str | None = None,
+    pending: bool = False,
 ) -> Recorded:
     camp = await _habit_campaign(tx, habit, day)
     awarded = core.rules.capped_points(habit, points, already_points)
@@ -107,15 +126,28 @@ async def _record_habit(
         co2_g=co2_g,
         points=awarded,
         counted=1,
-        idempotency_key=idempotency_key,
+        idempotency_key=idempotency_key.key if idempotency_key else None,
+        fingerprint=idempotency_key.fingerprint if idempotency_key else None,
         evidence_path=evidence_path,
         count_key=day_key(int(camp["id"]), person_id, day),
+        pending=pending,
     )
     written = await write_fact(
         tx, row, counts_toward_goal=bool(camp["counts_toward_goal"]), ledger_person=person_id
     )
     result = await recorded_for(tx.conn, written)
-    return Recorded(fact=result.fact, campaign=result.campaign, points_capped=awarded < points)
+    return Recorded(
+        fact=result.fact, campaign=result.campaign, points_capped=not pending and awarded < points
+    )
+
+
+def _needs_photo(core: Core, kind: str, evidence_path: str | None) -> bool:
+    """Whether the entry waits for its photo; refuses PHOTO_REQUIRED when it has none."""
+    if kind not in core.rules.photo_required:
+        return False
+    if not evidence_path:
+        raise Refused(Reason.PHOTO_REQUIRED)
+    return True
 
 
 async def log_trip(
@@ -130,19 +162,25 @@ async def log_trip(
     idempotency_key: str | None = None,
     evidence_path: str | None = None,
 ) -> Recorded:
-    """A green trip. Refuses UNKNOWN_MODE, INVALID_QUANTITY, IMPLAUSIBLE_DISTANCE (detail
-    max_km), FUTURE_DATE, DATE_TOO_OLD, DAILY_CAP_REACHED, NO_ACTIVE_CAMPAIGN."""
+    """A green trip. Refuses UNKNOWN_MODE, INVALID_QUANTITY, TRIP_TOO_SHORT (detail
+    min_km), IMPLAUSIBLE_DISTANCE (detail max_km), FUTURE_DATE, DATE_TOO_OLD,
+    DAILY_CAP_REACHED, NO_ACTIVE_CAMPAIGN, PHOTO_REQUIRED (when the rules ask for one),
+    IDEMPOTENCY_KEY_REUSED."""
     rules = core.rules
     if mode not in rules.modes:
         raise Refused(Reason.UNKNOWN_MODE)
     km = _quantity(km)
+    if km < rules.trip_min_km:
+        raise Refused(Reason.TRIP_TOO_SHORT, km=km, min_km=rules.trip_min_km)
     if km > rules.modes[mode].max_km:
         raise Refused(Reason.IMPLAUSIBLE_DISTANCE, km=km, max_km=rules.modes[mode].max_km)
     _check_day(core, day, now)
     advice = rules.advice_135(mode, km)
+    pending = _needs_photo(core, "trip", evidence_path)
+    key = _Key.of(person_id, "trip", idempotency_key, mode, km, day)
 
     async def run(tx: Tx) -> Recorded:
-        if (first := await replay(tx.conn, idempotency_key)) is not None:
+        if (first := await replay(tx.conn, key.key, key.fingerprint)) is not None:
             return Recorded(fact=first.fact, campaign=first.campaign, repeated=True, advice=advice)
         person = await _actor(tx, person_id)
         entries, _, pts = await queries.day_usage(
@@ -165,8 +203,9 @@ async def log_trip(
             mode=mode,
             quantity=km,
             co2_g=rules.trip_co2_g(mode, km),
-            idempotency_key=idempotency_key,
+            idempotency_key=key,
             evidence_path=evidence_path,
+            pending=pending,
         )
         return Recorded(
             fact=result.fact,
@@ -190,24 +229,26 @@ async def log_plate(
     evidence_path: str | None = None,
 ) -> Recorded:
     """A clean-plate meal. Refuses UNKNOWN_MEAL, FUTURE_DATE, DATE_TOO_OLD,
-    DAILY_CAP_REACHED (that meal already logged, or the day's limit), NO_ACTIVE_CAMPAIGN."""
+    MEAL_ALREADY_LOGGED, DAILY_CAP_REACHED (the day's limit), NO_ACTIVE_CAMPAIGN,
+    PHOTO_REQUIRED (when the rules ask for one), IDEMPOTENCY_KEY_REUSED."""
     rules = core.rules
     if meal not in rules.meals:
         raise Refused(Reason.UNKNOWN_MEAL)
     _check_day(core, day, now)
+    pending = _needs_photo(core, "plate", evidence_path)
+    key = _Key.of(person_id, "plate", idempotency_key, meal, day)
 
     async def run(tx: Tx) -> Recorded:
-        if (first := await replay(tx.conn, idempotency_key)) is not None:
+        if (first := await replay(tx.conn, key.key, key.fingerprint)) is not None:
             return first
         person = await _actor(tx, person_id)
-        same_meal = await queries.fact(
-            tx.conn, person_id=person_id, kind="plate", occurred_on=day, mode=meal, status="counted"
-        )
+        if await queries.same_meal(tx.conn, person_id=person_id, day=day, meal=meal):
+            raise Refused(Reason.MEAL_ALREADY_LOGGED, meal=meal)
         entries, _, pts = await queries.day_usage(
             tx.conn, person_id=person_id, kind="plate", day=day
         )
         cap = rules.caps["plate"].max_entries_per_day
-        if same_meal is not None or (cap is not None and entries >= cap):
+        if cap is not None and entries >= cap:
             raise Refused(Reason.DAILY_CAP_REACHED)
         return await _record_habit(
             core,
@@ -223,8 +264,9 @@ async def log_plate(
             mode=meal,
             quantity=1,
             co2_g=rules.plate_co2_g,
-            idempotency_key=idempotency_key,
+            idempotency_key=key,
             evidence_path=evidence_path,
+            pending=pending,
         )
 
     return await core.write(Call[Recorded](run))
@@ -241,21 +283,26 @@ async def log_service(
     idempotency_key: str | None = None,
     evidence_path: str | None = None,
 ) -> Recorded:
-    """Volunteer service hours. Refuses NOT_ALLOWED, INVALID_QUANTITY, TOO_MANY_HOURS (a
-    day's total over its cap), FUTURE_DATE, DATE_TOO_OLD, NO_ACTIVE_CAMPAIGN."""
+    """Volunteer service hours; they wait for an organizer's approval (the rules say so;
+    an organizer's own count at once). Refuses NOT_ALLOWED, INVALID_QUANTITY,
+    TOO_MANY_HOURS (a day's total over its cap, waiting entries included), FUTURE_DATE,
+    DATE_TOO_OLD, NO_ACTIVE_CAMPAIGN, PHOTO_REQUIRED, IDEMPOTENCY_KEY_REUSED."""
     rules = core.rules
     hours = _quantity(hours)
     max_hours = rules.caps["service"].max_hours_per_day or 24
     if hours > max_hours:
         raise Refused(Reason.TOO_MANY_HOURS, max_hours=max_hours)
     _check_day(core, day, now)
+    photo_waits = _needs_photo(core, "service", evidence_path)
+    key = _Key.of(volunteer_id, "service", idempotency_key, hours, day)
 
     async def run(tx: Tx) -> Recorded:
-        if (first := await replay(tx.conn, idempotency_key)) is not None:
+        if (first := await replay(tx.conn, key.key, key.fingerprint)) is not None:
             return first
         person = await _actor(tx, volunteer_id, Role.VOLUNTEER)
+        by_organizer = Role(person["role"]).at_least(Role.ORGANIZER)
         _, logged, pts = await queries.day_usage(
-            tx.conn, person_id=volunteer_id, kind="service", day=day
+            tx.conn, person_id=volunteer_id, kind="service", day=day, pending=True
         )
         if logged + hours > max_hours:
             raise Refused(Reason.TOO_MANY_HOURS, max_hours=max_hours)
@@ -271,8 +318,9 @@ async def log_service(
             points=rules.service_points(hours),
             already_points=pts,
             quantity=hours,
-            idempotency_key=idempotency_key,
+            idempotency_key=key,
             evidence_path=evidence_path,
+            pending=photo_waits or rules.waits("service", by_organizer=by_organizer),
         )
 
     return await core.write(Call[Recorded](run))
@@ -289,28 +337,41 @@ async def log_headcount(
     idempotency_key: str | None = None,
     evidence_path: str | None = None,
 ) -> Recorded:
-    """A booth headcount at an event: N person-times, kept apart from identified ones.
-    Refuses NOT_ALLOWED, UNKNOWN_CODE, INVALID_QUANTITY (not a whole number above zero, or
-    past the rules' plausible count for one entry), OVER_CAPACITY, DAILY_CAP_REACHED."""
+    """A booth headcount at an event: N person-times, kept apart from identified ones; one
+    of more heads than the rules' threshold waits for an organizer's approval.
+    Refuses NOT_ALLOWED, UNKNOWN_CODE, INVALID_QUANTITY (not a whole number above zero),
+    HEADCOUNT_TOO_LARGE (detail max: past the rules' plausible count for one entry),
+    OVER_CAPACITY (waiting heads included), DAILY_CAP_REACHED, PHOTO_REQUIRED,
+    IDEMPOTENCY_KEY_REUSED."""
     rules = core.rules
     _quantity(heads)  # a finite number above zero
-    bound = rules.caps["headcount"].max_per_entry
-    if isinstance(heads, bool) or heads != int(heads) or (bound is not None and heads > bound):
+    if isinstance(heads, bool) or heads != int(heads):
         raise Refused(Reason.INVALID_QUANTITY)
+    bound = rules.caps["headcount"].max_per_entry
+    if bound is not None and heads > bound:
+        raise Refused(Reason.HEADCOUNT_TOO_LARGE, max=bound)
     heads = int(heads)
     day = core.today(now)
+    code = code.strip().lower()
+    waits = _needs_photo(core, "headcount", evidence_path) or rules.waits(
+        "headcount", quantity=heads
+    )
+    key = _Key.of(volunteer_id, "headcount", idempotency_key, code, heads)
 
     async def run(tx: Tx) -> Recorded:
-        if (first := await replay(tx.conn, idempotency_key)) is not None:
+        if (first := await replay(tx.conn, key.key, key.fingerprint)) is not None:
             return first
         await _actor(tx, volunteer_id, Role.VOLUNTEER)
-        ev = await queries.event(tx.conn, code=code.strip().lower())
+        ev = await queries.event(tx.conn, code=code)
         if ev is None:
             raise Refused(Reason.UNKNOWN_CODE)
-        counted = await queries.event_totals(tx.conn, ev["id"])
-        pending = tx.deltas.pending(day.year, "event", str(ev["id"]), "headcount")
-        if ev["capacity"] is not None and counted["headcount"] + pending + heads > ev["capacity"]:
-            raise Refused(Reason.OVER_CAPACITY, capacity=ev["capacity"])
+        if ev["capacity"] is not None:
+            await identity_store.lock_events(tx.conn, [ev["id"]])
+            taken = (await queries.event_totals(tx.conn, ev["id"]))["headcount"]
+            taken += tx.deltas.pending(day.year, "event", str(ev["id"]), "headcount")
+            taken += await queries.waiting_heads(tx.conn, ev["id"])
+            if taken + heads > ev["capacity"]:
+                raise Refused(Reason.OVER_CAPACITY, capacity=ev["capacity"])
         entries, pts = await queries.logged_points_today(
             tx.conn, logged_by_id=volunteer_id, kind="headcount", day=day
         )
@@ -331,8 +392,10 @@ async def log_headcount(
             quantity=heads,
             headcount=heads,
             points=awarded,
-            idempotency_key=idempotency_key,
+            idempotency_key=key.key,
+            fingerprint=key.fingerprint,
             evidence_path=evidence_path,
+            pending=waits,
         )
         written = await write_fact(
             tx,
@@ -362,16 +425,20 @@ async def log_canteen_check(
     """A canteen's self-evaluation (by its own staff) or a volunteer's spot check.
     Refuses INVALID_INPUT, NOT_ALLOWED (spot checks need a volunteer), UNKNOWN_UNIT,
     NO_CANTEEN, NOT_OWN_CANTEEN (a self-evaluation of another unit's canteen), FUTURE_DATE,
-    DATE_TOO_OLD."""
+    DATE_TOO_OLD, IDEMPOTENCY_KEY_REUSED. A canteen checked again the same day (same kind,
+    anyone) is recorded and pays nothing: `paid_before`."""
     if kind not in ("self", "spot") or len(notes or "") > 1000:
         raise Refused(Reason.INVALID_INPUT)
     _check_day(core, day, now)
     points = core.rules.points["canteen_check"]
+    key = _Key.of(person_id, "canteen", idempotency_key, unit_id, kind, passed, day, notes)
+    pay_key = f"c:{unit_id}:{kind}:{day.isoformat()}"
 
     async def run(tx: Tx) -> CanteenCheckView:
-        if idempotency_key:
-            found = await queries.canteen_check_by_key(tx.conn, idempotency_key)
+        if key.key:
+            found = await queries.canteen_check_by_key(tx.conn, key.key)
             if found is not None:
+                check_fingerprint(found, key.fingerprint)
                 return CanteenCheckView(
                     found["id"],
                     found["unit_id"],
@@ -389,6 +456,7 @@ async def log_canteen_check(
             raise Refused(Reason.NO_CANTEEN)
         if kind == "self" and actor["unit_id"] != unit_id:
             raise Refused(Reason.NOT_OWN_CANTEEN)
+        paid_before = await queries.canteen_check_paid(tx.conn, pay_key)
         new_id = await writes.insert_row(
             tx.conn,
             CanteenCheck,
@@ -400,8 +468,12 @@ async def log_canteen_check(
             notes=notes or "",
             evidence_path=evidence_path,
             created_at=now,
-            idempotency_key=idempotency_key,
+            idempotency_key=key.key,
+            idempotency_fingerprint=key.fingerprint if key.key else None,
+            pay_key=None if paid_before else pay_key,
         )
+        if paid_before:
+            return CanteenCheckView(new_id, unit_id, kind, day, passed, 0, paid_before=True)
         await writes.insert_row(
             tx.conn, LedgerEntry, person_id=person_id, delta=points, kind="earn", created_at=now
         )
@@ -435,9 +507,11 @@ async def void_in(
     row = await queries.fact(tx.conn, id=fact_id)
     if row is None:
         raise Refused(Reason.UNKNOWN_FACT)
-    if row["status"] != "counted":
+    if row["status"] == "void":
         raise Refused(Reason.ALREADY_VOID)
     goal = await counts_toward_goal(tx.conn, row["campaign_id"])
+    if row["status"] == "pending":
+        return await _void_pending(tx, row, goal, actor_id=actor_id, reason=reason, now=now)
     shape = shape_of(row, goal)
     await set_fact(
         tx.conn,
@@ -474,6 +548,30 @@ async def void_in(
         person_id=row["person_id"],
     )
     return fact_view(await queries.fact(tx.conn, id=fact_id))
+
+
+async def _void_pending(
+    tx: Tx, row: Any, goal: bool, *, actor_id: int | None, reason: str, now: datetime
+) -> FactView:
+    """A waiting entry rejected (or withdrawn): it counted nowhere, so only the waiting
+    figure changes."""
+    await set_fact(
+        tx.conn, row["id"], status="void", void_reason=reason, voided_at=now, voided_by_id=actor_id
+    )
+    if goal:
+        tx.deltas.add_pending(row["occurred_on"].year, waiting_of(row), -1)
+    await audit.record(
+        tx.conn,
+        actor_id=actor_id,
+        action="void_fact",
+        target=f"fact:{row['id']}",
+        now=now,
+        reason=reason,
+        kind=row["kind"],
+        person_id=row["person_id"],
+        was="pending",
+    )
+    return fact_view(await queries.fact(tx.conn, id=row["id"]))
 
 
 async def _promote_same_day(tx: Tx, row: Any, goal: bool) -> None:

@@ -11,10 +11,12 @@ from typing import Any
 from campaigns import codes
 from campaigns.core import LOCAL_TZ, Core
 from campaigns.errors import Refused
+from campaigns.identity import request_fingerprint, scoped_key
 from campaigns.reasons import Reason
 from campaigns.recording import checkin_key, fact_row, lost_race, recorded_for, shape_of
 from campaigns.results import CampaignView, FactKind, Recorded, Role
 from campaigns.views import campaign_view, event_view, fact_view
+from storage import identity as identity_store
 from storage import queries, writes
 from storage.db import insert_ignore
 from storage.models import Fact, LedgerEntry, Person
@@ -33,6 +35,7 @@ class CheckIn:
     rotation_token: str | None = None
     secret: str = ""
     points: int = 0
+    fingerprint: str | None = None  # what the keyed request asked for
 
     async def run(self, tx: Tx) -> Recorded:
         (result,) = await CheckIn.run_batch(tx, [self])
@@ -62,10 +65,18 @@ class _Batch:
         }
         self.people = await queries.people_by_ids(conn, list(ids)) if ids else {}
         tokens = [c.token for c in self.cmds if c.token]
+        self.by_token: dict[str, Any] = {}
         if tokens:
             rows = await queries.people_by_column(conn, Person.qr_token, tokens)
             self.by_token = {r["qr_token"]: r for r in rows}
             self.people.update({r["id"]: r for r in rows})
+        merged = {r["merged_into_id"] for r in self.people.values() if r["merged_into_id"]}
+        if merged:  # a person merged into another checks in as that other person
+            self.people.update(await queries.people_by_ids(conn, list(merged)))
+        # Capacity is checked against a count read under the events' row locks, so that
+        # several instances admit exactly `capacity` people between them.
+        capped = [e["id"] for e in self.events.values() if e["capacity"] is not None]
+        await identity_store.lock_events(conn, capped)
         self.counts = await queries.event_counts(conn, [e["id"] for e in self.events.values()])
         pending = [(i, self._check(i, c)) for i, c in enumerate(self.cmds)]
         pending_rows = [(i, row) for i, row in pending if row is not None]
@@ -85,6 +96,9 @@ class _Batch:
     def _check(self, i: int, c: CheckIn) -> dict[str, Any] | None:
         """Refusals before any write; returns the row to insert, or None."""
         if c.idempotency_key and c.idempotency_key in self.replays:
+            stored = self.replays[c.idempotency_key]["idempotency_fingerprint"]
+            if stored is not None and c.fingerprint is not None and stored != c.fingerprint:
+                self.out[i] = Refused(Reason.IDEMPOTENCY_KEY_REUSED)
             return None
         try:
             return self._row(c)
@@ -124,6 +138,8 @@ class _Batch:
             person = self.people.get(c.person_id or 0)
             if person is None:
                 raise Refused(Reason.UNKNOWN_PERSON)
+        if person["merged_into_id"] is not None:
+            person = self.people.get(person["merged_into_id"], person)
         if person["deleted_at"] is not None:
             raise Refused(Reason.PERSON_DELETED)
         return fact_row(
@@ -139,6 +155,7 @@ class _Batch:
             points=c.points,
             counted=1,
             idempotency_key=c.idempotency_key,
+            fingerprint=c.fingerprint,
             count_key=checkin_key(ev["id"], person["id"]),
         )
 
@@ -229,16 +246,20 @@ async def check_in(
     found the person by name at the door.
 
     Refuses UNKNOWN_CODE, CODE_EXPIRED (rotating screens), WINDOW_NOT_OPEN, WINDOW_CLOSED,
-    OVER_CAPACITY, UNKNOWN_PERSON, PERSON_DELETED, ALREADY_CHECKED_IN (detail `at`), and
-    NOT_ALLOWED when `logged_by_id` is not a volunteer."""
+    OVER_CAPACITY, UNKNOWN_PERSON, PERSON_DELETED, ALREADY_CHECKED_IN (detail `at`),
+    NOT_ALLOWED when `logged_by_id` is not a volunteer, and IDEMPOTENCY_KEY_REUSED (the key
+    this caller used for another check-in)."""
+    code = code.strip().lower()
+    caller = f"p{logged_by_id if logged_by_id is not None else person_id}"
     return await core.write(
         CheckIn(
-            code=code.strip().lower(),
+            code=code,
             now=now,
             channel=channel,
             person_id=person_id,
             volunteer_id=logged_by_id,
-            idempotency_key=idempotency_key,
+            idempotency_key=scoped_key(caller, "checkin", idempotency_key),
+            fingerprint=request_fingerprint("checkin", code, person_id),
             rotation_token=rotation_token,
             secret=core.secret,
             points=core.rules.points["checkin"],
@@ -258,15 +279,20 @@ async def check_in_by_token(
 ) -> Recorded:
     """A volunteer checks a person in by scanning their personal QR.
 
-    Refuses as check_in, plus NOT_ALLOWED (below volunteer) and UNKNOWN_TOKEN."""
+    Refuses as check_in, plus NOT_ALLOWED (below volunteer) and UNKNOWN_TOKEN (an empty
+    token included)."""
+    code, token = code.strip().lower(), (token or "").strip()
+    if not token:
+        raise Refused(Reason.UNKNOWN_TOKEN)
     return await core.write(
         CheckIn(
-            code=code.strip().lower(),
+            code=code,
             now=now,
             channel=channel,
-            token=token.strip(),
+            token=token,
             volunteer_id=volunteer_id,
-            idempotency_key=idempotency_key,
+            idempotency_key=scoped_key(f"p{volunteer_id}", "checkin", idempotency_key),
+            fingerprint=request_fingerprint("checkin", code, token),
             secret=core.secret,
             points=core.rules.points["checkin"],
         )

@@ -58,6 +58,40 @@ REASON_MESSAGES: dict[Reason, str] = {
         "The photo has too many pixels: at most {megapixels} megapixels. Take it again at a "
         "lower resolution."
     ),
+    Reason.VERIFIER_REQUIRED: N_(
+        "Someone of this name is on your unit's staff list. To confirm it is you, enter your "
+        "staff number or the last four digits of your phone number."
+    ),
+    Reason.VERIFIER_WRONG: N_(
+        "That staff number or phone number does not match the staff list. Check it and try again."
+    ),
+    Reason.VERIFIER_LOCKED: N_(
+        "Too many wrong answers for this name. Try again in {minutes} minutes, or ask your "
+        "unit's organizer."
+    ),
+    Reason.DEVICE_BOUND: N_(
+        "This phone is registered to {name}. To switch it to someone else, give that "
+        "person's staff number or phone's last four digits, or use a link code from their "
+        '"Me" page.'
+    ),
+    Reason.AMBIGUOUS_NAME: N_(
+        "Several people of this name are on record in this unit: find the person by name "
+        "search, or give their staff number."
+    ),
+    Reason.LINK_CODE_INVALID: N_(
+        'This link code is wrong, used or expired. Open "Me" on your other phone for a new one.'
+    ),
+    Reason.IDEMPOTENCY_KEY_REUSED: N_(
+        "This request's key was already used for a different request: send a new key."
+    ),
+    Reason.HEADCOUNT_TOO_LARGE: N_("At most {max} people in one entry."),
+    Reason.TRIP_TOO_SHORT: N_("A trip must be at least {min_km} km."),
+    Reason.MEAL_ALREADY_LOGGED: N_("You already logged this meal on that day."),
+    Reason.PHOTO_REQUIRED: N_("This entry needs a photo."),
+    Reason.NOT_PENDING: N_("This entry is not waiting for approval."),
+    Reason.CANNOT_MERGE: N_(
+        "These cannot be merged: choose two different people who are still on record."
+    ),
 }
 
 

@@ -19,6 +19,7 @@ from campaigns.reasons import Reason
 from campaigns.results import PersonView, Role
 from campaigns.roles import require_role
 from campaigns.views import fact_view, person_view
+from storage import identity as identity_store
 from storage import queries, writes
 from storage.db import insert_ignore
 from storage.models import CanteenCheck, Fact, LoginToken, Person, ProcessedUpdate
@@ -41,12 +42,16 @@ def clean_name(core: Core, name: str) -> str:
     return name
 
 
-async def _person(tx_or_conn: Any, person_id: int) -> PersonView:
-    conn = getattr(tx_or_conn, "conn", tx_or_conn)
+async def person_view_of(conn: Any, person_id: int) -> PersonView:
+    """A person's view, read on the given connection. Refuses UNKNOWN_PERSON."""
     row = await queries.person(conn, id=person_id)
     if row is None:
         raise Refused(Reason.UNKNOWN_PERSON)
     return person_view(row)
+
+
+async def _person(tx_or_conn: Any, person_id: int) -> PersonView:
+    return await person_view_of(getattr(tx_or_conn, "conn", tx_or_conn), person_id)
 
 
 async def register_person(
@@ -59,43 +64,37 @@ async def register_person(
     telegram_id: int | None = None,
     role: Role = Role.PARTICIPANT,
     idempotency_key: str | None = None,
+    verifier: str | None = None,
+    device_person_id: int | None = None,
 ) -> PersonView:
-    """Register a person, or find the one already linked to this Telegram id (or made by
-    the same registration form, when it is submitted twice).
+    """The person behind a device that gives its name and unit: found on the roster or
+    among the people already registered where that is safe, else made (see
+    campaigns.joining.join, whose refusals it shares)."""
+    from campaigns import joining  # noqa: PLC0415 - joining builds on this module
 
-    Refuses NAME_REQUIRED, NAME_TOO_LONG, UNKNOWN_UNIT."""
-    clean = clean_name(core, name)
-    lang = language if language in LANGUAGES else "zh"
-
-    async def run(tx: Tx) -> PersonView:
-        for column, value in (("telegram_id", telegram_id), ("registration_key", idempotency_key)):
-            if value is not None:
-                found = await queries.person(tx.conn, **{column: value})
-                if found is not None:
-                    return person_view(found)
-        if unit_id is None or await queries.unit(tx.conn, unit_id) is None:
-            raise Refused(Reason.UNKNOWN_UNIT)
-        new_id = await writes.insert_row(
-            tx.conn,
-            Person,
-            display_name=clean,
-            unit_id=unit_id,
-            role=role.value,
-            language=lang,
-            telegram_id=telegram_id,
-            qr_token=codes.new_qr_token(),
-            created_at=now,
-            registration_key=idempotency_key,
-        )
-        return await _person(tx, new_id)
-
-    return await core.write(Call[PersonView](run))
+    joined = await joining.join(
+        core,
+        name=name,
+        unit_id=unit_id,
+        now=now,
+        language=language,
+        verifier=verifier,
+        device_person_id=device_person_id,
+        telegram_id=telegram_id,
+        role=role,
+        idempotency_key=idempotency_key,
+    )
+    return joined.person
 
 
 async def get_person(core: Core, person_id: int) -> PersonView:
-    """Refuses UNKNOWN_PERSON."""
+    """The person behind an id; one merged into another is that other person now (a
+    device bound to either stays signed in). Refuses UNKNOWN_PERSON."""
     async with core.read() as conn:
-        return await _person(conn, person_id)
+        person = await _person(conn, person_id)
+        if person.merged_into_id is not None:
+            person = await _person(conn, await identity_store.merged_target(conn, person_id))
+        return person
 
 
 async def find_by_telegram(
@@ -386,8 +385,19 @@ async def export_person(core: Core, *, person_id: int) -> dict[str, Any]:
 
 
 def _canteen_check(row: Any) -> dict[str, Any]:
-    keys = ("id", "unit_id", "unit_name_zh", "unit_name_en", "kind", "checked_on", "passed",
-            "notes", "evidence_path", "created_at", "status")  # fmt: skip
+    keys = (
+        "id",
+        "unit_id",
+        "unit_name_zh",
+        "unit_name_en",
+        "kind",
+        "checked_on",
+        "passed",
+        "notes",
+        "evidence_path",
+        "created_at",
+        "status",
+    )
     return _jsonable({key: row[key] for key in keys})
 
 

@@ -62,7 +62,13 @@ def fact_row(
     headcount: int = 0,
     idempotency_key: str | None = None,
     count_key: str | None = None,
+    fingerprint: str | None = None,
+    pending: bool = False,
 ) -> dict[str, Any]:
+    """A fact's row. A pending one (waiting for approval) holds no count, no points, no CO2
+    and no heads yet: approval works them out from its kind, mode and quantity."""
+    if pending:
+        count_key, counted, headcount, points, co2_g = None, 0, 0, 0, 0
     return {
         "kind": kind.value,
         "person_id": person_id,
@@ -75,7 +81,7 @@ def fact_row(
         "created_at": now,
         "channel": channel,
         "logged_by_id": logged_by_id,
-        "status": "counted",
+        "status": "pending" if pending else "counted",
         "evidence_path": evidence_path,
         "evidence_status": "pending" if evidence_path else None,
         "co2_g": co2_g,
@@ -83,18 +89,31 @@ def fact_row(
         "counted": counted,
         "headcount": headcount,
         "idempotency_key": idempotency_key,
+        "idempotency_fingerprint": fingerprint if idempotency_key else None,
         "count_key": count_key,
     }
 
 
-async def replay(conn: AsyncConnection, idempotency_key: str | None) -> Recorded | None:
-    """The first answer to an idempotency key already used, if any."""
+async def replay(
+    conn: AsyncConnection, idempotency_key: str | None, fingerprint: str | None = None
+) -> Recorded | None:
+    """The first answer to an idempotency key already used, if any. Refuses
+    IDEMPOTENCY_KEY_REUSED when the key was used for another request."""
     if not idempotency_key:
         return None
     row = await queries.fact(conn, idempotency_key=idempotency_key)
     if row is None:
         return None
+    check_fingerprint(row, fingerprint)
     return await recorded_for(conn, row, repeated=True)
+
+
+def check_fingerprint(row: Any, fingerprint: str | None) -> None:
+    """The stored request behind a key is the one asked for again (rows written before
+    keys had fingerprints pass)."""
+    stored = row["idempotency_fingerprint"]
+    if stored is not None and fingerprint is not None and stored != fingerprint:
+        raise Refused(Reason.IDEMPOTENCY_KEY_REUSED)
 
 
 async def recorded_for(conn: AsyncConnection, row: Any, *, repeated: bool = False) -> Recorded:
@@ -114,7 +133,15 @@ async def write_fact(
     """Insert one fact with its ledger entry and tally changes.
 
     A habit fact claims the person-day's count if it is still free; otherwise it is kept
-    with `counted = 0`. Raises Refused(ALREADY_CHECKED_IN) if a check-in lost a race."""
+    with `counted = 0`. A pending fact only joins the waiting figure. Raises
+    Refused(ALREADY_CHECKED_IN) if a check-in lost a race."""
+    if row["status"] == "pending":
+        inserted = await insert_ignore(tx.conn, Fact.__table__, [row], returning=("id",))
+        if not inserted:
+            raise RetryAlone  # the same key stored meanwhile: run alone, the replay answers
+        if counts_toward_goal:
+            tx.deltas.add_pending(row["occurred_on"].year, waiting_of(row), 1)
+        return {**row, "id": inserted[0][0], "void_reason": None}
     inserted = await insert_ignore(tx.conn, Fact.__table__, [row], returning=("id",))
     if not inserted:
         if row["count_key"] and row["kind"] != FactKind.CHECKIN.value:
@@ -151,6 +178,14 @@ async def lost_race(conn: AsyncConnection, row: dict[str, Any]) -> Exception:
     return Refused(
         Reason.ALREADY_CHECKED_IN, at=first["created_at"] if first else row["created_at"]
     )
+
+
+def waiting_of(row: Any) -> tuple[int, int]:
+    """(person-times, heads) a pending fact would add if approved (at most: a habit day
+    already counted adds none)."""
+    if row["kind"] == FactKind.HEADCOUNT.value:
+        return 0, int(row["quantity"])
+    return 1, 0
 
 
 class RetryAlone(Exception):

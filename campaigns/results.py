@@ -70,6 +70,10 @@ class PersonView:
     telegram_id: int | None
     qr_token: str
     deleted: bool = False
+    # registered while a namesake existed in the unit: organizers see it in the duplicates list
+    possible_duplicate: bool = False
+    merged_into_id: int | None = None  # merged into another person (organizers did it)
+    left: bool = False  # no longer on the unit's staff list
 
     def unit_name(self, lang: str) -> str:
         return pick(lang, self.unit_name_zh, self.unit_name_en)
@@ -183,6 +187,13 @@ class Progress:
     year: int
     goal: int
     totals: Totals
+    # entries waiting for an organizer's approval: in no total until approved
+    pending: Totals = Totals()
+
+    @property
+    def waiting(self) -> int:
+        """Person-times (booth heads included) that approval would add, at most."""
+        return self.pending.toward_goal
 
     @property
     def percent(self) -> float:

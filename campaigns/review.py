@@ -13,10 +13,12 @@ from campaigns.actions import void_in
 from campaigns.core import Core
 from campaigns.errors import Refused
 from campaigns.reasons import Reason
-from campaigns.results import FactView, Role, pick
+from campaigns.recording import counts_toward_goal, day_key, set_fact, shape_of, waiting_of
+from campaigns.results import FactKind, FactView, Role, pick
 from campaigns.roles import require_role
 from campaigns.views import fact_view
-from storage import queries
+from storage import queries, writes
+from storage.models import LedgerEntry
 from storage.writer import Call, Tx
 
 UNDO_WINDOW = timedelta(minutes=30)
@@ -88,10 +90,118 @@ async def get_fact(core: Core, *, fact_id: int) -> FactLine:
 
 
 async def review_queue(core: Core, *, limit: int = 50) -> list[FactLine]:
-    """Counted facts with a photo nobody has judged yet, oldest first."""
+    """What waits for an organizer, oldest first: entries waiting for approval, then
+    counted facts with a photo nobody has judged yet."""
     async with core.read() as conn:
-        rows = await queries.facts_listing(conn, limit=limit, pending_evidence=True)
-    return [_line(r) for r in rows]
+        waiting = await queries.facts_listing(conn, limit=limit, pending_approval=True)
+        photos = await queries.facts_listing(conn, limit=limit, pending_evidence=True)
+    return [_line(r) for r in [*waiting, *photos][:limit]]
+
+
+async def waiting_count(core: Core) -> int:
+    """How many entries wait for an organizer's approval."""
+    async with core.read() as conn:
+        return await queries.count_pending_approval(conn)
+
+
+async def approve_fact(core: Core, *, fact_id: int, actor_id: int, now: datetime) -> FactView:
+    """An entry waiting for approval counts from now, in this transaction: its person-time
+    (if that person-day is not counted already), heads, points (under the day's cap) and
+    CO2 join the totals. Refuses NOT_ALLOWED, UNKNOWN_FACT, ALREADY_VOID, NOT_PENDING."""
+
+    async def run(tx: Tx) -> FactView:
+        await _organizer(tx, actor_id)
+        row = await _waiting(tx, fact_id)
+        return await approve_in(core, tx, row, actor_id=actor_id, now=now)
+
+    return await core.write(Call[FactView](run))
+
+
+async def reject_fact(
+    core: Core, *, fact_id: int, actor_id: int, reason: str, now: datetime
+) -> FactView:
+    """An entry waiting for approval is voided with the reason given; it counted nowhere.
+    Refuses NOT_ALLOWED, REASON_REQUIRED, UNKNOWN_FACT, ALREADY_VOID, NOT_PENDING."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise Refused(Reason.REASON_REQUIRED)
+
+    async def run(tx: Tx) -> FactView:
+        await _organizer(tx, actor_id)
+        await _waiting(tx, fact_id)
+        return await void_in(tx, fact_id=fact_id, actor_id=actor_id, reason=reason, now=now)
+
+    return await core.write(Call[FactView](run))
+
+
+async def _waiting(tx: Tx, fact_id: int) -> Any:
+    row = await queries.fact(tx.conn, id=fact_id)
+    if row is None:
+        raise Refused(Reason.UNKNOWN_FACT)
+    if row["status"] == "void":
+        raise Refused(Reason.ALREADY_VOID)
+    if row["status"] != "pending":
+        raise Refused(Reason.NOT_PENDING)
+    return row
+
+
+async def approve_in(
+    core: Core, tx: Tx, row: Any, *, actor_id: int | None, now: datetime
+) -> FactView:
+    """Count a waiting entry inside a running transaction (see approve_fact)."""
+    kind, day, rules = row["kind"], row["occurred_on"], core.rules
+    owner = row["person_id"] if row["person_id"] is not None else row["logged_by_id"]
+    points, co2 = rules.credit(kind, mode=row["mode"], quantity=row["quantity"])
+    counted, heads, count_key = 0, 0, None
+    if kind == FactKind.HEADCOUNT.value:
+        heads = int(row["quantity"])
+        _, already = await queries.logged_points_today(
+            tx.conn, logged_by_id=owner, kind=kind, day=day
+        )
+    else:
+        key = day_key(row["campaign_id"], row["person_id"], day)
+        if await queries.fact(tx.conn, count_key=key) is None:
+            counted, count_key = 1, key
+        _, _, already = await queries.day_usage(
+            tx.conn, person_id=row["person_id"], kind=kind, day=day
+        )
+    points = rules.capped_points(kind, points, already)
+    values = {
+        "status": "counted",
+        "counted": counted,
+        "count_key": count_key,
+        "headcount": heads,
+        "points": points,
+        "co2_g": co2,
+    }
+    if row["evidence_path"]:
+        values["evidence_status"] = "ok"
+    await set_fact(tx.conn, row["id"], **values)
+    if points and owner is not None:
+        await writes.insert_row(
+            tx.conn,
+            LedgerEntry,
+            person_id=owner,
+            fact_id=row["id"],
+            delta=points,
+            kind="earn",
+            created_at=now,
+        )
+    goal = await counts_toward_goal(tx.conn, row["campaign_id"])
+    tx.deltas.add_fact(shape_of({**dict(row), **values}, goal))
+    if goal:
+        tx.deltas.add_pending(day.year, waiting_of(row), -1)
+    await audit.record(
+        tx.conn,
+        actor_id=actor_id,
+        action="approve_fact",
+        target=f"fact:{row['id']}",
+        now=now,
+        kind=kind,
+        person_id=row["person_id"],
+        points=points,
+    )
+    return fact_view(await queries.fact(tx.conn, id=row["id"]))
 
 
 async def _organizer(tx: Tx, actor_id: int) -> None:
@@ -112,7 +222,7 @@ async def judge_evidence(
         row = await queries.fact(tx.conn, id=fact_id)
         if row is None:
             raise Refused(Reason.UNKNOWN_FACT)
-        if row["status"] != "counted":
+        if row["status"] == "void":
             raise Refused(Reason.ALREADY_VOID)
         await queries.set_evidence_status(tx.conn, fact_id, "ok" if accept else "rejected")
         await audit.record(
@@ -123,6 +233,8 @@ async def judge_evidence(
             now=now,
             reason=reason,
         )
+        if accept and row["status"] == "pending":  # the photo was what the entry waited for
+            return await approve_in(core, tx, row, actor_id=actor_id, now=now)
         if accept:
             return fact_view(await queries.fact(tx.conn, id=fact_id))
         return await void_in(tx, fact_id=fact_id, actor_id=actor_id, reason=reason, now=now)

@@ -10,10 +10,13 @@ from typing import Any
 from campaigns import audit
 from campaigns.core import Core
 from campaigns.errors import Refused
+from campaigns.identity import request_fingerprint, scoped_key
 from campaigns.reasons import Reason
+from campaigns.recording import check_fingerprint
 from campaigns.results import PersonView, Role, pick
 from campaigns.roles import require_role
 from campaigns.views import person_view
+from storage import identity as identity_store
 from storage import queries
 from storage.models import Person
 from storage.writer import Call, Tx
@@ -128,22 +131,30 @@ async def redeem(
 
     Refuses NOT_ALLOWED (below volunteer), UNKNOWN_TOKEN, UNKNOWN_REWARD (no such reward, or
     withdrawn), OUT_OF_STOCK, INSUFFICIENT_BALANCE (detail balance, price). The same
-    idempotency key again returns the first redemption."""
+    idempotency key again returns the first redemption; used for another redemption it
+    refuses IDEMPOTENCY_KEY_REUSED. The balance is read under the person's row lock, so
+    that redemptions on several instances never spend the same points twice."""
+    token = (token or "").strip()
+    key = scoped_key(f"p{volunteer_id}", "redeem", idempotency_key)
+    fingerprint = request_fingerprint("redeem", reward_id, token)
 
     async def run(tx: Tx) -> Redemption:
         await require_role(tx, volunteer_id, Role.VOLUNTEER)
-        if idempotency_key and (first := await queries.ledger_by_key(tx.conn, idempotency_key)):
+        if key and (first := await queries.ledger_by_key(tx.conn, key)):
+            check_fingerprint(first, fingerprint)
             person = person_view(await queries.person(tx.conn, id=first["person_id"]))
             reward = _view(await queries.reward(tx.conn, first["reward_id"]))
             balance = await queries.ledger_balance(tx.conn, person.id)
             return Redemption(first["id"], person, reward, balance, repeated=True)
-        found = await queries.people_by_column(tx.conn, Person.qr_token, [(token or "").strip()])
+        found = await queries.people_by_column(tx.conn, Person.qr_token, [token]) if token else []
         if not found or found[0]["deleted_at"] is not None:
             raise Refused(Reason.UNKNOWN_TOKEN)
-        person = person_view(found[0])
+        person_id = await identity_store.merged_target(tx.conn, found[0]["id"])
+        person = person_view(await queries.person(tx.conn, id=person_id))
         row = await queries.reward(tx.conn, reward_id)
         if row is None or not row["active"]:
             raise Refused(Reason.UNKNOWN_REWARD)
+        await identity_store.lock_people(tx.conn, [person.id])
         balance = await queries.ledger_balance(tx.conn, person.id)
         if balance < row["price"]:
             raise Refused(Reason.INSUFFICIENT_BALANCE, balance=balance, price=row["price"])
@@ -157,7 +168,8 @@ async def redeem(
                 "delta": -row["price"],
                 "kind": "redeem",
                 "created_at": now,
-                "idempotency_key": idempotency_key,
+                "idempotency_key": key,
+                "idempotency_fingerprint": fingerprint if key else None,
             },
         )
         await audit.record(

@@ -41,6 +41,10 @@ class Rules:
     max_days_back: int
     max_name_length: int
     car_g_per_km: float
+    trip_min_km: float = 0.1
+    service_waits: bool = True
+    headcount_wait_over: int | None = 50
+    photo_required: frozenset[str] = frozenset()
 
     def trip_co2_g(self, mode: str, km: float) -> int:
         """Grams of CO2 avoided by a trip (rounded down to whole grams)."""
@@ -65,6 +69,26 @@ class Rules:
     def service_points(self, hours: float) -> int:
         return int(hours) * self.points["service_per_hour"]
 
+    def waits(self, kind: str, *, quantity: float = 0, by_organizer: bool = False) -> bool:
+        """Whether an entry waits for an organizer's approval before it counts."""
+        if kind in self.photo_required:
+            return True
+        if kind == "service":
+            return self.service_waits and not by_organizer
+        if kind == "headcount":
+            return self.headcount_wait_over is not None and quantity > self.headcount_wait_over
+        return False
+
+    def credit(self, kind: str, *, mode: str | None, quantity: float) -> tuple[int, int]:
+        """(points before any daily cap, grams of CO2 avoided) an entry earns."""
+        if kind == "trip" and mode is not None:
+            return self.points["trip"], self.trip_co2_g(mode, quantity)
+        if kind == "plate":
+            return self.points["plate"], self.plate_co2_g
+        if kind == "service":
+            return self.service_points(quantity), 0
+        return self.points.get(kind, 0), 0
+
 
 def _band_mode(rules: Rules, km: float) -> str:
     if km <= rules.modes["walk"].band_km:
@@ -85,6 +109,7 @@ def _cap(raw: dict[str, Any]) -> Cap:
 
 def load_rules(path: Path = RULES_FILE) -> Rules:
     raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    approval = raw.get("approval", {})
     modes = {
         name: Mode(
             name=name,
@@ -105,4 +130,8 @@ def load_rules(path: Path = RULES_FILE) -> Rules:
         max_days_back=int(raw["dates"]["max_days_back"]),
         max_name_length=int(raw["names"]["max_length"]),
         car_g_per_km=float(raw["reference"]["car_g_per_km"]),
+        trip_min_km=float(raw.get("trip", {}).get("min_km", 0.1)),
+        service_waits=bool(approval.get("service_waits", True)),
+        headcount_wait_over=approval.get("headcount_over"),
+        photo_required=frozenset(approval.get("photo_required", [])),
     )

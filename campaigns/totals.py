@@ -37,7 +37,13 @@ async def progress(core: Core, *, year: int) -> Progress:
     """The year's person-times (and booth headcounts, kept apart) against the goal."""
     async with core.read() as conn:
         row = await tallies.read(conn, year, "year", ["all"])
-    return Progress(year=year, goal=core.goal, totals=_totals(row.get("all")))
+        waiting = await tallies.read(conn, year, "pending", ["all"])
+    return Progress(
+        year=year,
+        goal=core.goal,
+        totals=_totals(row.get("all")),
+        pending=_totals(waiting.get("all")),
+    )
 
 
 async def by_campaign(core: Core, *, year: int) -> list[CampaignTotals]:

@@ -42,6 +42,9 @@ def person_view(r: Row) -> PersonView:
         telegram_id=r["telegram_id"],
         qr_token=r["qr_token"],
         deleted=r["deleted_at"] is not None,
+        possible_duplicate=bool(r.get("possible_duplicate", False)),
+        merged_into_id=r.get("merged_into_id"),
+        left=r.get("left_at") is not None,
     )
 
 

@@ -80,6 +80,15 @@ class Person(Base):
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # the registration form's idempotency key: a double-tapped "join" makes one person
     registration_key: Mapped[str | None] = mapped_column(String(80), unique=True)
+    registration_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    # the display name normalised (NFKC, no spaces, case-folded): registration matches on it
+    name_key: Mapped[str] = mapped_column(String(80), default="")
+    # registered while someone of the same name (and unit) existed: an organizer decides
+    possible_duplicate: Mapped[bool] = mapped_column(Boolean, default=False)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_people_unit_name", "unit_id", "name_key"),)
 
 
 class Campaign(Base):
@@ -132,7 +141,7 @@ class Fact(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     channel: Mapped[str] = mapped_column(String(16))
     logged_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
-    status: Mapped[str] = mapped_column(String(8), default="counted")  # counted | void
+    status: Mapped[str] = mapped_column(String(8), default="counted")  # counted|pending|void
     evidence_path: Mapped[str | None] = mapped_column(String(255))
     evidence_status: Mapped[str | None] = mapped_column(String(12))  # pending | ok | rejected
     co2_g: Mapped[int] = mapped_column(Integer, default=0)
@@ -140,6 +149,8 @@ class Fact(Base):
     counted: Mapped[int] = mapped_column(Integer, default=0)
     headcount: Mapped[int] = mapped_column(Integer, default=0)
     idempotency_key: Mapped[str | None] = mapped_column(String(80), unique=True)
+    # what the keyed request asked for: the same key with another payload is refused
+    idempotency_fingerprint: Mapped[str | None] = mapped_column(String(64))
     count_key: Mapped[str | None] = mapped_column(String(80), unique=True)
     void_reason: Mapped[str | None] = mapped_column(Text)
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -148,6 +159,7 @@ class Fact(Base):
     __table_args__ = (
         Index("ix_facts_person_day", "person_id", "occurred_on"),
         Index("ix_facts_evidence_path", "evidence_path"),  # the photo-review queue
+        Index("ix_facts_status", "status"),  # the approval queue (pending is rare)
     )
 
 
@@ -163,6 +175,7 @@ class LedgerEntry(Base):
     kind: Mapped[str] = mapped_column(String(12))  # earn | reverse | redeem
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     idempotency_key: Mapped[str | None] = mapped_column(String(80), unique=True)
+    idempotency_fingerprint: Mapped[str | None] = mapped_column(String(64))
 
 
 class Reward(Base):
@@ -213,6 +226,37 @@ class CanteenCheck(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     status: Mapped[str] = mapped_column(String(8), default="counted")
     idempotency_key: Mapped[str | None] = mapped_column(String(80), unique=True)
+    idempotency_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    # "c:<unit>:<kind>:<day>": the first check of a canteen of a kind on a day pays; others
+    # are kept, with no points
+    pay_key: Mapped[str | None] = mapped_column(String(80), unique=True)
+
+
+class RosterEntry(Base):
+    """A row of a unit's staff list, imported by organizers. Registration matches people
+    against it; verifiers (staff number, phone's last four digits) are keyed hashes."""
+
+    __tablename__ = "roster_entries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    name: Mapped[str] = mapped_column(String(80))
+    name_key: Mapped[str] = mapped_column(String(80))
+    # the row's identity within its unit, for re-imports: the staff number's hash, or the name
+    row_key: Mapped[str] = mapped_column(String(80))
+    staff_no_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    phone_hash: Mapped[str | None] = mapped_column(String(64))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), unique=True)
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # wrong verifier answers, counted where every instance sees them
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    failures_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        Index("ix_roster_entries_unit_name", "unit_id", "name_key"),
+        Index("uq_roster_entries_unit_row", "unit_id", "row_key", unique=True),
+    )
 
 
 class AuditEntry(Base):
@@ -234,6 +278,8 @@ class LoginToken(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # signin: a volunteer's web sign-in link; link: a code that binds another device
+    purpose: Mapped[str] = mapped_column(String(8), default="signin")
 
 
 class ProcessedUpdate(Base):

@@ -35,6 +35,9 @@ PERSON_COLUMNS = (
     Person.telegram_id,
     Person.qr_token,
     Person.deleted_at,
+    Person.possible_duplicate,
+    Person.merged_into_id,
+    Person.left_at,
     func.coalesce(Unit.name_zh, "").label("unit_name_zh"),
     func.coalesce(Unit.name_en, "").label("unit_name_en"),
 )
@@ -198,14 +201,17 @@ async def facts_by(
 
 
 async def day_usage(
-    conn: AsyncConnection, *, person_id: int, kind: str, day: date
+    conn: AsyncConnection, *, person_id: int, kind: str, day: date, pending: bool = True
 ) -> tuple[int, float, int]:
-    """(entries, quantity, points) a person logged of one kind on one day, voids excluded."""
+    """(entries, quantity, points) a person logged of one kind on one day, voids excluded;
+    entries waiting for approval count toward the entries and the quantity (they earn
+    their points only when approved) unless `pending` is off."""
+    statuses = ("counted", "pending") if pending else ("counted",)
     stmt = select(func.count(Fact.id), func.sum(Fact.quantity), func.sum(Fact.points)).where(
         Fact.person_id == person_id,
         Fact.kind == kind,
         Fact.occurred_on == day,
-        Fact.status == "counted",
+        Fact.status.in_(statuses),
     )
     n, qty, pts = (await conn.execute(stmt)).one()
     return int(n), float(qty or 0), int(pts or 0)
@@ -218,10 +224,35 @@ async def logged_points_today(
         Fact.logged_by_id == logged_by_id,
         Fact.kind == kind,
         Fact.occurred_on == day,
-        Fact.status == "counted",
+        Fact.status.in_(("counted", "pending")),
     )
     n, pts = (await conn.execute(stmt)).one()
     return int(n), int(pts or 0)
+
+
+async def same_meal(conn: AsyncConnection, *, person_id: int, day: date, meal: str) -> bool:
+    """Whether the person logged that meal on that day (counted or waiting)."""
+    stmt = select(Fact.id).where(
+        Fact.person_id == person_id,
+        Fact.kind == "plate",
+        Fact.occurred_on == day,
+        Fact.mode == meal,
+        Fact.status.in_(("counted", "pending")),
+    )
+    return (await conn.execute(stmt.limit(1))).first() is not None
+
+
+async def waiting_heads(conn: AsyncConnection, event_id: int) -> int:
+    """Heads of an event's booth headcounts waiting for approval (they hold their places)."""
+    stmt = select(func.coalesce(func.sum(Fact.quantity), 0)).where(
+        Fact.event_id == event_id, Fact.kind == "headcount", Fact.status == "pending"
+    )
+    return int(await conn.scalar(stmt) or 0)
+
+
+async def canteen_check_paid(conn: AsyncConnection, pay_key: str) -> bool:
+    stmt = select(CanteenCheck.id).where(CanteenCheck.pay_key == pay_key).limit(1)
+    return (await conn.execute(stmt)).first() is not None
 
 
 async def event_totals(conn: AsyncConnection, event_id: int) -> dict[str, int]:
@@ -324,11 +355,15 @@ async def facts_listing(
     before_id: int | None = None,
     person_id: int | None = None,
     pending_evidence: bool = False,
+    pending_approval: bool = False,
     start: date | None = None,
     end: date | None = None,
 ) -> Sequence[RowMapping]:
-    """Facts with the names an organizer reads, newest first."""
+    """Facts with the names an organizer reads, newest first (the review queues: oldest
+    first)."""
     stmt = _fact_listing()
+    if pending_approval:
+        stmt = stmt.where(Fact.status == "pending")
     if before_id is not None:
         stmt = stmt.where(Fact.id < before_id)
     if person_id is not None:
@@ -341,12 +376,17 @@ async def facts_listing(
         )
     if start is not None and end is not None:
         stmt = stmt.where(Fact.occurred_on.between(start, end))
-    order = Fact.id.asc() if pending_evidence else Fact.id.desc()
+    order = Fact.id.asc() if pending_evidence or pending_approval else Fact.id.desc()
     return (await conn.execute(stmt.order_by(order).limit(limit))).mappings().all()
 
 
 async def set_evidence_status(conn: AsyncConnection, fact_id: int, status: str) -> None:
     await conn.execute(_update(Fact).where(Fact.id == fact_id).values(evidence_status=status))
+
+
+async def count_pending_approval(conn: AsyncConnection) -> int:
+    """Entries waiting for an organizer's approval (reads ix_facts_status)."""
+    return int(await conn.scalar(select(func.count(Fact.id)).where(Fact.status == "pending")) or 0)
 
 
 async def count_pending_evidence(conn: AsyncConnection) -> int:

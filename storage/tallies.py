@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, delete, func, select
+from sqlalchemy import and_, case, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import insert_ignore, upsert_add
@@ -66,6 +66,13 @@ class Deltas:
             if sign > 0 and shape.person_id is not None and dim in PEOPLE_DIMS:
                 self._seen.add((shape.year, dim, key, shape.person_id))
 
+    def add_pending(self, year: int, waiting: tuple[int, int], sign: int) -> None:
+        """A fact starts (+1) or stops (-1) waiting for approval: the "pending" figure."""
+        row = self._add[(year, "pending", "all")]
+        row[0] += sign * waiting[0]
+        row[1] += sign * waiting[1]
+        row[3] += sign
+
     def add(self, year: int, dim: str, key: str, field: str, amount: int) -> None:
         self._add[(year, dim, key)][FIELDS.index(field)] += amount
 
@@ -75,7 +82,9 @@ class Deltas:
 
     async def flush(self, conn: AsyncConnection) -> None:
         if self._seen:
-            rows = [{"year": y, "dim": d, "key": k, "person_id": p} for (y, d, k, p) in self._seen]
+            # sorted: two instances inserting the same rows take their locks in one order
+            seen = sorted(self._seen)
+            rows = [{"year": y, "dim": d, "key": k, "person_id": p} for (y, d, k, p) in seen]
             for start in range(0, len(rows), 500):
                 inserted = await insert_ignore(
                     conn,
@@ -181,6 +190,31 @@ async def recount(conn: AsyncConnection) -> dict[Key, dict[str, int]]:
                 "co2_g": int(co2 or 0),
                 "points": int(pts or 0),
             }
+    out.update(await recount_pending(conn))
+    return out
+
+
+async def recount_pending(conn: AsyncConnection) -> dict[Key, dict[str, int]]:
+    """The "pending" figure afresh: per year, facts of goal campaigns waiting for approval,
+    the person-times (one each, booth headcounts aside) and heads they would add."""
+    year = func.extract("year", Fact.occurred_on)
+    is_heads = Fact.kind == "headcount"
+    stmt = (
+        select(
+            year,
+            func.sum(case((is_heads, 0), else_=1)),
+            func.sum(case((is_heads, Fact.quantity), else_=0)),
+            func.count(Fact.id),
+        )
+        .join(Campaign, Campaign.id == Fact.campaign_id)
+        .where(Fact.status == "pending", Campaign.counts_toward_goal.is_(True))
+        .group_by(year)
+    )
+    out: dict[Key, dict[str, int]] = {}
+    for y, pt, hc, n in (await conn.execute(stmt)).all():
+        values = dict.fromkeys(FIELDS, 0)
+        values.update(person_times=int(pt or 0), headcount=int(hc or 0), facts=int(n))
+        out[(int(y), "pending", "all")] = values
     return out
 
 

@@ -27,14 +27,17 @@ async def update_by_id(conn: AsyncConnection, model: Any, row_id: int, **values:
     await conn.execute(update(model).where(model.id == row_id).values(**values))
 
 
-async def use_login_token(conn: AsyncConnection, digest: str, now: datetime) -> int | None:
-    """Mark an unused, unexpired sign-in token used; the person it signs in, or None."""
+async def use_login_token(
+    conn: AsyncConnection, digest: str, now: datetime, *, purpose: str = "signin"
+) -> int | None:
+    """Mark an unused, unexpired one-time token used; the person it names, or None."""
     result = await conn.execute(
         update(LoginToken)
         .where(
             LoginToken.token_hash == digest,
             LoginToken.used_at.is_(None),
             LoginToken.expires_at > now,
+            LoginToken.purpose == purpose,
         )
         .values(used_at=now)
         .returning(LoginToken.person_id)

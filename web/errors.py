@@ -166,6 +166,19 @@ REASON_STATUS: dict[str, int] = {
     WebReason.HTTP_ERROR: 400,  # the answer keeps the status it was raised with
     WebReason.TELEGRAM_NOT_REGISTERED: 401,
     WebReason.INTERNAL_ERROR: 500,
+    Reason.VERIFIER_REQUIRED: 409,
+    Reason.VERIFIER_WRONG: 422,
+    Reason.VERIFIER_LOCKED: 429,
+    Reason.DEVICE_BOUND: 409,
+    Reason.AMBIGUOUS_NAME: 409,
+    Reason.LINK_CODE_INVALID: 404,
+    Reason.IDEMPOTENCY_KEY_REUSED: 422,
+    Reason.HEADCOUNT_TOO_LARGE: 422,
+    Reason.TRIP_TOO_SHORT: 422,
+    Reason.MEAL_ALREADY_LOGGED: 409,
+    Reason.PHOTO_REQUIRED: 422,
+    Reason.NOT_PENDING: 409,
+    Reason.CANNOT_MERGE: 422,
 }
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from campaigns import actions, checkin, totals
+from campaigns import actions, checkin, review, totals
 from campaigns.errors import Refused
 from campaigns.reasons import Reason
 from campaigns.results import Role
@@ -112,7 +112,7 @@ async def test_clean_plate_once_per_meal(core) -> None:  # noqa: ANN001
         await actions.log_plate(
             core, person_id=p.id, meal="lunch", day=NOW.date(), now=NOW, channel="web"
         )
-    assert exc.value.reason is Reason.DAILY_CAP_REACHED
+    assert exc.value.reason is Reason.MEAL_ALREADY_LOGGED  # not "today's limit"
     with pytest.raises(Refused) as exc:
         await actions.log_plate(
             core, person_id=p.id, meal="supper", day=NOW.date(), now=NOW, channel="web"
@@ -133,7 +133,11 @@ async def test_service_hours_need_a_volunteer_and_fit_in_a_day(core) -> None:  #
     rec = await actions.log_service(
         core, volunteer_id=vol.id, hours=20, day=NOW.date(), now=NOW, channel="web"
     )
-    assert rec.fact.points == 80 and rec.fact.counted == 1  # 200 capped at 80
+    # Self-asserted hours wait for an organizer: nothing counted or paid yet.
+    assert rec.fact.status == "pending" and rec.fact.points == 0 and rec.fact.counted == 0
+    org = await f.person(core, u, role=Role.ORGANIZER)
+    approved = await review.approve_fact(core, fact_id=rec.fact.id, actor_id=org.id, now=NOW)
+    assert approved.points == 80 and approved.counted == 1  # 200 capped at 80
     for hours in (5, 25):
         with pytest.raises(Refused) as exc:
             await actions.log_service(
@@ -148,11 +152,12 @@ async def test_headcount_is_kept_apart_and_bounded_by_capacity(core) -> None:  #
     vol = await f.person(core, u, role=Role.VOLUNTEER)
     staff = await f.person(core, u)
     ev = await f.event(core, capacity=100)
+    org = await f.person(core, u, role=Role.ORGANIZER)
     rec = await actions.log_headcount(
         core, volunteer_id=vol.id, code=ev.code, heads=60, now=NOW, channel="web"
     )
-    assert rec.fact.headcount == 60 and rec.fact.counted == 0
-    with pytest.raises(Refused) as exc:
+    assert rec.fact.status == "pending" and rec.fact.headcount == 0  # over 50 heads: it waits
+    with pytest.raises(Refused) as exc:  # waiting heads hold their places
         await actions.log_headcount(
             core, volunteer_id=vol.id, code=ev.code, heads=41, now=NOW, channel="web"
         )
@@ -163,6 +168,10 @@ async def test_headcount_is_kept_apart_and_bounded_by_capacity(core) -> None:  #
         )
     assert exc.value.reason is Reason.NOT_ALLOWED
     prog = await totals.progress(core, year=2023)
+    assert prog.totals.toward_goal == 0 and prog.waiting == 60
+    await review.approve_fact(core, fact_id=rec.fact.id, actor_id=org.id, now=NOW)
+    prog = await totals.progress(core, year=2023)
+    assert prog.waiting == 0
     assert prog.totals.headcount == 60 and prog.totals.person_times == 0
     assert prog.totals.toward_goal == 60
     assert await rows(core) == 1
@@ -179,12 +188,13 @@ async def test_an_implausible_headcount_is_refused_and_writes_nothing(core, head
         await actions.log_headcount(
             core, volunteer_id=vol.id, code=ev.code, heads=heads, now=NOW, channel="bot"
         )
-    assert exc.value.reason is Reason.INVALID_QUANTITY
+    assert exc.value.reason is Reason.HEADCOUNT_TOO_LARGE
+    assert exc.value.detail == {"max": 5000}  # "单次最多 5000 人", not "a number above zero"
     assert await rows(core) == 0
     ok = await actions.log_headcount(
         core, volunteer_id=vol.id, code=ev.code, heads=5000, now=NOW, channel="bot"
     )
-    assert ok.fact.headcount == 5000
+    assert ok.fact.quantity == 5000 and ok.fact.status == "pending"
 
 
 async def test_canteen_checks_and_rates(core) -> None:  # noqa: ANN001

@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 from alembic import command
 from fastapi import FastAPI
+from sqlalchemy import text
 
 from campaigns import actions, evidence, people, totals
 from campaigns.core import Core
@@ -80,6 +81,9 @@ async def test_the_migration_goes_back_for_the_old_bot(
     person = await logged_by_the_first_bot(core, tmp_path)
     await migrate_from_0003(db_url)
     await asyncio.to_thread(command.downgrade, alembic_config(db_url), "0003")
-    facts = await totals.history(core, person_id=person.id)
-    assert sorted(f.evidence_path or "" for f in facts) == [NEW, OLD_TRIP]
+    # Read as the schema of 0003 has it (today's models name columns added later).
+    stmt = text("SELECT evidence_path FROM facts WHERE person_id = :p")
+    async with core.read() as conn:
+        paths = [r[0] for r in (await conn.execute(stmt, {"p": person.id})).all()]
+    assert sorted(p or "" for p in paths) == [NEW, OLD_TRIP]
     await upgrade(db_url)
