@@ -13,6 +13,7 @@ A person carries their identity to another device with a one-time link code."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -204,7 +205,7 @@ def _locked(row: Any, window_start: datetime) -> bool:
 
 def _minutes_left(rows: list[Any], now: datetime) -> int:
     ends = min(r["failures_since"] + VERIFY_WINDOW for r in rows)
-    return max(1, int((ends - now).total_seconds() // 60) + 1)
+    return max(1, math.ceil((ends - now).total_seconds() / 60))
 
 
 async def _row_person(tx: Tx, row: Any, *, now: datetime) -> PersonView:

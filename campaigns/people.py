@@ -141,7 +141,9 @@ async def _write_people(core: Core, command: Call[T]) -> T:
 async def find_by_token(core: Core, token: str) -> PersonView:
     """The person behind a personal QR token. Refuses UNKNOWN_TOKEN."""
     async with core.read() as conn:
-        row = await queries.person(conn, qr_token=(token or "").strip())
+        row = await queries.person(conn, qr_token=(token or "").strip()) if token else None
+        if row is not None and row["merged_into_id"] is not None:  # a merged person's old QR
+            row = await queries.person(conn, id=await identity_store.merged_target(conn, row["id"]))
     if row is None or row["deleted_at"] is not None:
         raise Refused(Reason.UNKNOWN_TOKEN)
     return person_view(row)

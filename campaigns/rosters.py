@@ -168,7 +168,10 @@ def parse(data: bytes, filename: str, *, core: Core, unit_codes: dict[str, int])
             i = columns.get(col)
             return " ".join(cells[i].split()) if i is not None and i < len(cells) else ""
 
-        row = StaffRow(number, get("unit_code"), get("name"), get("staff_no"), get("phone_last4"))
+        phone = clean_verifier(get("phone_last4"))
+        if phone.isdigit() and len(phone) < 4:  # a spreadsheet drops the zeros of 0123
+            phone = phone.zfill(4)
+        row = StaffRow(number, get("unit_code"), get("name"), get("staff_no"), phone)
         problem = _row_problem(core, row, unit_codes)
         if problem is not None:
             errors.append(problem)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, delete, func, insert, or_, select, update
+from sqlalchemy import RowMapping, case, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 
@@ -97,17 +97,14 @@ async def count_failure(
     conn: AsyncConnection, entry_ids: Sequence[int], *, now: datetime, window_start: datetime
 ) -> None:
     """One more wrong verifier answer for each row; a count older than the window restarts."""
-    ids = list(entry_ids)
     stale = or_(RosterEntry.failures_since.is_(None), RosterEntry.failures_since < window_start)
     await conn.execute(
         update(RosterEntry)
-        .where(RosterEntry.id.in_(ids), stale)
-        .values(failures=1, failures_since=now)
-    )
-    await conn.execute(
-        update(RosterEntry)
-        .where(RosterEntry.id.in_(ids), ~stale)
-        .values(failures=RosterEntry.failures + 1)
+        .where(RosterEntry.id.in_(list(entry_ids)))
+        .values(
+            failures=case((stale, 1), else_=RosterEntry.failures + 1),
+            failures_since=case((stale, now), else_=RosterEntry.failures_since),
+        )
     )
 
 
@@ -128,11 +125,14 @@ async def unit_codes(conn: AsyncConnection) -> dict[str, int]:
 # people by name ---------------------------------------------------------------------------
 
 
+async def person_row(conn: AsyncConnection, person_id: int) -> RowMapping | None:
+    """A person's whole row (sign-in secrets included): for merging, inside the core."""
+    return (await conn.execute(select(Person).where(Person.id == person_id))).mappings().first()
+
+
 async def registration(conn: AsyncConnection, key: str) -> RowMapping | None:
     """The person a registration key made, with the fingerprint of what it asked for."""
-    stmt = select(Person.id, Person.registration_fingerprint).where(
-        Person.registration_key == key
-    )
+    stmt = select(Person.id, Person.registration_fingerprint).where(Person.registration_key == key)
     return (await conn.execute(stmt)).mappings().first()
 
 

@@ -82,7 +82,11 @@ async def people_by_column(
 async def search_people(conn: AsyncConnection, text: str, limit: int) -> Sequence[RowMapping]:
     stmt = (
         _person_select()
-        .where(Person.deleted_at.is_(None), Person.display_name.contains(text, autoescape=True))
+        .where(
+            Person.deleted_at.is_(None),
+            Person.merged_into_id.is_(None),
+            Person.display_name.contains(text, autoescape=True),
+        )
         .order_by(Person.display_name)
         .limit(limit)
     )
@@ -504,7 +508,7 @@ async def people_listing(
     unit_ids: Sequence[int] | None,
     limit: int,
 ) -> Sequence[RowMapping]:
-    stmt = _person_select().where(Person.deleted_at.is_(None))
+    stmt = _person_select().where(Person.deleted_at.is_(None), Person.merged_into_id.is_(None))
     if text:
         stmt = stmt.where(Person.display_name.contains(text, autoescape=True))
     if role:
