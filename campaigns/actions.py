@@ -74,7 +74,13 @@ def _quantity(value: float) -> float:
 
 
 async def _actor(tx: Tx, person_id: int, role: Role = Role.PARTICIPANT) -> dict[str, Any]:
+    """The person acting (one merged into another is that other person now). Refuses
+    UNKNOWN_PERSON, PERSON_DELETED, NOT_ALLOWED."""
     row = await queries.person(tx.conn, id=person_id)
+    if row is not None and row["merged_into_id"] is not None:
+        row = await queries.person(
+            tx.conn, id=await identity_store.merged_target(tx.conn, person_id)
+        )
     if row is None:
         raise Refused(Reason.UNKNOWN_PERSON)
     if row["deleted_at"] is not None:
@@ -184,7 +190,7 @@ async def log_trip(
             return Recorded(fact=first.fact, campaign=first.campaign, repeated=True, advice=advice)
         person = await _actor(tx, person_id)
         entries, _, pts = await queries.day_usage(
-            tx.conn, person_id=person_id, kind="trip", day=day
+            tx.conn, person_id=person["id"], kind="trip", day=day
         )
         cap = rules.caps["trip"].max_entries_per_day
         if cap is not None and entries >= cap:
@@ -242,10 +248,10 @@ async def log_plate(
         if (first := await replay(tx.conn, key.key, key.fingerprint)) is not None:
             return first
         person = await _actor(tx, person_id)
-        if await queries.same_meal(tx.conn, person_id=person_id, day=day, meal=meal):
+        if await queries.same_meal(tx.conn, person_id=person["id"], day=day, meal=meal):
             raise Refused(Reason.MEAL_ALREADY_LOGGED, meal=meal)
         entries, _, pts = await queries.day_usage(
-            tx.conn, person_id=person_id, kind="plate", day=day
+            tx.conn, person_id=person["id"], kind="plate", day=day
         )
         cap = rules.caps["plate"].max_entries_per_day
         if cap is not None and entries >= cap:
@@ -302,7 +308,7 @@ async def log_service(
         person = await _actor(tx, volunteer_id, Role.VOLUNTEER)
         by_organizer = Role(person["role"]).at_least(Role.ORGANIZER)
         _, logged, pts = await queries.day_usage(
-            tx.conn, person_id=volunteer_id, kind="service", day=day, pending=True
+            tx.conn, person_id=person["id"], kind="service", day=day, pending=True
         )
         if logged + hours > max_hours:
             raise Refused(Reason.TOO_MANY_HOURS, max_hours=max_hours)
@@ -361,7 +367,7 @@ async def log_headcount(
     async def run(tx: Tx) -> Recorded:
         if (first := await replay(tx.conn, key.key, key.fingerprint)) is not None:
             return first
-        await _actor(tx, volunteer_id, Role.VOLUNTEER)
+        logger_id = (await _actor(tx, volunteer_id, Role.VOLUNTEER))["id"]
         ev = await queries.event(tx.conn, code=code)
         if ev is None:
             raise Refused(Reason.UNKNOWN_CODE)
@@ -373,7 +379,7 @@ async def log_headcount(
             if taken + heads > ev["capacity"]:
                 raise Refused(Reason.OVER_CAPACITY, capacity=ev["capacity"])
         entries, pts = await queries.logged_points_today(
-            tx.conn, logged_by_id=volunteer_id, kind="headcount", day=day
+            tx.conn, logged_by_id=logger_id, kind="headcount", day=day
         )
         cap = rules.caps["headcount"].max_entries_per_day
         if cap is not None and entries >= cap:
@@ -388,7 +394,7 @@ async def log_headcount(
             occurred_on=day,
             now=now,
             channel=channel,
-            logged_by_id=volunteer_id,
+            logged_by_id=logger_id,
             quantity=heads,
             headcount=heads,
             points=awarded,
@@ -401,7 +407,7 @@ async def log_headcount(
             tx,
             row,
             counts_toward_goal=await counts_toward_goal(tx.conn, ev["campaign_id"]),
-            ledger_person=volunteer_id,
+            ledger_person=logger_id,
         )
         return await recorded_for(tx.conn, written)
 
@@ -463,7 +469,7 @@ async def log_canteen_check(
             unit_id=unit_id,
             kind=kind,
             checked_on=day,
-            by_person_id=person_id,
+            by_person_id=actor["id"],
             passed=passed,
             notes=notes or "",
             evidence_path=evidence_path,
@@ -475,7 +481,7 @@ async def log_canteen_check(
         if paid_before:
             return CanteenCheckView(new_id, unit_id, kind, day, passed, 0, paid_before=True)
         await writes.insert_row(
-            tx.conn, LedgerEntry, person_id=person_id, delta=points, kind="earn", created_at=now
+            tx.conn, LedgerEntry, person_id=actor["id"], delta=points, kind="earn", created_at=now
         )
         return CanteenCheckView(new_id, unit_id, kind, day, passed, points)
 

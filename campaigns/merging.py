@@ -145,6 +145,9 @@ async def merge_people(
     async def run(tx: Tx) -> MergeReport:
         await require_role(tx, actor_id, Role.ORGANIZER)
         keep, drop = await _mergeable(tx, keep_id, drop_id)
+        # Earlier commands of this batch may hold tally memberships still to be written
+        # (drop's among them): written now, so that they move with the rest.
+        await tx.deltas.flush(tx.conn)
         voided = await _void_doubles(tx, keep_id, drop_id, actor_id=actor_id, now=now)
         moved = await store.repoint_facts(tx.conn, drop_id=drop_id, keep_id=keep_id)
         await store.repoint_ledger(tx.conn, drop_id=drop_id, keep_id=keep_id)
@@ -252,3 +255,5 @@ async def _move_identity(tx: Tx, keep: Any, drop: Any) -> None:
         possible_duplicate=False,
     )
     await writes.update_by_id(tx.conn, Person, keep["id"], **moves)
+    # Whoever was merged into `drop` before is `keep` now: merges never chain.
+    await store.repoint_merged(tx.conn, drop_id=drop["id"], keep_id=keep["id"])

@@ -302,6 +302,12 @@ def _rekey(key: str, drop_id: int, keep_id: int) -> str:
     return ":".join(parts)
 
 
+async def repoint_merged(conn: AsyncConnection, *, drop_id: int, keep_id: int) -> None:
+    await conn.execute(
+        update(Person).where(Person.merged_into_id == drop_id).values(merged_into_id=keep_id)
+    )
+
+
 async def repoint_ledger(conn: AsyncConnection, *, drop_id: int, keep_id: int) -> None:
     await conn.execute(
         update(LedgerEntry).where(LedgerEntry.person_id == drop_id).values(person_id=keep_id)

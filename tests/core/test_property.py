@@ -1,5 +1,6 @@
-"""After a random mix of thousands of entries and voids, `greentally reconcile` finds every
-stored total equal to a recount from the facts."""
+"""After a random mix of thousands of entries, voids, registrations of the same people on
+new devices, merges, approvals and rejections, `greentally reconcile` finds every stored
+total equal to a recount from the facts, and no person-time is counted twice."""
 
 from __future__ import annotations
 
@@ -15,20 +16,34 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import func, select
 
-from campaigns import actions, checkin, totals
+from campaigns import actions, checkin, joining, merging, review, rosters, totals
 from campaigns.core import open_core
 from campaigns.errors import Refused
 from campaigns.results import Role
 from greentally.cli import main as cli
+from storage.models import Fact, Person
 from tests import factories as f
 from tests.conftest import PG_URL, _pg_admin_url, _pg_exec
 
 PEOPLE, EVENTS = 12, 4
-KINDS = ("checkin", "trip", "plate", "service", "headcount", "void")
+KINDS = (
+    "checkin",
+    "trip",
+    "plate",
+    "service",
+    "headcount",
+    "void",
+    "join",
+    "merge",
+    "approve",
+    "reject",
+)
 # Hypothesis picks the mix and the seed; the thousands of operations are drawn from them
 # (a list of thousands of drawn tuples overruns Hypothesis's buffer and crawls).
 mixes = st.tuples(*(st.integers(1, 6) for _ in KINDS))
+ROSTERED = PEOPLE // 2  # the first half are on the unit's roster with a staff number
 
 
 def make_ops(seed: int, mix: tuple[int, ...], n: int) -> list[tuple[Any, ...]]:
@@ -48,7 +63,11 @@ def make_ops(seed: int, mix: tuple[int, ...], n: int) -> list[tuple[Any, ...]]:
         elif kind == "service":
             ops.append((kind, r.randrange(3), round(r.uniform(0.5, 9), 1), r.randrange(4)))
         elif kind == "headcount":
-            ops.append((kind, r.randrange(3), r.randrange(EVENTS), r.randint(1, 30)))
+            ops.append((kind, r.randrange(3), r.randrange(EVENTS), r.randint(1, 90)))
+        elif kind == "join":  # the same person on a new phone, with or without a verifier
+            ops.append((kind, r.randrange(PEOPLE), r.random() < 0.5))
+        elif kind == "merge":
+            ops.append((kind, r.randrange(10_000), r.randrange(10_000)))
         else:
             ops.append((kind, r.randrange(10_000)))
     return ops
@@ -64,21 +83,52 @@ async def _play(url: str, ops: list[tuple[Any, ...]]) -> tuple[int, int]:
             await f.person(core, units[i % 3], role=Role.VOLUNTEER if i < 3 else Role.PARTICIPANT)
             for i in range(PEOPLE)
         ]
+        listing = "unit_code,name,staff_no\n" + "".join(
+            f"{units[i % 3].code},{staff[i].display_name},S{i}\n" for i in range(ROSTERED)
+        )
+        await rosters.import_roster(core, actor_id=None, data=listing.encode(), now=f.NOW)
+        pool = list(staff)  # grows with the namesakes new phones make
         events = [await f.event(core, capacity=None if i else 6) for i in range(EVENTS)]
         facts: list[int] = []
         refused = 0
         now = f.SEPT
 
-        def call(o: tuple[Any, ...]) -> Any:
+        waiting: list[int] = []
+
+        def who(i: int) -> int:
+            return pool[i % len(pool)].id
+
+        def call(o: tuple[Any, ...]) -> Any:  # noqa: PLR0911 - one branch per operation
             kind = o[0]
             if kind == "checkin":
                 return checkin.check_in(
-                    core, code=events[o[2]].code, person_id=staff[o[1]].id, now=f.NOW, channel="web"
+                    core, code=events[o[2]].code, person_id=who(o[1]), now=f.NOW, channel="web"
+                )
+            if kind == "join":
+                person = staff[o[1]]
+                verifier = f"S{o[1]}" if o[2] and o[1] < ROSTERED else None
+                return joining.join(
+                    core,
+                    name=person.display_name,
+                    unit_id=person.unit_id,
+                    now=now,
+                    verifier=verifier,
+                )
+            if kind == "merge":
+                return merging.merge_people(
+                    core, actor_id=org.id, keep_id=who(o[1]), drop_id=who(o[2]), now=now
+                )
+            if kind in ("approve", "reject"):
+                target = waiting[o[1] % len(waiting)] if waiting else 0
+                if kind == "approve":
+                    return review.approve_fact(core, fact_id=target, actor_id=org.id, now=now)
+                return review.reject_fact(
+                    core, fact_id=target, actor_id=org.id, reason="property", now=now
                 )
             if kind == "trip":
                 return actions.log_trip(
                     core,
-                    person_id=staff[o[1]].id,
+                    person_id=who(o[1]),
                     mode=o[2],
                     km=o[3],
                     day=now.date() - timedelta(days=o[4]),
@@ -88,7 +138,7 @@ async def _play(url: str, ops: list[tuple[Any, ...]]) -> tuple[int, int]:
             if kind == "plate":
                 return actions.log_plate(
                     core,
-                    person_id=staff[o[1]].id,
+                    person_id=who(o[1]),
                     meal=o[2],
                     day=now.date() - timedelta(days=o[3]),
                     now=now,
@@ -125,13 +175,40 @@ async def _play(url: str, ops: list[tuple[Any, ...]]) -> tuple[int, int]:
                     refused += 1
                 elif isinstance(r, BaseException):
                     raise r
+                elif isinstance(r, joining.Joined):
+                    if r.person.id not in {p.id for p in pool}:
+                        pool.append(r.person)
                 elif hasattr(r, "fact"):
                     facts.append(r.fact.id)
+                    if r.fact.status == "pending":
+                        waiting.append(r.fact.id)
         report = await totals.reconcile(core, now=now)
         assert report.ok, report.mismatches[:5]
+        await _counted_once(core)
         return len(facts), refused
     finally:
         await core.close()
+
+
+async def _counted_once(core: Any) -> None:
+    """No person-time twice: one counted check-in per person and event, one count per
+    person, campaign and day — merged people included."""
+    async with core.read() as conn:
+        doubles = (
+            await conn.execute(
+                select(Fact.person_id, Fact.campaign_id, Fact.event_id, Fact.occurred_on)
+                .where(Fact.status == "counted", Fact.counted > 0)
+                .group_by(Fact.person_id, Fact.campaign_id, Fact.event_id, Fact.occurred_on)
+                .having(func.sum(Fact.counted) > 1)
+            )
+        ).all()
+        stray = await conn.scalar(
+            select(func.count())
+            .select_from(Fact)
+            .join(Person, Person.id == Fact.person_id)
+            .where(Person.merged_into_id.is_not(None))
+        )
+    assert doubles == [] and stray == 0
 
 
 def _reconcile_cli(url: str, tmp: Path) -> int:
