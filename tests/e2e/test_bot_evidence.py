@@ -211,7 +211,7 @@ async def test_a_refused_action_deletes_its_photo(
     await tg.reply_to(ZH, "/plate")
     attached = await send_photo(tg, ZH, jpeg_with_gps((640, 480)))
     (refused,) = await tg.tap(ZH, attached, "午餐")
-    assert "今日上限" in refused.text or "上限" in refused.text
+    assert "已记录过当天的这一餐" in refused.text
     assert stored_photos(evidence_dir) == []
     assert len(await totals.history(core, person_id=person.id)) == 1
 
