@@ -57,3 +57,4 @@ class Reason(StrEnum):
     PHOTO_REQUIRED = "photo_required"
     NOT_PENDING = "not_pending"
     CANNOT_MERGE = "cannot_merge"
+    UNDO_STALE = "undo_stale"

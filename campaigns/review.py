@@ -242,9 +242,13 @@ async def judge_evidence(
     return await core.write(Call[FactView](run))
 
 
-async def undo_last_checkin(core: Core, *, volunteer_id: int, code: str, now: datetime) -> FactView:
+async def undo_last_checkin(
+    core: Core, *, volunteer_id: int, code: str, now: datetime, fact_id: int | None = None
+) -> FactView:
     """Void the last check-in this volunteer made at this event's door (within 30 minutes),
-    audited. Refuses NOT_ALLOWED, UNKNOWN_CODE, UNKNOWN_FACT (nothing to undo)."""
+    audited; with `fact_id`, only when that is still the last one (the volunteer confirmed
+    undoing that person). Refuses NOT_ALLOWED, UNKNOWN_CODE, UNKNOWN_FACT (nothing to
+    undo), UNDO_STALE (another check-in came since the one confirmed)."""
 
     async def run(tx: Tx) -> FactView:
         await require_role(tx, volunteer_id, Role.VOLUNTEER)
@@ -256,6 +260,8 @@ async def undo_last_checkin(core: Core, *, volunteer_id: int, code: str, now: da
         )
         if last is None or now - last["created_at"] > UNDO_WINDOW:
             raise Refused(Reason.UNKNOWN_FACT)
+        if fact_id is not None and last["id"] != fact_id:
+            raise Refused(Reason.UNDO_STALE)
         voided = await void_in(
             tx, fact_id=last["id"], actor_id=volunteer_id, reason="undo at the door", now=now
         )

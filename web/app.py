@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
@@ -17,6 +15,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from campaigns.core import Core
 from campaigns.errors import Refused
 from greentally.settings import Settings
+from web.assets import STATIC_DIR, Assets, HashedStaticFiles
 from web.deps import TEMPLATES_DIR, WebState, get_viewer, light_viewer
 from web.errors import (
     WebReason,
@@ -31,7 +30,6 @@ from web.middleware import MAX_BODY_MB, SECURITY_HEADERS, WebMiddleware
 from web.routes import HOT_ROUTES, api_router, page_router
 from web.security import LANG_COOKIE, Signer
 
-STATIC_DIR = Path(__file__).resolve().parent / "static"
 logger = logging.getLogger(__name__)
 
 
@@ -47,6 +45,9 @@ def create_app(core: Core, settings: Settings) -> FastAPI:
     )
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     templates.env.autoescape = True
+    assets = Assets(STATIC_DIR)
+    templates.env.globals["asset"] = assets.url
+    app.state.assets = assets
     app.state.web = WebState(
         core=core,
         settings=settings,
@@ -58,7 +59,7 @@ def create_app(core: Core, settings: Settings) -> FastAPI:
     app.state.settings = settings
     for path, endpoint, methods in HOT_ROUTES:
         app.add_route(path, endpoint, methods=methods, include_in_schema=False)
-    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+    app.mount("/static", HashedStaticFiles(assets), name="static")
     app.include_router(page_router, include_in_schema=False)
     app.include_router(api_router)
     from web.routes import console, scanner  # noqa: PLC0415 - the organizer console

@@ -150,6 +150,7 @@ REASON_STATUS: dict[str, int] = {
     Reason.PERSON_DELETED: 410,
     Reason.INVALID_INPUT: 422,
     Reason.PHOTO_TOO_LARGE: 413,
+    Reason.UNDO_STALE: 409,
     WebReason.CSRF_FAILED: 403,
     WebReason.SIGN_IN_REQUIRED: 401,
     WebReason.VOLUNTEER_REQUIRED: 403,

@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_interval, format_skeleton
 from babel.numbers import format_decimal
 from babel.support import Translations
 
@@ -80,13 +80,27 @@ class Lang:
         return self._t.ngettext(singular, plural, n)
 
     def datetime(self, value: datetime) -> str:
-        return format_datetime(value, "short", tzinfo=self.tz, locale=self.locale)
+        """A moment in the language's own style: "2026年12月2日 05:00", "2 Dec 2026, 05:00"."""
+        return self._join(self.date(value), self.time(value))
 
     def time(self, value: datetime) -> str:
-        return format_time(value, "short", tzinfo=self.tz, locale=self.locale)
+        return format_skeleton("Hm", value, tzinfo=self.tz, locale=self.locale)
 
-    def date(self, value: date) -> str:
-        return format_date(value, "medium", locale=self.locale)
+    def date(self, value: date | datetime) -> str:
+        """A day: "2026年12月2日", "2 Dec 2026" (a datetime is read in the local zone)."""
+        day = value.astimezone(self.tz).date() if isinstance(value, datetime) else value
+        return format_skeleton("yMMMd", day, locale=self.locale)
+
+    def span(self, start: datetime, end: datetime) -> str:
+        """An event's time: "2026年12月2日 05:00–13:00"; across days, both moments."""
+        if start.astimezone(self.tz).date() == end.astimezone(self.tz).date():
+            hours = format_interval(start, end, "Hm", tzinfo=self.tz, locale=self.locale)
+            return self._join(self.date(start), hours)
+        return f"{self.datetime(start)} – {self.datetime(end)}"
+
+    def _join(self, day: str, time: str) -> str:
+        pattern = str(self.locale.datetime_formats["medium"])
+        return pattern.replace("{1}", day).replace("{0}", time)
 
     def number(self, value: float, digits: int = 1) -> str:
         pattern = "#,##0" + ("." + "#" * digits if digits else "")
@@ -94,3 +108,18 @@ class Lang:
 
     def kg(self, grams: int | float) -> str:
         return self.number(grams / 1000, 2)
+
+    def kg_text(self, grams: int | float) -> str:
+        """ "0.16 千克" / "0.16 kg", its number and unit held together (no-break space)."""
+        return nobreak(self.gettext("{kg} kg").format(kg=self.kg(grams)))
+
+    def count(self, singular: str, plural: str, n: int, **values: object) -> str:
+        """A counted phrase through ngettext ("1 person", "2 people"), number and unit
+        held together."""
+        text = self.ngettext(singular, plural, n).format(n=self.number(n, 0), **values)
+        return nobreak(text)
+
+
+def nobreak(text: str) -> str:
+    """Spaces as no-break spaces: a number never parts from its unit at a line end."""
+    return text.replace(" ", "\u00a0")

@@ -7,14 +7,14 @@ from typing import Annotated
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Form
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from campaigns import catalog, people, totals
 from campaigns.errors import Refused
 from web.deps import CsrfDep, Viewer, ViewerDep, safe_next, set_cookie
 from web.errors import WebReason, WebRefused
 from web.i18n import LANGUAGES
-from web.routes.common import idempotency_key, join_form, join_key, parse_int
+from web.routes.common import idempotency_key, join_form, join_key, parse_int, unit_options
 from web.security import LANG_COOKIE, AuthMethod, Session, new_random_token
 
 router = APIRouter(tags=["pages"])
@@ -124,3 +124,33 @@ async def find_unit(
     params = {"unit_q": query[:40], "unit_id": str(chosen or ""), **typed}
     target = urlsplit(safe_next(back)).path
     return RedirectResponse(f"{target}?{urlencode({k: v for k, v in params.items() if v})}", 303)
+
+
+@router.get("/units/options")
+async def unit_choices(viewer: ViewerDep, unit_q: str = "") -> Response:
+    """The unit picker's search as one types (unit-search.js): the same matching and the
+    same words as the form's search button gives without JavaScript."""
+    choice = await unit_options(viewer.state.core, viewer.lang.code, unit_q[:40])
+    _, ngettext = viewer.lang.gettext, viewer.lang.ngettext
+    if not choice.query:
+        found = ""
+    elif choice.matched == 0:
+        found = _(
+            "Nothing found for “{query}”. Try its pinyin or initials, or the bureau or "
+            "township it belongs to."
+        ).format(query=choice.query)
+    elif choice.chosen:
+        found = _("Found: {unit}. It is chosen below.").format(unit=choice.chosen_label)
+    else:
+        one, many = "{n} unit found: choose it below.", "{n} units found: choose yours below."
+        found = ngettext(one, many, choice.matched).format(n=choice.matched)
+    return JSONResponse(
+        {
+            "options": [{"id": o.id, "label": o.label} for o in choice.options],
+            "matched": choice.matched,
+            "chosen": choice.chosen,
+            "found": found,
+            "nothing": bool(choice.query) and choice.matched == 0,
+        },
+        headers={"Cache-Control": "no-store"},
+    )

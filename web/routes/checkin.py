@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from campaigns import catalog, checkin, codes, people
+from campaigns import catalog, checkin, codes, people, personal
 from campaigns.errors import Refused
 from campaigns.reasons import Reason
 from campaigns.results import Channel, EventView, PersonView
@@ -60,11 +60,19 @@ async def _page(
     if error is not None:
         reason, message = words_for(error, viewer.lang.gettext)
         status = status_for(reason)
-    units = [] if viewer.person else await unit_options(viewer.state.core, viewer.lang.code, unit_q)
+    core, person = viewer.state.core, viewer.person
+    came = await personal.arrival(
+        core, event=event, person_id=person.id if person else None, now=viewer.now
+    )
+    if came.state is not personal.DoorState.OPEN and reason in _SHOWN_AS_STATE:
+        status, message, reason = 200, None, None  # the state says it, calmly
+    units = await unit_options(core, viewer.lang.code, unit_q) if _wants_units(viewer, came) else []
     return viewer.render(
         "checkin.html",
         status_code=status,
         event=event,
+        arrival=came,
+        state=str(came.state),
         scan_pass=scan_pass,
         units=units,
         unit_q=unit_q or "",
@@ -74,6 +82,20 @@ async def _page(
         name=name,
         unit_id=unit_id,
     )
+
+
+# Refusals the page's arrival state already explains (a repeat, the window, the capacity):
+# the page shows the state instead of an error above a form that is gone.
+_SHOWN_AS_STATE = {
+    Reason.ALREADY_CHECKED_IN,
+    Reason.WINDOW_CLOSED,
+    Reason.WINDOW_NOT_OPEN,
+    Reason.OVER_CAPACITY,
+}
+
+
+def _wants_units(viewer: Viewer, came: personal.Arrival) -> bool:
+    return viewer.person is None and came.state is personal.DoorState.OPEN
 
 
 @router.get("/e/{code}", response_class=HTMLResponse)

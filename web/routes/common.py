@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from fastapi import UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from campaigns import catalog, evidence
+from campaigns import catalog, evidence, unit_search
 from campaigns.core import Core
 from campaigns.results import Recorded, UnitView
 from web.deps import Viewer, WebState
@@ -152,17 +152,46 @@ class UnitOption:
     depth: int = 0
 
 
-async def unit_options(core: Core, lang: str, query: str | None) -> list[UnitOption]:
-    """The units a form offers: the top of the tree, or for a search the matches and the
-    units under each match, each named with its parent ("Parent › Unit"). The whole tree
-    is never inlined: a county's units would outweigh the page."""
+@dataclass(frozen=True)
+class UnitChoice:
+    """The units a form offers after a search: the options, how many units the search
+    itself named (0: "nothing found", shown with a hint) and the one to preselect when the
+    search named exactly one."""
+
+    options: list[UnitOption]
+    query: str = ""
+    matched: int = 0
+    chosen: int | None = None
+    chosen_label: str = ""
+
+    def __iter__(self) -> Iterator[UnitOption]:
+        return iter(self.options)
+
+    def __len__(self) -> int:
+        return len(self.options)
+
+
+async def unit_options(core: Core, lang: str, query: str | None) -> UnitChoice:
+    """The units a form offers: the top of the tree, or for a search the matches (by
+    characters, pinyin or initials) and the units under each match, each named with its
+    parent ("Parent › Unit"). The whole tree is never inlined: a county's units would
+    outweigh the page. A search that finds nothing offers the top of the tree again."""
     units = await catalog.list_units(core)
     by_id = {u.id: u for u in units}
-    if not (query and query.strip()):
-        return [UnitOption(u.id, u.name(lang)) for u in units if u.parent_id not in by_id]
-    found = await catalog.search_units(core, query=query.strip(), limit=SEARCH_LIMIT)
+    top = [UnitOption(u.id, u.name(lang)) for u in units if u.parent_id not in by_id]
+    text = (query or "").strip()
+    if not text:
+        return UnitChoice(top)
+    found = unit_search.search(units, text, limit=SEARCH_LIMIT)
+    if not found:
+        return UnitChoice(top, query=text)
     chosen = _with_children(found, units)[:OPTIONS_LIMIT]
-    return [UnitOption(u.id, unit_label(u, by_id, lang)) for u in chosen]
+    options = [UnitOption(u.id, unit_label(u, by_id, lang)) for u in chosen]
+    single = found[0] if len(found) == 1 else None
+    if single is None:
+        return UnitChoice(options, query=text, matched=len(found))
+    label = unit_label(single, by_id, lang)
+    return UnitChoice(options, query=text, matched=1, chosen=single.id, chosen_label=label)
 
 
 def unit_label(unit: UnitView, by_id: dict[int, UnitView], lang: str) -> str:
