@@ -33,11 +33,14 @@ async def test_new_phone_registers_once_and_checks_in(
     assert progress.totals.person_times == 1
     assert f"1 / {progress.goal}" in response.text or 'value="1"' in response.text
 
-    # The phone is known now: one tap, no name asked, and a second check-in is refused.
+    # The phone is known now and checked in: the page says so on arrival, with no form and
+    # no button; a repeated post (a stale tab) answers calmly with the same state.
     again = await get(client, f"/e/{event.code}")
     assert 'name="name"' not in again.text and "王小明" in again.text
+    assert "您已于" in again.text and 'class="primary"' not in again.text
     second = await post_form(client, f"/e/{event.code}", {}, from_page=again)
-    assert second.status_code == 409
+    assert second.status_code == 200
+    assert "您已于" in second.text and 'role="alert"' not in second.text
     assert (await totals.progress(core, year=2023)).totals.person_times == 1
 
 

@@ -1,9 +1,13 @@
-"""The door scanner for volunteers: scan staff's personal QR codes into an event (camera in
-the browser where BarcodeDetector exists, else a photo decoded here with zxing-cpp), name
-search, walk-ins, undo of the last check-in, and handing out rewards.
+"""The door scanner for volunteers: scan staff's personal QR codes into an event (the
+camera decodes in the browser: the native BarcodeDetector where there is one, else ZXing
+compiled to WebAssembly, served by us; a photo decoded here with zxing-cpp without
+JavaScript), name search, walk-ins, undo of the last check-in (named and confirmed), and
+handing out rewards.
 
-The page works without JavaScript (forms); with it, scans queue in the browser and sync
-with idempotency keys, so a dropped network never loses or doubles a check-in."""
+The page works without JavaScript (forms). With it, a service worker keeps the page, its
+assets and the event's roster snapshot on the phone; scans and name-search check-ins queue
+in IndexedDB while offline and sync with idempotency keys, so a dropped network, a reload
+or a closed tab never loses or doubles a check-in."""
 
 from __future__ import annotations
 
@@ -15,12 +19,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, Path, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from campaigns import catalog, checkin, people, review, rewards
+from campaigns import catalog, checkin, door, people, review, rewards
 from campaigns.errors import Refused
 from campaigns.reasons import Reason
-from campaigns.results import Channel, EventView, PersonView
+from campaigns.results import Channel, EventView, PersonView, Role
 from web.deps import CsrfDep, Viewer, ViewerDep, csrf_cookie_of, same_origin
-from web.errors import WebReason, WebRefused, status_for, words_for
+from web.errors import WHAT_WAS_SENT, WebReason, WebRefused, status_for, words_for
+from web.middleware import CSP
 from web.routes.common import MAX_INT, join_key, parse_int, unit_options
 from web.routes.console.common import VolunteerDep, live_hub, require_volunteer
 from web.security import new_random_token
@@ -28,6 +33,8 @@ from web.security import new_random_token
 router = APIRouter(prefix="/scanner", tags=["scanner"], dependencies=[Depends(require_volunteer)])
 _KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 MAX_PIXELS = 40_000_000
+# The scanner page alone may compile WebAssembly (its QR decoder); nothing else changes.
+SCANNER_CSP = CSP.replace("script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'")
 
 
 def scan_key(value: str | None) -> str | None:
@@ -76,10 +83,12 @@ async def _outcome(viewer: Viewer, call: Any, token: str) -> dict[str, Any]:
     core, lang = viewer.state.core, viewer.lang
     _ = lang.gettext
     person: PersonView | None = None
+    fact_id = None
     try:
         recorded = await call
         person = await people.get_person(core, recorded.fact.person_id or 0)
         status, title, message = "ok", _("Checked in"), ""
+        fact_id = recorded.fact.id
     except Refused as exc:
         reason, message = words_for(exc, lang.gettext)
         status = "already" if exc.reason is Reason.ALREADY_CHECKED_IN else "refused"
@@ -95,6 +104,7 @@ async def _outcome(viewer: Viewer, call: Any, token: str) -> dict[str, Any]:
         "message": message,
         "name": person.display_name if person else "",
         "unit": person.unit_name(lang.code) if person else "",
+        "fact": fact_id,
     }
 
 
@@ -119,16 +129,18 @@ async def _page(
     unit_q: str = "",
     name: str = "",
     unit_id: int | None = None,
+    status: int | None = None,
 ) -> Response:
     core = viewer.state.core
     event = await catalog.get_event(core, code=code)
     found = [p for p in await people.search_people(core, query=q, limit=20) if not p.deleted]
     units = await unit_options(core, viewer.lang.code, unit_q or None)
-    status = 200
-    if result is not None and result["status"] == "refused":
-        status = 422
-    return viewer.render(
-        "console/scanner.html",
+    volunteer = viewer.require(Role.VOLUNTEER)
+    last = await door.last_checkin(core, code=code, volunteer_id=volunteer.id, now=viewer.now)
+    if status is None:
+        status = 422 if result is not None and result["status"] == "refused" else 200
+    response = viewer.render(
+        "scanner.html",
         status_code=status,
         event=event,
         result=result,
@@ -139,7 +151,10 @@ async def _page(
         name=name[:40],
         unit_id=unit_id,
         idem=new_random_token(),
+        last=last,
     )
+    response.headers["Content-Security-Policy"] = SCANNER_CSP
+    return response
 
 
 @router.get("/redeem", response_class=HTMLResponse)
@@ -254,24 +269,58 @@ async def scan_form(
     return await _page(viewer, code, result=result)
 
 
+@router.get("/{code}/roster.json")
+async def roster_json(code: str, viewer: ViewerDep, volunteer: VolunteerDep) -> Response:
+    """The snapshot the scanner keeps on the phone (the service worker caches it): the
+    event, and everyone's name, unit and token digest (never a token), and who is in."""
+    core = viewer.state.core
+    snap = await door.roster(core, code=code, volunteer_id=volunteer.id, now=viewer.now)
+    lang, event = viewer.lang.code, snap.event
+    body = {
+        "event": {
+            "code": event.code,
+            "title": event.title(lang),
+            "checked_in": event.checked_in,
+            "capacity": event.capacity,
+        },
+        "at": snap.at.isoformat(),
+        "people": [[p.id, p.name, p.unit(lang), p.digest, int(p.checked_in)] for p in snap.people],
+    }
+    return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+
+async def _json_body(request: Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise WebRefused(WebReason.INVALID_FORM, fields=WHAT_WAS_SENT)
+    return body
+
+
 @router.post("/{code}/scan.json")
 async def scan_json(
     code: str, request: Request, viewer: ViewerDep, volunteer: VolunteerDep
 ) -> Response:
-    """The scanner script's sync: {token, key} → {status, title, name, unit, message}.
-    The key makes a resent scan return its first answer."""
+    """The scanner script's sync: {token | person_id, key} → {status, title, name, unit,
+    message, fact, count}. The key makes a resent scan (a queue replayed after a lost
+    answer, a reload or a second tab) return its first answer and store nothing more."""
     if not same_origin(request, viewer.state.settings) or not viewer.state.signer.csrf_ok(
         csrf_cookie_of(request), request.headers.get("x-csrf-token")
     ):
         raise WebRefused(WebReason.CSRF_FAILED)
-    try:
-        body = await request.json()
-        token, key = str(body.get("token", ""))[:200].strip(), str(body.get("key", ""))
-    except (ValueError, AttributeError):
-        return JSONResponse({"status": "refused", "reason": "invalid_input"}, status_code=422)
-    result = await _outcome(viewer, _scan(viewer, code, token, scan_key(key), volunteer), token)
+    body = await _json_body(request)
+    token, key = str(body.get("token", ""))[:200].strip(), str(body.get("key", ""))[:64]
+    person_id = body.get("person_id")
+    if isinstance(person_id, int) and not isinstance(person_id, bool) and 1 <= person_id <= MAX_INT:
+        person = await people.get_person(viewer.state.core, person_id)
+        token = "" if person.deleted else person.qr_token
+    call = _scan(viewer, code, token, scan_key(key), volunteer)
+    result = await _outcome(viewer, call, token)
     live_hub(request).poke()
-    return JSONResponse({**result, "key": key})
+    event = await catalog.get_event(viewer.state.core, code=code)
+    return JSONResponse({**result, "key": key, "count": event.checked_in})
 
 
 @router.post("/{code}/person/{person_id}", response_class=HTMLResponse, dependencies=[CsrfDep])
@@ -327,14 +376,34 @@ async def walk_in(
     return await _page(viewer, code, result=result)
 
 
+@router.get("/{code}/undo", response_class=HTMLResponse)
+async def undo_page(code: str, viewer: ViewerDep, volunteer: VolunteerDep) -> Response:
+    """Undo asks first, naming the person it would undo (no JavaScript needed)."""
+    core = viewer.state.core
+    event = await catalog.get_event(core, code=code)
+    last = await door.last_checkin(core, code=code, volunteer_id=volunteer.id, now=viewer.now)
+    return viewer.render("scanner_undo.html", event=event, last=last)
+
+
 @router.post("/{code}/undo", response_class=HTMLResponse, dependencies=[CsrfDep])
-async def undo(code: str, request: Request, viewer: ViewerDep, volunteer: VolunteerDep) -> Response:
+async def undo(
+    code: str,
+    request: Request,
+    viewer: ViewerDep,
+    volunteer: VolunteerDep,
+    fact: Annotated[str, Form()] = "",
+) -> Response:
+    """Void the check-in the volunteer confirmed (the form names its fact): if another
+    check-in came since, nothing is undone and the page says so."""
     core, _ = viewer.state.core, viewer.lang.gettext
     try:
-        fact = await review.undo_last_checkin(
-            core, volunteer_id=volunteer.id, code=code, now=viewer.now
+        fact_id = parse_int(fact)
+        if fact_id is None:
+            raise Refused(Reason.UNKNOWN_FACT)
+        voided = await review.undo_last_checkin(
+            core, volunteer_id=volunteer.id, code=code, now=viewer.now, fact_id=fact_id
         )
-        person = await people.get_person(core, fact.person_id or 0)
+        person = await people.get_person(core, voided.person_id or 0)
         result = {
             "status": "undone",
             "title": _("Check-in undone"),
@@ -356,4 +425,4 @@ async def undo(code: str, request: Request, viewer: ViewerDep, volunteer: Volunt
             "unit": "",
         }
     live_hub(request).poke()
-    return await _page(viewer, code, result=result)
+    return await _page(viewer, code, result=result, status=200)
