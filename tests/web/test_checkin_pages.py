@@ -73,11 +73,18 @@ async def test_closed_window_refused_in_words(
         core, opens=NOW - timedelta(hours=5), closes=NOW - timedelta(hours=1)
     )
     page = await get(client, f"/e/{closed.code}")
+    # Said on arrival, before any form: no name asked, no button to tap.
+    assert "签到已结束" in page.text and "签到已于" in page.text
+    assert 'name="name"' not in page.text and 'class="primary"' not in page.text
+    opened_before = await get(client, "/join")  # a form still open from before it closed
     response = await post_form(
-        client, f"/e/{closed.code}", {"name": "赵六", "unit_id": str(unit.id)}, from_page=page
+        client,
+        f"/e/{closed.code}",
+        {"name": "赵六", "unit_id": str(unit.id)},
+        from_page=opened_before,
     )
     assert response.status_code == 409
-    assert "签到已于" in response.text or "closed at" in response.text
+    assert "签到已于" in response.text and 'class="primary"' not in response.text
     assert (await totals.progress(core, year=2023)).totals.person_times == 0
 
 

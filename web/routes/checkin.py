@@ -65,7 +65,9 @@ async def _page(
         core, event=event, person_id=person.id if person else None, now=viewer.now
     )
     if came.state is not personal.DoorState.OPEN and reason in _SHOWN_AS_STATE:
-        status, message, reason = 200, None, None  # the state says it, calmly
+        # The state says it instead of an error; a repeat is a calm success, not a refusal.
+        message, reason = None, None
+        status = 200 if came.state is personal.DoorState.ALREADY else status
     units = await unit_options(core, viewer.lang.code, unit_q) if _wants_units(viewer, came) else []
     return viewer.render(
         "checkin.html",
