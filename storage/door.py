@@ -34,7 +34,7 @@ async def checked_in_people(conn: AsyncConnection, event_id: int) -> set[int]:
     stmt = select(Fact.person_id).where(
         Fact.event_id == event_id, Fact.kind == "checkin", Fact.status == "counted"
     )
-    return {int(pid) for pid in (await conn.scalars(stmt)).all() if pid is not None}
+    return {int(pid) for pid in (await conn.execute(stmt)).scalars().all() if pid is not None}
 
 
 async def last_checkin_by(

@@ -332,6 +332,7 @@
     clearTimeout(timer);
     if (stream) stream.getTracks().forEach(function (track) { track.stop(); });
     stream = null;
+    video.hidden = true;
     startButton.textContent = t("start");
     torchButton.hidden = true;
   }
@@ -343,6 +344,7 @@
         var detector = both[0];
         stream = both[1];
         video.srcObject = stream;
+        video.hidden = false;
         startButton.textContent = t("stop");
         var track = stream.getVideoTracks()[0];
         var caps = track && track.getCapabilities ? track.getCapabilities() : {};
