@@ -1,4 +1,5 @@
-"""Me: balance, history, CO2 avoided, personal QR, language, my data, deleting my account."""
+"""Me: balance, what the points buy, the unit's standing, history (events, rewards, canteen
+checks), the printable personal record, personal QR, language, my data, deleting it."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import qrcode
 from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from campaigns import people, totals
+from campaigns import people, personal
 from campaigns.labels import KIND_LABELS, MEAL_LABELS, MODE_LABELS
 from web.deps import CsrfDep, ViewerDep, forget_cookie, set_cookie
 from web.downloads import csv_download, json_download
@@ -23,13 +24,28 @@ router = APIRouter(prefix="/me", tags=["pages"])
 @router.get("", response_class=HTMLResponse)
 async def me(viewer: ViewerDep) -> Response:
     person = viewer.require_person()
-    core = viewer.state.core
-    balance = await totals.balance(core, person_id=person.id)
-    history = await totals.history(core, person_id=person.id, limit=50)
+    summary = await personal.me_summary(viewer.state.core, person=person, now=viewer.now)
     return viewer.render(
         "me.html",
-        balance=balance,
-        history=history,
+        me=summary,
+        balance=summary.balance,
+        history=summary.history,
+        kind_labels=KIND_LABELS,
+        detail_labels={**MODE_LABELS, **MEAL_LABELS},
+    )
+
+
+@router.get("/record", response_class=HTMLResponse)
+async def record(viewer: ViewerDep, year: int | None = None) -> Response:
+    """The personal participation record for a year, one printed A4 page."""
+    person = viewer.require_person()
+    this_year = viewer.state.core.today(viewer.now).year
+    chosen = year if year is not None and 2000 <= year <= this_year else this_year
+    data = await personal.personal_record(viewer.state.core, person=person, year=chosen)
+    return viewer.render(
+        "record.html",
+        record=data,
+        years=list(range(this_year, max(2022, this_year - 3), -1)),
         kind_labels=KIND_LABELS,
         detail_labels={**MODE_LABELS, **MEAL_LABELS},
     )
