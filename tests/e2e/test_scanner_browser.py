@@ -20,7 +20,7 @@ import qrcode
 from campaigns import catalog, people
 from campaigns.core import Core
 from campaigns.results import PersonView, Role
-from tests.e2e.conftest import CHROMIUM, PHONE, WebServer
+from tests.e2e.conftest import CHROMIUM, PHONE, WebServer, shots_dir
 from tests.e2e.test_web_checkin import _on_server
 
 pytestmark = pytest.mark.browser
@@ -162,7 +162,7 @@ def test_camera_checks_in_with_the_wasm_decoder(launch: Any, web_server: WebServ
     assert wasm and all(urlsplit(u).netloc == urlsplit(web_server.url).netloc for u in wasm)
     page.wait_for_function("() => document.querySelector('#count [data-n]').textContent === '1'")
     assert _checkins(web_server) == (1, 1)
-    page.screenshot(path=str(web_server.data.parent / "scanner-camera.png"), full_page=True)
+    page.screenshot(path=str(shots_dir(web_server) / "scanner-camera.png"), full_page=True)
     assert hosts == {urlsplit(web_server.url).netloc}, hosts
     context.close()
 
@@ -217,7 +217,7 @@ def test_offline_door_queues_and_syncs_exactly_once(launch: Any, web_server: Web
     page.click(f"button[data-person='{guests[3].id}']")
     page.wait_for_function("() => document.getElementById('scanner').dataset.pending === '4'")
     assert _checkins(web_server) == (0, 0)
-    page.screenshot(path=str(web_server.data.parent / "scanner-offline.png"), full_page=True)
+    page.screenshot(path=str(shots_dir(web_server) / "scanner-offline.png"), full_page=True)
 
     queue = page.evaluate(
         """() => new Promise((ok) => { const r = indexedDB.open('gt-door');
