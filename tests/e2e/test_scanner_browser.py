@@ -20,7 +20,8 @@ import qrcode
 from campaigns import catalog, people
 from campaigns.core import Core
 from campaigns.results import PersonView, Role
-from tests.e2e.conftest import CHROMIUM, PHONE, WebServer, shots_dir
+from tests.e2e.conftest import CHROMIUM, PHONE, WebServer
+from tests.e2e.shots import shots_dir
 from tests.e2e.test_web_checkin import _on_server
 
 pytestmark = pytest.mark.browser
