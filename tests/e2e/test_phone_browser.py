@@ -65,10 +65,19 @@ def _events(server: WebServer) -> dict[str, str]:
 
         async def event(title: str, opens: datetime, closes: datetime, cap: int | None) -> str:
             made = await catalog.create_event(
-                core, actor_id=None, campaign_id=campaign.id, title_zh=title, title_en=title,
-                starts_at=opens, ends_at=closes, checkin_opens_at=opens, checkin_closes_at=closes,
-                capacity=cap, now=now, place="县政府广场",
-            )  # fmt: skip
+                core,
+                actor_id=None,
+                campaign_id=campaign.id,
+                title_zh=title,
+                title_en=title,
+                starts_at=opens,
+                ends_at=closes,
+                checkin_opens_at=opens,
+                checkin_closes_at=closes,
+                capacity=cap,
+                now=now,
+                place="县政府广场",
+            )
             return made.code
 
         hour = timedelta(hours=1)
@@ -78,8 +87,9 @@ def _events(server: WebServer) -> dict[str, str]:
             "full": await event("满员的活动", now - hour, now + 3 * hour, 1),
         }
         someone = await people.register_person(core, name="先到者", unit_id=units[0].id, now=now)
-        await checkin.check_in(core, code=codes["full"], person_id=someone.id, now=now,
-                               channel=Channel.WEB)  # fmt: skip
+        await checkin.check_in(
+            core, code=codes["full"], person_id=someone.id, now=now, channel=Channel.WEB
+        )
         return codes
 
     return _on_server(server, make)
@@ -116,9 +126,15 @@ def test_check_in_states_on_arrival_without_javascript(
 def _volunteer(server: WebServer, login: str) -> None:
     async def make(core: Core) -> None:
         units = await catalog.list_units(core)
-        await people.create_user(core, login=login, password=PASSWORD, name="核对志愿者",
-                                 role=Role.VOLUNTEER, unit_id=units[0].id,
-                                 now=datetime.now(UTC))  # fmt: skip
+        await people.create_user(
+            core,
+            login=login,
+            password=PASSWORD,
+            name="核对志愿者",
+            role=Role.VOLUNTEER,
+            unit_id=units[0].id,
+            now=datetime.now(UTC),
+        )
 
     _on_server(server, make)
 
@@ -178,8 +194,15 @@ def test_every_participant_page_and_the_scanner_pass_axe_and_44px(
     page.click("button.primary")
     page.wait_for_url(re.compile(r"/done\?"))
     _check(page, "trip answer", found, shots)
-    for path in ("/log", "/log/trip", "/log/plate", "/log/canteen", "/me", "/me/record",
-                 "/me/delete"):  # fmt: skip
+    for path in (
+        "/log",
+        "/log/trip",
+        "/log/plate",
+        "/log/canteen",
+        "/me",
+        "/me/record",
+        "/me/delete",
+    ):
         page.goto(url + path)
         _check(page, path, found, shots)
     _volunteer(web_server, f"axe-door-{lang}")
@@ -214,11 +237,11 @@ def test_personal_record_prints_to_one_a4_page(browser: Any, web_server: WebServ
     info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True, check=True)
     assert re.search(r"^Pages:\s+1$", info.stdout, re.M), info.stdout
     assert "(A4)" in info.stdout, info.stdout
-    text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True,
-                          text=True, check=True).stdout  # fmt: skip
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True
+    ).stdout
     year = str(datetime.now(UTC).year)
     for expected in ("打印人", DEMO_UNIT, year, "0.56", "千克", "Shenzhen", "合计"):
         assert expected in text, (expected, text)
-    subprocess.run(["pdftoppm", "-png", "-r", "60", str(out), str(out.with_suffix(""))],
-                   check=True)  # fmt: skip
+    subprocess.run(["pdftoppm", "-png", "-r", "60", str(out), str(out.with_suffix(""))], check=True)
     context.close()

@@ -52,8 +52,15 @@ def _people(server: WebServer, names: list[str], login: str) -> list[PersonView]
     async def make(core: Core) -> list[PersonView]:
         now = datetime.now(UTC)
         units = await catalog.list_units(core)
-        await people.create_user(core, login=login, password=PASSWORD, name="门口志愿者",
-                                 role=Role.VOLUNTEER, unit_id=units[0].id, now=now)  # fmt: skip
+        await people.create_user(
+            core,
+            login=login,
+            password=PASSWORD,
+            name="门口志愿者",
+            role=Role.VOLUNTEER,
+            unit_id=units[0].id,
+            now=now,
+        )
         return [
             await people.register_person(core, name=n, unit_id=units[-1].id, now=now) for n in names
         ]
@@ -90,12 +97,20 @@ def launch(tmp_path: Path) -> Iterator[Any]:
         opened: list[Any] = []
 
         def start(video: Path | None = None) -> Any:
-            args = ["--no-sandbox", "--disable-gpu", "--no-first-run",
-                    "--disable-background-networking", "--disable-component-update",
-                    "--disable-sync", "--use-fake-ui-for-media-stream"]  # fmt: skip
+            args = [
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--use-fake-ui-for-media-stream",
+            ]
             if video is not None:
-                args += ["--use-fake-device-for-media-stream",
-                         f"--use-file-for-fake-video-capture={video}"]  # fmt: skip
+                args += [
+                    "--use-fake-device-for-media-stream",
+                    f"--use-file-for-fake-video-capture={video}",
+                ]
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=args)
             opened.append(browser)
             return browser
@@ -109,9 +124,13 @@ def launch(tmp_path: Path) -> Iterator[Any]:
 
 def _phone(browser: Any, server: WebServer, *, lang: str = "zh-CN") -> tuple[Any, set[str]]:
     context = browser.new_context(
-        viewport=PHONE, device_scale_factor=3, is_mobile=True, has_touch=True, locale=lang,
+        viewport=PHONE,
+        device_scale_factor=3,
+        is_mobile=True,
+        has_touch=True,
+        locale=lang,
         extra_http_headers={"Accept-Language": lang},
-    )  # fmt: skip
+    )
     context.grant_permissions(["camera"], origin=server.url)
     context.add_init_script(NO_NATIVE_DETECTOR)
     hosts: set[str] = set()

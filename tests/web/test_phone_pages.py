@@ -50,8 +50,7 @@ async def test_known_phone_already_checked_in_sees_it_on_arrival(
     person_id = await _joined(client, unit, "早到的")
     if headers:
         await client.get("/lang/en")  # the phone's own choice outranks the person's
-    await checkin.check_in(core, code=event.code, person_id=person_id, now=NOW,
-                           channel=Channel.WEB)  # fmt: skip
+    await checkin.check_in(core, code=event.code, person_id=person_id, now=NOW, channel=Channel.WEB)
     page = await client.get(f"/e/{event.code}", headers=headers)
     assert page.status_code == 200
     assert words in page.text
@@ -63,8 +62,9 @@ async def test_not_yet_open_and_full_shown_before_any_form(
     client: httpx.AsyncClient, core: Core, unit: UnitView, lang: str
 ) -> None:
     headers = EN if lang == "en" else {}
-    later = await factories.event(core, opens=NOW + timedelta(hours=2),
-                                  closes=NOW + timedelta(hours=5))  # fmt: skip
+    later = await factories.event(
+        core, opens=NOW + timedelta(hours=2), closes=NOW + timedelta(hours=5)
+    )
     page = await client.get(f"/e/{later.code}", headers=headers)
     expected = "Check-in is not open yet" if lang == "en" else "签到尚未开始"
     assert expected in page.text and 'name="name"' not in page.text
@@ -72,8 +72,7 @@ async def test_not_yet_open_and_full_shown_before_any_form(
 
     full = await factories.event(core, capacity=1)
     someone = await factories.person(core, unit)
-    await checkin.check_in(core, code=full.code, person_id=someone.id, now=NOW,
-                           channel=Channel.WEB)  # fmt: skip
+    await checkin.check_in(core, code=full.code, person_id=someone.id, now=NOW, channel=Channel.WEB)
     page = await client.get(f"/e/{full.code}", headers=headers)
     expected = "This event is full" if lang == "en" else "本场活动已满员"
     assert expected in page.text and 'name="name"' not in page.text
@@ -116,10 +115,14 @@ async def test_unit_search_without_javascript_chooses_and_says_nothing_found(
     for typed, chosen in (("jyj", True), ("zzzz", False)):
         response = await client.post(
             "/units/find",
-            data={"back": f"/e/{event.code}", "name": "王小明", "unit_q": typed,
-                  "csrf": page.field("csrf")},
+            data={
+                "back": f"/e/{event.code}",
+                "name": "王小明",
+                "unit_q": typed,
+                "csrf": page.field("csrf"),
+            },
             follow_redirects=True,
-        )  # fmt: skip
+        )
         assert 'value="王小明"' in response.text
         if chosen:
             assert f'<option value="{bureau.id}" selected>' in response.text
@@ -136,20 +139,40 @@ async def test_unit_search_without_javascript_chooses_and_says_nothing_found(
 
 async def _a_year(core: Core, person_id: int, unit: UnitView, event: EventView) -> None:
     volunteer = await factories.person(core, unit, role=Role.VOLUNTEER, name="志愿者甲")
-    await checkin.check_in(core, code=event.code, person_id=person_id, now=NOW,
-                           channel=Channel.WEB)  # fmt: skip
-    await actions.log_trip(core, person_id=person_id, mode="metro", km=10, day=SEPT.date(),
-                           now=SEPT, channel=Channel.WEB)  # fmt: skip
-    await actions.log_canteen_check(core, person_id=person_id, unit_id=unit.id, kind="self",
-                                    passed=True, day=NOW.date(), now=NOW,
-                                    channel=Channel.WEB)  # fmt: skip
-    cheap = await rewards.save_reward(core, actor_id=None, name_zh="环保袋", name_en="Tote bag",
-                                      price=1, stock=5, now=NOW)  # fmt: skip
-    await rewards.save_reward(core, actor_id=None, name_zh="保温杯", name_en="Flask",
-                              price=500, stock=5, now=NOW)  # fmt: skip
+    await checkin.check_in(core, code=event.code, person_id=person_id, now=NOW, channel=Channel.WEB)
+    await actions.log_trip(
+        core,
+        person_id=person_id,
+        mode="metro",
+        km=10,
+        day=SEPT.date(),
+        now=SEPT,
+        channel=Channel.WEB,
+    )
+    await actions.log_canteen_check(
+        core,
+        person_id=person_id,
+        unit_id=unit.id,
+        kind="self",
+        passed=True,
+        day=NOW.date(),
+        now=NOW,
+        channel=Channel.WEB,
+    )
+    cheap = await rewards.save_reward(
+        core, actor_id=None, name_zh="环保袋", name_en="Tote bag", price=1, stock=5, now=NOW
+    )
+    await rewards.save_reward(
+        core, actor_id=None, name_zh="保温杯", name_en="Flask", price=500, stock=5, now=NOW
+    )
     me = await people.get_person(core, person_id)
-    await rewards.redeem(core, reward_id=cheap.id, token=me.qr_token, volunteer_id=volunteer.id,
-                         now=SEPT + timedelta(hours=1))  # fmt: skip
+    await rewards.redeem(
+        core,
+        reward_id=cheap.id,
+        token=me.qr_token,
+        volunteer_id=volunteer.id,
+        now=SEPT + timedelta(hours=1),
+    )
 
 
 async def test_me_shows_what_points_buy_the_units_standing_and_a_full_history(
