@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import gettext as _gettext
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
@@ -83,15 +84,15 @@ class Lang:
         """A moment in the language's own style: "2026年12月2日 05:00", "2 Dec 2026, 05:00"."""
         return self._join(self.date(value), self.time(value))
 
-    def time(self, value: datetime) -> str:
+    def time(self, value: _dt.datetime) -> str:
         return format_skeleton("Hm", value, tzinfo=self.tz, locale=self.locale)
 
-    def date(self, value: date | datetime) -> str:
+    def date(self, value: date | _dt.datetime) -> str:
         """A day: "2026年12月2日", "2 Dec 2026" (a datetime is read in the local zone)."""
-        day = value.astimezone(self.tz).date() if isinstance(value, datetime) else value
+        day = value.astimezone(self.tz).date() if isinstance(value, _dt.datetime) else value
         return format_skeleton("yMMMd", day, locale=self.locale)
 
-    def span(self, start: datetime, end: datetime) -> str:
+    def span(self, start: _dt.datetime, end: _dt.datetime) -> str:
         """An event's time: "2026年12月2日 05:00–13:00"; across days, both moments."""
         if start.astimezone(self.tz).date() == end.astimezone(self.tz).date():
             hours = format_interval(start, end, "Hm", tzinfo=self.tz, locale=self.locale)
@@ -112,6 +113,10 @@ class Lang:
     def kg_text(self, grams: int | float) -> str:
         """ "0.16 千克" / "0.16 kg", its number and unit held together (no-break space)."""
         return nobreak(self.gettext("{kg} kg").format(kg=self.kg(grams)))
+
+    def nb(self, text: str) -> str:
+        """A short phrase kept on one line ("1 / 2000 人次"): spaces made no-break."""
+        return nobreak(text)
 
     def count(self, singular: str, plural: str, n: int, **values: object) -> str:
         """A counted phrase through ngettext ("1 person", "2 people"), number and unit

@@ -10,6 +10,7 @@ import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -162,6 +163,8 @@ def test_every_participant_page_and_the_scanner_pass_axe_and_44px(
     shots = shots_dir(web_server) / f"pages-{lang}"
     shots.mkdir(exist_ok=True)
     context = phone(browser, axe=True, lang=lang)
+    hosts: set[str] = set()
+    context.on("request", lambda r: hosts.add(urlsplit(r.url).netloc))
     page = context.new_page()
     found: dict[str, Any] = {}
     url = web_server.url
@@ -218,6 +221,7 @@ def test_every_participant_page_and_the_scanner_pass_axe_and_44px(
     _check(page, "scanner undo", found, shots)
     bad = {k: v for k, v in found.items() if v["axe"] or v["small"]}
     assert bad == {}, bad
+    assert hosts == {urlsplit(url).netloc}, hosts  # no page asked any other host
     context.close()
 
 

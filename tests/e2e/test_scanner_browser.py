@@ -28,6 +28,7 @@ pytestmark = pytest.mark.browser
 PASSWORD = "correct horse battery"
 NO_NATIVE_DETECTOR = "delete window.BarcodeDetector; delete Window.prototype.BarcodeDetector;"
 FIRST_LOAD_LIMIT = 600 * 1024
+ROSTER_SHOWN = "() => document.getElementById('roster-state').textContent.trim() !== ''"
 
 
 def qr_y4m(text: str, path: Path, *, width: int = 640, height: int = 480) -> Path:
@@ -222,13 +223,13 @@ def test_offline_door_queues_and_syncs_exactly_once(launch: Any, web_server: Web
     url = f"{web_server.url}/scanner/{web_server.events['plain']}"
     page.goto(url)
     _wait_offline_ready(page)
-    page.wait_for_selector("#roster-state:not([hidden])")
+    page.wait_for_function(ROSTER_SHOWN)
 
     context.set_offline(True)
     response = page.reload()
     assert response is not None and response.from_service_worker
     page.wait_for_selector("#net.off")
-    page.wait_for_selector("#roster-state:not([hidden])")  # the snapshot, from the phone
+    page.wait_for_function(ROSTER_SHOWN)  # the snapshot, from the phone
     for guest in guests[:3]:  # a keyboard-wedge scanner types the code and Enter
         page.fill("#token", guest.qr_token)
         page.press("#token", "Enter")

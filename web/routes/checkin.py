@@ -24,7 +24,7 @@ from web.deps import (
     state_of,
 )
 from web.errors import status_for, words_for
-from web.routes.common import answer, idempotency_key, parse_int, unit_options
+from web.routes.common import UnitChoice, answer, idempotency_key, parse_int, unit_options
 from web.security import SESSION_COOKIE, AuthMethod, Session, new_random_token
 
 router = APIRouter(tags=["pages"])
@@ -68,7 +68,8 @@ async def _page(
         # The state says it instead of an error; a repeat is a calm success, not a refusal.
         message, reason = None, None
         status = 200 if came.state is personal.DoorState.ALREADY else status
-    units = await unit_options(core, viewer.lang.code, unit_q) if _wants_units(viewer, came) else []
+    wanted = _wants_units(viewer, came)
+    units = await unit_options(core, viewer.lang.code, unit_q) if wanted else UnitChoice([])
     return viewer.render(
         "checkin.html",
         status_code=status,

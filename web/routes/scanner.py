@@ -47,10 +47,10 @@ def decode_qr(data: bytes) -> str | None:
     from PIL import Image, ImageOps, UnidentifiedImageError  # noqa: PLC0415
 
     try:
-        image = Image.open(io.BytesIO(data))
-        if image.width * image.height > MAX_PIXELS:
+        opened = Image.open(io.BytesIO(data))
+        if opened.width * opened.height > MAX_PIXELS:
             return None
-        image = ImageOps.exif_transpose(image).convert("L")
+        image = ImageOps.exif_transpose(opened).convert("L")
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
         return None
     image.thumbnail((1600, 1600))

@@ -408,6 +408,14 @@
   setInterval(pollCount, 5000);
   refreshState();
   loadRoster().then(sync);
-  // The decoder loads now, while the network is here, so it is on the phone offline.
-  decoder().catch(function () {}).then(keepOffline);
+  // The decoder loads once the page has settled (it is not needed to read the page), while
+  // the network is here, so that it is on the phone when the network is not.
+  function whenSettled(work) {
+    var later = function () {
+      if (window.requestIdleCallback) window.requestIdleCallback(work, { timeout: 3000 });
+      else setTimeout(work, 500);
+    };
+    if (document.readyState === "complete") later(); else window.addEventListener("load", later);
+  }
+  whenSettled(function () { decoder().catch(function () {}).then(keepOffline); });
 })();
