@@ -223,7 +223,10 @@ async def test_door_answers_name_whom_it_checked_in_and_undo_and_rewards(
             "unit_name_zh": unit.name_zh,
             "unit_name_en": unit.name_en,
         }
-        undone = await client.post(f"{url}/undo", headers=headers)
+        shown = scanned.json()["fact"]["id"]
+        stale = await client.post(f"{url}/undo", params={"fact": shown + 1}, headers=headers)
+        assert stale.status_code == 409 and stale.json()["reason"] == "undo_stale"
+        undone = await client.post(f"{url}/undo", params={"fact": shown}, headers=headers)
         assert undone.status_code == 200 and undone.json()["fact"]["status"] == "void"
         assert undone.json()["person"]["display_name"] == "门口扫码"
         nothing = await client.post(f"{url}/undo", headers=headers)

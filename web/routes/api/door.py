@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 
 from campaigns import catalog, checkin, people, review, rewards
 from campaigns.results import Channel, Recorded, Role
@@ -102,15 +102,23 @@ async def search_people(caller: CallerDep, query: str = "") -> list[PersonPublic
 
 
 @router.post("/events/{code}/undo", response_model=DoorUndo)
-async def undo(code: str, caller: CallerDep, request: Request) -> DoorUndo:
-    """Void the last check-in this volunteer made at this door (within 30 minutes)."""
+async def undo(
+    code: str,
+    caller: CallerDep,
+    request: Request,
+    fact: Annotated[int | None, Query(ge=1, le=MAX_INT)] = None,
+) -> DoorUndo:
+    """Void the last check-in this volunteer made at this door (within 30 minutes); with
+    `fact`, only if that check-in (the one the volunteer was shown) is still the last one,
+    else 409 undo_stale and nothing is undone."""
     volunteer = caller.require(Role.VOLUNTEER)
     core = caller.viewer.state.core
-    fact = await review.undo_last_checkin(core, volunteer_id=volunteer.id, code=code,
-                                          now=caller.now)  # fmt: skip
-    person = await people.get_person(core, fact.person_id or 0)
+    voided = await review.undo_last_checkin(
+        core, volunteer_id=volunteer.id, code=code, now=caller.now, fact_id=fact
+    )
+    person = await people.get_person(core, voided.person_id or 0)
     live_hub(request).poke()
-    return DoorUndo(fact=fact, person=public(person))
+    return DoorUndo(fact=voided, person=public(person))
 
 
 @router.get("/rewards", response_model=list[RewardOut])
