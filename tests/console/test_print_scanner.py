@@ -106,7 +106,13 @@ async def test_photo_name_search_walk_in_and_undo(app: FastAPI, core: Core, unit
         )
         assert "孙七" in walk.text and "Checked in" in walk.text
         assert await _facts_in(core, event.id) == 3
-        undone = await client.post(f"/scanner/{event.code}/undo", data={"csrf": csrf})
+        asked = (await client.get(f"/scanner/{event.code}/undo")).text  # undo asks, naming 孙七
+        assert "孙七" in asked
+        fact = re.search(r'name="fact" value="(\d+)"', asked)
+        assert fact
+        undone = await client.post(
+            f"/scanner/{event.code}/undo", data={"csrf": csrf, "fact": fact.group(1)}
+        )
         assert "Check-in undone" in undone.text and "孙七" in undone.text
         assert await _facts_in(core, event.id) == 2
         blank = await client.post(

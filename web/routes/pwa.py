@@ -21,7 +21,7 @@ def _assets(request: Request) -> Assets:
     return assets
 
 
-@router.get("/scanner-sw.js", include_in_schema=False)
+@router.get("/door-sw.js", include_in_schema=False)
 async def scanner_worker(request: Request, viewer: ViewerDep) -> Response:
     assets = _assets(request)
     template = viewer.state.templates.get_template("pwa/scanner-sw.js")
@@ -30,7 +30,7 @@ async def scanner_worker(request: Request, viewer: ViewerDep) -> Response:
     return Response(body, media_type="text/javascript", headers=headers)
 
 
-@router.get("/scanner.webmanifest", include_in_schema=False)
+@router.get("/door.webmanifest", include_in_schema=False)
 async def scanner_manifest(request: Request, viewer: ViewerDep) -> Response:
     assets, _ = _assets(request), viewer.lang.gettext
     manifest = {

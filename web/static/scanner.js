@@ -7,7 +7,7 @@
 // Queue: every scan or name-search check-in gets an idempotency key when it is made and is
 // kept in IndexedDB until the server has answered it, so a dropped network, a reload or a
 // closed tab never loses one, and a resend never counts twice (the server answers a key it
-// has seen with its first answer). A service worker (/scanner-sw.js) keeps this page, its
+// has seen with its first answer). A service worker (/door-sw.js) keeps this page, its
 // assets and the event's roster snapshot, so the page opens offline and still names the
 // person a scanned code belongs to.
 (function () {
@@ -127,19 +127,12 @@
     return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
   }
   function enqueue(item) {
-    // One person once: a card held up twice, or a name tapped twice, queues one check-in.
-    return queued().then(function (items) {
+    // Someone the snapshot shows inside is told at once; anything else is queued (a repeat
+    // is answered by the server as already checked in, and counted once).
+    return queued().then(function () {
       var person = item.person_id ? roster.byId[item.person_id] : null;
       if (person && person.inside) {
         show({ status: "already", title: t("already"), name: person.name, unit: person.unit });
-        return;
-      }
-      var twice = items.some(function (q) {
-        return (item.token && q.token === item.token) || (item.person_id && q.person_id === item.person_id) ||
-          (item.person && (q.person === item.person || q.person_id === item.person));
-      });
-      if (twice) {
-        show({ status: "already", title: t("inqueue"), name: item.name, unit: item.unit });
         return;
       }
       item.key = newKey();
@@ -393,7 +386,7 @@
     if (!("BarcodeDetector" in window) || window.BarcodeDetectionAPI) {
       urls.push(root.getAttribute("data-polyfill"), root.getAttribute("data-wasm"));
     }
-    navigator.serviceWorker.register("/scanner-sw.js", { scope: "/scanner/" })
+    navigator.serviceWorker.register("/door-sw.js", { scope: "/scanner/" })
       .then(function () { return navigator.serviceWorker.ready; })
       .then(function (registration) {
         var worker = registration.active || navigator.serviceWorker.controller;
