@@ -30,3 +30,8 @@ def mini_app_url(public_url: str, next_path: str = "") -> str:
 def telegram_deep_link(bot_username: str, code: str) -> str:
     """The poster's Telegram link: the bot registers the person if needed and checks in."""
     return f"https://t.me/{bot_username}?start=e_{code}"
+
+
+def device_link_url(public_url: str, code: str) -> str:
+    """The page that makes another browser a person's, with a link code from their /me."""
+    return f"{_base(public_url)}/link?c={quote(code, safe='')}"

@@ -82,15 +82,21 @@ async def join(
     unit_id: Annotated[str, Form()] = "",
     unit_q: Annotated[str, Form(max_length=200)] = "",
     idem: Annotated[str, Form()] = "",
+    verifier: Annotated[str, Form(max_length=64)] = "",
     next: Annotated[str, Form()] = "/",  # noqa: A002
 ) -> Response:
-    """Name and unit once; the form's one-time key makes a resent form one person."""
+    """Name and unit once (and, when the roster asks, a verifier); the form's one-time key
+    makes a resent form one person."""
     try:
         person = await people.register_person(
-            viewer.state.core, name=name.strip(), unit_id=parse_int(unit_id),
-            language=viewer.lang.code, now=viewer.now,
+            viewer.state.core,
+            name=name.strip(),
+            unit_id=parse_int(unit_id),
+            language=viewer.lang.code,
+            now=viewer.now,
+            verifier=verifier or None,
             idempotency_key=join_key(idempotency_key(idem)),
-        )  # fmt: skip
+        )
     except Refused as exc:
         return await _join_form(viewer, next=next, unit_q=unit_q, name=name, unit_id=unit_id,
                                 error=exc)  # fmt: skip

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from campaigns import catalog, checkin, codes, people, personal
+from campaigns import catalog, checkin, codes, joining, personal
 from campaigns.errors import Refused
 from campaigns.reasons import Reason
 from campaigns.results import Channel, EventView, PersonView
@@ -24,7 +24,14 @@ from web.deps import (
     state_of,
 )
 from web.errors import status_for, words_for
-from web.routes.common import UnitChoice, answer, idempotency_key, parse_int, unit_options
+from web.routes.common import (
+    UnitChoice,
+    answer,
+    idempotency_key,
+    parse_int,
+    unit_options,
+    verify_step,
+)
 from web.security import SESSION_COOKIE, AuthMethod, Session, new_random_token
 
 router = APIRouter(tags=["pages"])
@@ -69,6 +76,7 @@ async def _page(
         message, reason = None, None
         status = 200 if came.state is personal.DoorState.ALREADY else status
     wanted = _wants_units(viewer, came)
+    verify = await verify_step(viewer, reason, name, unit_id) if wanted else None
     units = await unit_options(core, viewer.lang.code, unit_q) if wanted else UnitChoice([])
     return viewer.render(
         "checkin.html",
@@ -84,6 +92,7 @@ async def _page(
         message=message,
         name=name,
         unit_id=unit_id,
+        verify=verify,
     )
 
 
@@ -129,14 +138,20 @@ async def checkin_submit(request: Request) -> Response:
     name, unit_id = form_text(form, "name"), form_text(form, "unit_id")
     core, now = viewer.state.core, viewer.now
     person_id = viewer.session.person_id if viewer.session else None
-    registered = None
+    registered, flagged = None, False
     try:
         if person_id is None:
             key = idempotency_key(idem)
-            registered = await people.register_person(
-                core, name=name.strip(), unit_id=parse_int(unit_id), language=viewer.lang.code,
-                now=now, idempotency_key=f"join:{key}" if key else None,
-            )  # fmt: skip
+            joined = await joining.join(
+                core,
+                name=name.strip(),
+                unit_id=parse_int(unit_id),
+                language=viewer.lang.code,
+                now=now,
+                idempotency_key=f"join:{key}" if key else None,
+                verifier=form_text(form, "verifier") or None,
+            )
+            registered, flagged = joined.person, joined.flagged
             person_id = registered.id
         recorded = await checkin.check_in(
             core, code=code, person_id=person_id, now=now, channel=Channel.WEB,
@@ -145,7 +160,7 @@ async def checkin_submit(request: Request) -> Response:
         )  # fmt: skip
     except Refused as exc:
         return await _refused(viewer, code, scan, exc, registered, name, parse_int(unit_id))
-    response = answer(viewer, recorded)
+    response = answer(viewer, recorded, flagged=flagged)
     if registered is not None or person_id != recorded.fact.person_id:
         # A resubmitted registration returns the first answer: keep the first person.
         viewer.sign_in(response, Session(recorded.fact.person_id or person_id, AuthMethod.DEVICE))

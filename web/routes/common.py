@@ -39,8 +39,9 @@ def join_key(key: str | None) -> str | None:
     return f"join:{key}" if key else None
 
 
-def answer(viewer: Viewer, recorded: Recorded) -> RedirectResponse:
-    """Post/redirect/get: the answer page reads a signed summary of what was recorded."""
+def answer(viewer: Viewer, recorded: Recorded, *, flagged: bool = False) -> RedirectResponse:
+    """Post/redirect/get: the answer page reads a signed summary of what was recorded.
+    `flagged`: the person was just registered beside a namesake (say how to link phones)."""
     fact = recorded.fact
     advice = recorded.advice
     data: dict[str, Any] = {
@@ -57,6 +58,8 @@ def answer(viewer: Viewer, recorded: Recorded) -> RedirectResponse:
         "cid": recorded.campaign.id,
         "c": recorded.event.code if recorded.event else None,
         "a": [advice.fits, advice.band_km, advice.suggested_mode] if advice else None,
+        "w": fact.status == "pending",
+        "dup": flagged,
     }
     token = viewer.state.signer.dump_result(data)
     return RedirectResponse(f"/done?r={token}", status_code=303)
@@ -131,15 +134,52 @@ async def join_form(
     **extra: Any,
 ) -> HTMLResponse:
     """The join form (name and unit, once), again with what was typed and any refusal."""
-    status, message = 200, None
+    status, message, reason = 200, None, None
     if error is not None:
         reason, message = words_for(error, viewer.lang.gettext)
         status = status_for(reason)
     units = await unit_options(viewer.state.core, viewer.lang.code, unit_q)
+    verify = await verify_step(viewer, reason, name, parse_int(unit_id))
     return viewer.render(
-        "join.html", status_code=status, units=units, unit_q=unit_q or "", next=next_url,
-        name=name[:40], unit_id=parse_int(unit_id), message=message, **extra,
-    )  # fmt: skip
+        "join.html",
+        status_code=status,
+        units=units,
+        unit_q=unit_q or "",
+        next=next_url,
+        name=name[:40],
+        unit_id=parse_int(unit_id),
+        message=message,
+        reason=reason,
+        verify=verify,
+        **extra,
+    )
+
+
+# joining --------------------------------------------------------------------------------
+
+VERIFY_REASONS = {"verifier_required", "verifier_wrong", "verifier_locked"}
+
+
+@dataclass(frozen=True)
+class VerifyStep:
+    """The registration's second step: the name and unit given, and a verifier to ask."""
+
+    name: str
+    unit_id: int
+    unit_name: str
+
+
+async def verify_step(
+    viewer: Viewer, reason: str | None, name: str, unit_id: int | None
+) -> VerifyStep | None:
+    """When the roster asks who this is: the step that asks for the staff number or the
+    phone's last four digits (the form keeps the name and unit as given)."""
+    if reason not in VERIFY_REASONS or unit_id is None:
+        return None
+    unit = await catalog.get_unit(viewer.state.core, unit_id)
+    return VerifyStep(
+        name=name.strip()[:40], unit_id=unit.id, unit_name=unit.name(viewer.lang.code)
+    )
 
 
 # units ----------------------------------------------------------------------------------
