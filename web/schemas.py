@@ -63,6 +63,15 @@ class LinkSignIn(Body):
 class Registration(IdempotentBody):
     name: str = Field(max_length=200)
     unit_id: Id
+    verifier: str | None = Field(
+        default=None,
+        max_length=64,
+        description=(
+            "Asked for (verifier_required) when the unit's staff roster has this name: the "
+            "staff number or the phone's last four digits. The right one makes this device "
+            "that roster person's; a wrong one is refused (verifier_wrong) and counted."
+        ),
+    )
 
 
 class TelegramRegistration(Body):
@@ -90,10 +99,16 @@ class CheckInFor(IdempotentBody):
 
 
 class WalkIn(IdempotentBody):
-    """Someone at the door without a phone: registered on the spot, then checked in."""
+    """Someone at the door without a phone: found on the roster or registered on the spot,
+    then checked in."""
 
     name: str = Field(max_length=200)
     unit_id: Id
+    verifier: str | None = Field(
+        default=None,
+        max_length=64,
+        description="A staff number, when several on the unit's roster share the name.",
+    )
 
 
 class Redeem(IdempotentBody):

@@ -109,3 +109,57 @@ async def test_a_namesake_without_a_verifier_is_told_how_to_link(
     async with core.read() as conn:
         flagged = await conn.scalar(select(func.count()).where(Person.possible_duplicate))
     assert flagged == 1
+
+
+async def test_a_walk_in_at_the_door_is_the_roster_person(
+    app: FastAPI, core: Core, unit: UnitView, event: EventView
+) -> None:
+    from campaigns import joining  # noqa: PLC0415
+    from campaigns.results import Role  # noqa: PLC0415
+    from tests.console.helpers import csrf_of, signed_in  # noqa: PLC0415
+
+    data = (
+        f"unit_code,name,staff_no\n{unit.code},周九,S1\n{unit.code},吴十,S2\n{unit.code},吴十,S3\n"
+    )
+    assert (await rosters.import_roster(core, actor_id=None, data=data.encode(), now=NOW)).ok
+    zhou = await joining.join(core, name="周九", unit_id=unit.id, now=NOW, verifier="S1")
+    async with signed_in(app, core, unit, Role.VOLUNTEER) as (door, _):
+        csrf = csrf_of(app, door)
+        url = f"/api/v1/events/{event.code}/walk-ins"
+        came = await door.post(
+            url, json={"name": "周 九", "unit_id": unit.id}, headers={"x-csrf-token": csrf}
+        )
+        assert came.status_code == 201 and came.json()["fact"]["person_id"] == zhou.person.id
+        two = await door.post(
+            url, json={"name": "吴十", "unit_id": unit.id}, headers={"x-csrf-token": csrf}
+        )
+        assert two.status_code == 409 and two.json()["reason"] == "ambiguous_name"
+        picked = await door.post(
+            url,
+            json={"name": "吴十", "unit_id": unit.id, "verifier": "S3"},
+            headers={"x-csrf-token": csrf},
+        )
+        assert picked.status_code == 201
+    people_count, facts = await counts(core)
+    assert (people_count, facts) == (3, 2)  # 周九 once; one 吴十 made from row S3; the volunteer
+
+
+async def test_a_device_bound_to_someone_is_not_registered_as_someone_else(
+    client: httpx.AsyncClient, core: Core, unit: UnitView
+) -> None:
+    csrf = (await client.get("/api/v1/session")).json()["csrf_token"]
+    made = await client.post(
+        "/api/v1/people", json={"name": "郑一", "unit_id": unit.id}, headers={"x-csrf-token": csrf}
+    )
+    assert made.status_code == 201
+    csrf = made.json()["csrf_token"]
+    again = await client.post(
+        "/api/v1/people", json={"name": "郑一", "unit_id": unit.id}, headers={"x-csrf-token": csrf}
+    )
+    assert again.status_code == 201 and again.json()["person"]["id"] == made.json()["person"]["id"]
+    other = await client.post(
+        "/api/v1/people", json={"name": "冯二", "unit_id": unit.id}, headers={"x-csrf-token": csrf}
+    )
+    assert other.status_code == 409 and other.json()["reason"] == "device_bound"
+    assert "郑一" in other.json()["message"]
+    assert (await counts(core))[0] == 1

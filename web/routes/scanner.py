@@ -19,7 +19,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, Path, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from campaigns import catalog, checkin, door, people, review, rewards
+from campaigns import catalog, checkin, door, joining, people, review, rewards
 from campaigns.errors import Refused
 from campaigns.reasons import Reason
 from campaigns.results import Channel, EventView, PersonView, Role
@@ -350,16 +350,25 @@ async def walk_in(
     volunteer: VolunteerDep,
     name: Annotated[str, Form(max_length=200)] = "",
     unit_id: Annotated[str, Form()] = "",
+    verifier: Annotated[str, Form(max_length=64)] = "",
     idem: Annotated[str, Form()] = "",
 ) -> Response:
-    """Someone without a phone: registered on the spot, then checked in."""
+    """Someone without a phone, by name and unit: the roster first (a staff number tells
+    namesakes apart), then the people registered, else a new person; then checked in."""
     core = viewer.state.core
     await catalog.get_event(core, code=code)  # an unknown event refuses before anyone is made
     try:
-        person = await people.register_person(
-            core, name=name, unit_id=parse_int(unit_id), language=viewer.lang.code,
-            now=viewer.now, idempotency_key=join_key(scan_key(idem)),
-        )  # fmt: skip
+        person = (
+            await joining.walk_in(
+                core,
+                volunteer_id=volunteer.id,
+                name=name,
+                unit_id=parse_int(unit_id),
+                now=viewer.now,
+                verifier=verifier or None,
+                idempotency_key=join_key(scan_key(idem)),
+            )
+        ).person
     except Refused as exc:
         _reason, message = words_for(exc, viewer.lang.gettext)
         result = {

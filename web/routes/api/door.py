@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 
-from campaigns import catalog, checkin, people, review, rewards
+from campaigns import catalog, checkin, joining, people, review, rewards
 from campaigns.results import Channel, Recorded, Role
 from web.routes.api.caller import API_ERRORS, Caller, CallerDep, api_key, public
 from web.routes.common import MAX_INT, join_key
@@ -77,15 +77,23 @@ async def checkin_for(
 
 @router.post("/events/{code}/walk-ins", response_model=DoorCheckIn, status_code=201)
 async def walk_in(code: str, body: WalkIn, caller: CallerDep, request: Request) -> DoorCheckIn:
-    """Someone without a phone: registered on the spot, then checked in. The same
-    idempotency key again makes no second person and no second check-in."""
+    """Someone without a phone, checked in by name and unit: the unit's roster first (one
+    row of that name is that person; several need `verifier`), then the people already
+    registered, else a new person. The same idempotency key again makes no second person
+    and no second check-in."""
     volunteer = caller.require(Role.VOLUNTEER)
     core, key = caller.viewer.state.core, api_key(body.idempotency_key)
     await catalog.get_event(core, code=code)  # an unknown event refuses before anyone is made
-    person = await people.register_person(
-        core, name=body.name, unit_id=body.unit_id, language=caller.viewer.lang.code,
-        now=caller.now, idempotency_key=join_key(key),
-    )  # fmt: skip
+    joined = await joining.walk_in(
+        core,
+        volunteer_id=volunteer.id,
+        name=body.name,
+        unit_id=body.unit_id,
+        now=caller.now,
+        verifier=body.verifier,
+        idempotency_key=join_key(key),
+    )
+    person = joined.person
     recorded = await checkin.check_in_by_token(
         core, code=code, token=person.qr_token, volunteer_id=volunteer.id, now=caller.now,
         channel=Channel.SCANNER, idempotency_key=key,

@@ -110,13 +110,21 @@ async def signout(caller: CallerDep) -> Response:
 
 @router.post("/people", response_model=SessionOut, status_code=201)
 async def register(body: Registration, caller: CallerDep) -> Response:
-    """A new phone: name and unit once; the answer carries the device session cookie.
-    The same idempotency key again answers with the person the first call made."""
+    """A new phone: name and unit once (and the roster's verifier when it asks); the
+    answer carries the device session cookie. A device already someone's stays theirs
+    unless the verifier names another roster person (device_bound otherwise). The same
+    idempotency key again answers with the person the first call made."""
     v = caller.viewer
     person = await people.register_person(
-        v.state.core, name=body.name.strip(), unit_id=body.unit_id, language=v.lang.code,
-        now=v.now, idempotency_key=join_key(api_key(body.idempotency_key)),
-    )  # fmt: skip
+        v.state.core,
+        name=body.name.strip(),
+        unit_id=body.unit_id,
+        language=v.lang.code,
+        now=v.now,
+        idempotency_key=join_key(api_key(body.idempotency_key)),
+        verifier=body.verifier,
+        device_person_id=v.person.id if v.person else None,
+    )
     return _session_response(caller, person, AuthMethod.DEVICE, status=201)
 
 
