@@ -62,3 +62,92 @@ ACTION_LABELS = {
     "redeem_reward": N_("Handed out a reward"),
     "delete_person": N_("Deleted a person's data"),
 }
+# --- the console's words for values (issue 10) -------------------------------------------
+CHANNEL_LABELS = {
+    "web": N_("Web form"),
+    "bot": N_("Telegram bot"),
+    "scanner": N_("Door scanner"),
+    "api": N_("API"),
+    "cli": N_("Command line"),
+}
+# Statuses of a fact. "pending" waits for an organizer's approval and counts nowhere yet
+# (issue 9); a filter takes any of these keys.
+STATUS_LABELS = {
+    "counted": N_("Counted"),
+    "void": N_("Voided"),
+    "pending": N_("Waiting for approval"),
+}
+EVIDENCE_LABELS = {
+    "pending": N_("Photo not reviewed yet"),
+    "ok": N_("Photo accepted"),
+    "rejected": N_("Photo rejected"),
+}
+CAMPAIGN_KIND_LABELS = {"event": N_("Events (check-in)"), "habit": N_("Habit (daily logging)")}
+TOKEN_SCOPE_LABELS = {
+    "read": N_("Read only"),
+    "write": N_("Read and write"),
+}
+# Reasons the system itself writes on a voided record (people type the others).
+SYSTEM_VOID_REASONS = {
+    "undo at the door": N_("Undone at the door"),
+    "merged duplicate": N_("Merged duplicate"),
+}
+# Campaign fields as an organizer knows them, for "edited the campaign: …" in the audit log.
+FIELD_LABELS = {
+    "title_zh": N_("Title (Chinese)"),
+    "title_en": N_("Title (English)"),
+    "theme_zh": N_("Theme"),
+    "counting_rule": N_("Counting rule"),
+    "starts_on": N_("First day"),
+    "ends_on": N_("Last day"),
+    "counts_toward_goal": N_("Counts toward the year's goal"),
+    "target": N_("Target (person-times)"),
+    "place": N_("Place"),
+    "starts_at": N_("Starts"),
+    "ends_at": N_("Ends"),
+    "checkin_opens_at": N_("Check-in opens"),
+    "checkin_closes_at": N_("Check-in closes"),
+    "capacity": N_("Capacity"),
+    "rotating": N_("Rotating screen code"),
+}
+ACTION_LABELS.update(
+    {
+        "reset_user": N_("Reset an account"),
+        "create_api_token": N_("Created an API token"),
+        "revoke_api_token": N_("Revoked an API token"),
+        "api_call": N_("Used an API token"),
+    }
+)
+# Each audit entry as a sentence; placeholders are filled by campaigns.audit_text.
+AUDIT_SENTENCES = {
+    "void_fact": N_("Voided record #{fact} ({kind}) of {person}. Reason: {reason}"),
+    "undo_checkin": N_("Undid the check-in of {person} at {event} (record #{fact})."),
+    "evidence_ok": N_("Accepted the photo of record #{fact}."),
+    "evidence_rejected": N_("Rejected the photo of record #{fact} and voided it. Reason: {reason}"),
+    "reconcile": N_("Recounted {checked} totals from the records: all equal."),
+    "create_campaign": N_("Created the campaign {campaign}."),
+    "update_campaign": N_("Edited the campaign {campaign}: {fields}."),
+    "create_event": N_("Created the event {event}."),
+    "update_event": N_("Edited the event {event}: {fields}."),
+    "upsert_unit": N_("Saved the unit {unit} (code {code})."),
+    "set_role": N_("Changed the role of {person} from {before} to {after}."),
+    "create_user": N_("Created the sign-in {login} for {person} as {role}."),
+    "reset_user": N_("Reset the sign-in of {person} (now {role})."),
+    "create_account": N_("Created an account for {person} as {role}."),
+    "save_reward": N_("Saved the reward {reward}: {price} points, {stock} in stock."),
+    "redeem_reward": N_("Handed out {reward} to {person} for {price} points."),
+    "delete_person": N_("A person deleted their own data (person #{id})."),
+    "create_api_token": N_("Created the API token “{name}” ({scope})."),
+    "revoke_api_token": N_("Revoked the API token “{name}”."),
+    "api_call": N_("Called the API with the token “{name}”: {method} {path}"),
+}
+AUDIT_RECONCILE_MISMATCH = N_("Recounted {checked} totals from the records: {n} differ.")
+AUDIT_OTHER = N_("Other change ({action}).")
+# Figures whose English word has several Chinese ones: (msgctxt, msgid) for pgettext.
+COUNT_CONTEXT = {
+    "person_times": ("count of participations", "Person-times"),  # 人次
+    "people": ("count of distinct people", "People"),  # 参与人数
+    "headcount": ("count of booth visitors", "Headcount"),  # 展位人数
+    "staff": ("count of a unit's staff", "Headcount"),  # 编制人数
+    "persons": ("list of persons", "People"),  # 人员
+}

@@ -96,6 +96,12 @@ REASON_MESSAGES: dict[Reason, str] = {
         "Another check-in was made at this door since; nothing was undone. Look at the last "
         "check-in again before you undo it."
     ),
+    Reason.API_TOKEN_REFUSED: N_(
+        "This API token is not valid: unknown, revoked, or its owner is no longer an organizer."
+    ),
+    Reason.API_TOKEN_READ_ONLY: N_(
+        "This API token may only read. Make a read-and-write token to change data."
+    ),
 }
 
 

@@ -58,3 +58,5 @@ class Reason(StrEnum):
     NOT_PENDING = "not_pending"
     CANNOT_MERGE = "cannot_merge"
     UNDO_STALE = "undo_stale"
+    API_TOKEN_REFUSED = "api_token_refused"
+    API_TOKEN_READ_ONLY = "api_token_read_only"

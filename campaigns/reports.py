@@ -3,12 +3,11 @@ range and units (by campaign, unit, month), the annual report and one person's r
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from campaigns import catalog, exports, totals
+from campaigns import catalog, totals
 from campaigns.catalog import _runs_in as catalog_runs_in
 from campaigns.core import Core
 from campaigns.errors import Refused
@@ -115,6 +114,12 @@ class RangeTotals:
     by: dict[str, list[TotalsRow]]
     overall: Totals
     selected_unit_ids: list[int] | None = field(default=None)
+    unit_own: dict[str, Totals] = field(default_factory=dict)  # by unit id, not rolled up
+
+    def rolled_units(self) -> list[UnitTotals]:
+        """The units in scope rolled up the tree (a unit includes the units under it)."""
+        scope = set(self.selected_unit_ids or [u.id for u in self.units])
+        return [u for u in totals.roll_up(self.units, self.unit_own) if u.unit.id in scope]
 
 
 def subtree_ids(all_units: list[UnitView], chosen: list[int]) -> list[int]:
@@ -151,6 +156,7 @@ async def range_totals(
     campaigns = {str(c.id): c for c in await catalog.list_campaigns(core)}
     units = {str(u.id): u for u in all_units}
     by: dict[str, list[TotalsRow]] = {}
+    own: dict[str, Totals] = {}
     async with core.read() as conn:
         for grouping in GROUPINGS:
             rows = await queries.fact_totals_grouped(
@@ -159,8 +165,14 @@ async def range_totals(
             by[grouping] = sorted(
                 (_row(grouping, r, campaigns, units) for r in rows), key=lambda t: t.key
             )
+            if grouping == "unit":
+                own = {
+                    str(r["key"]): Totals(**{k: v for k, v in r.items() if k != "key"})
+                    for r in rows
+                    if r["key"] is not None
+                }
         overall = await queries.fact_totals_all(conn, start=start, end=end, unit_ids=scope)
-    return RangeTotals(start, end, all_units, by, Totals(**overall), scope)
+    return RangeTotals(start, end, all_units, by, Totals(**overall), scope, own)
 
 
 def _row(
@@ -180,66 +192,6 @@ def _row(
             return TotalsRow(u.code, u.name_zh, u.name_en, values)
         return TotalsRow("-", "（无单位：展位人数）", "(no unit: booth headcounts)", values)
     return TotalsRow(key, key, key, values)
-
-
-SHEET_COLUMNS = ("person_times", "headcount", "people", "facts", "co2_g", "points")
-
-
-def to_xlsx(report: RangeTotals, facts: list[dict[str, Any]], *, generated: datetime) -> bytes:
-    """One workbook for the year-end check: the facts and the totals by campaign, unit and
-    month, each sheet ending in a total row."""
-    from openpyxl import Workbook  # noqa: PLC0415 - only when exporting
-
-    book = Workbook()
-    about = book.active
-    about.title = "about"
-    about.append(["GreenTally export"])
-    about.append(["from", report.start.isoformat()])
-    about.append(["to", report.end.isoformat()])
-    about.append(["generated_utc", generated.isoformat(timespec="seconds")])
-    about.append(["units", ", ".join(str(i) for i in report.selected_unit_ids or []) or "all"])
-    about.append(
-        [
-            "rule",
-            "person_times: 1 per person per event; 1 per person per campaign per "
-            "day for habits; headcount: booth heads, kept apart",
-        ]
-    )
-    for grouping in GROUPINGS:
-        sheet = book.create_sheet(f"by_{grouping}")
-        sheet.append(["key", "name_zh", "name_en", "counting_rule", *SHEET_COLUMNS])
-        for row in report.by[grouping]:
-            t = row.totals
-            sheet.append(
-                [
-                    row.key,
-                    row.label_zh,
-                    row.label_en,
-                    row.counting_rule,
-                    *(getattr(t, c) for c in SHEET_COLUMNS),
-                ]
-            )
-    facts_sheet = book.create_sheet("facts")
-    facts_sheet.append(list(exports.FACT_COLUMNS))
-    for f in facts:
-        facts_sheet.append([f[c] for c in exports.FACT_COLUMNS])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def totals_csv(report: RangeTotals, grouping: str) -> str:
-    rows = [
-        {
-            "key": r.key,
-            "name_zh": r.label_zh,
-            "name_en": r.label_en,
-            "counting_rule": r.counting_rule,
-            **{c: getattr(r.totals, c) for c in SHEET_COLUMNS},
-        }
-        for r in report.by[grouping]
-    ]
-    return exports.to_csv(rows, ("key", "name_zh", "name_en", "counting_rule", *SHEET_COLUMNS))
 
 
 @dataclass(frozen=True)

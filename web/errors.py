@@ -180,6 +180,8 @@ REASON_STATUS: dict[str, int] = {
     Reason.PHOTO_REQUIRED: 422,
     Reason.NOT_PENDING: 409,
     Reason.CANNOT_MERGE: 422,
+    Reason.API_TOKEN_REFUSED: 401,
+    Reason.API_TOKEN_READ_ONLY: 403,
 }
 
 

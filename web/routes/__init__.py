@@ -2,11 +2,11 @@
 
 from fastapi import APIRouter
 
-from web.routes import account, answers, checkin, health, link, log_forms, me, pwa, screen
+from web.routes import account, answers, checkin, health, link, log_forms, me, pwa, screen, sources
 from web.routes.api import api_router
 
 page_router = APIRouter()
-for module in (health, checkin, answers, log_forms, me, link, account, screen, pwa):
+for module in (health, checkin, answers, log_forms, me, link, account, screen, pwa, sources):
     page_router.include_router(module.router)
 
 # Hot paths, registered on the app itself ahead of every router: FastAPI walks nested

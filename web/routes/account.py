@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from campaigns import people
 from campaigns.errors import Refused
+from campaigns.results import PersonView, Role
 from web.deps import CsrfDep, Viewer, ViewerDep, forget_cookie, safe_next
 from web.errors import WebReason, WebRefused, status_for, words_for
 from web.routes.common import join_form, parse_int
@@ -46,6 +47,11 @@ def _signed_in(viewer: Viewer, person_id: int, method: str, next_url: str) -> Re
     return response
 
 
+def landing(person: PersonView, next_url: str) -> str:
+    """Where a sign-in leads: an organizer or admin with no destination lands on the console."""
+    return "/console" if next_url in ("", "/me") and person.can(Role.ORGANIZER) else next_url
+
+
 @router.get("/signin", response_class=HTMLResponse)
 async def signin_page(viewer: ViewerDep, next: str = "/me") -> Response:  # noqa: A002
     return viewer.render("signin.html", next=safe_next(next, "/me"), message=None, login="")
@@ -73,7 +79,7 @@ async def signin(
         return viewer.render("signin.html", status_code=status_for(reason), next=safe_next(next),
                              message=message, login=login)  # fmt: skip
     viewer.state.sign_in_guard.succeeded(address, login)
-    return _signed_in(viewer, person.id, AuthMethod.PASSWORD, next)
+    return _signed_in(viewer, person.id, AuthMethod.PASSWORD, landing(person, next))
 
 
 @router.get("/signin/link/{token}", response_class=HTMLResponse)
@@ -93,7 +99,7 @@ async def link_signin(
     except Refused:
         record_failure(viewer, key)
         raise
-    return _signed_in(viewer, person.id, AuthMethod.LINK, "/me")
+    return _signed_in(viewer, person.id, AuthMethod.LINK, landing(person, "/me"))
 
 
 @router.post("/signout", dependencies=[CsrfDep])

@@ -3,7 +3,7 @@ router, so no page can forget it."""
 
 from fastapi import APIRouter, Depends
 
-from web.routes.console import catalog, dashboard, printing, review
+from web.routes.console import catalog, dashboard, printing, records, review, tokens
 from web.routes.console.common import (
     OrganizerDep,
     VolunteerDep,
@@ -13,7 +13,7 @@ from web.routes.console.common import (
 
 router = APIRouter(tags=["console"], dependencies=[Depends(require_organizer)])
 router.include_router(dashboard.router)  # its own prefix: the dashboard is /console itself
-for _module in (catalog, printing, review):
+for _module in (catalog, records, printing, review, tokens):
     router.include_router(_module.router, prefix="/console")
 
 __all__ = ["OrganizerDep", "VolunteerDep", "require_organizer", "require_volunteer", "router"]

@@ -8,14 +8,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from campaigns import catalog, people, planning
+from campaigns import catalog, people, planning, records
 from campaigns.errors import Refused
-from campaigns.labels import ROLE_LABELS, RULE_LABELS
+from campaigns.labels import RULE_LABELS
 from campaigns.reasons import Reason
 from campaigns.results import Role
 from web.deps import CsrfDep, Viewer, ViewerDep
 from web.errors import status_for, words_for
 from web.routes.common import parse_int
+from web.routes.console.charts import arrivals_chart
+from web.routes.console.words import Words, render
 
 router = APIRouter()
 RULE_CHOICES = list(RULE_LABELS.items())
@@ -47,7 +49,7 @@ def local_input(viewer: Viewer, value: datetime | None) -> str:
 
 def _error(viewer: Viewer, exc: Exception, template: str, **context: Any) -> Response:
     reason, message = words_for(exc, viewer.lang.gettext)
-    return viewer.render(template, status_code=status_for(reason), message=message, **context)
+    return render(viewer, template, status_code=status_for(reason), message=message, **context)
 
 
 # campaigns -----------------------------------------------------------------------------
@@ -56,9 +58,10 @@ def _error(viewer: Viewer, exc: Exception, template: str, **context: Any) -> Res
 async def _campaigns_page(viewer: Viewer, **context: Any) -> Response:
     campaigns = await catalog.list_campaigns(viewer.state.core)
     template = "console/campaigns.html"
+    context["rule_choices"] = RULE_CHOICES
     if "exc" in context:
         return _error(viewer, context.pop("exc"), template, campaigns=campaigns, **context)
-    return viewer.render(template, campaigns=campaigns, message=None, **context)
+    return render(viewer, template, campaigns=campaigns, message=None, **context)
 
 
 @router.get("/campaigns", response_class=HTMLResponse)
@@ -71,7 +74,8 @@ async def campaign_page(campaign_id: int, viewer: ViewerDep) -> Response:
     core = viewer.state.core
     campaign = await catalog.get_campaign(core, campaign_id)
     events = await catalog.list_events(core, campaign_id=campaign_id)
-    return viewer.render(
+    return render(
+        viewer,
         "console/campaign.html",
         campaign=campaign,
         events=events,
@@ -172,17 +176,38 @@ async def events_page(viewer: ViewerDep) -> Response:
     core = viewer.state.core
     events = await catalog.list_events(core)
     campaigns = {c.id: c for c in await catalog.list_campaigns(core)}
-    return viewer.render("console/events.html", events=events, campaigns=campaigns)
+    return render(viewer, "console/events.html", events=events, campaigns=campaigns)
 
 
 @router.get("/events/{event_id}", response_class=HTMLResponse)
-async def event_page(event_id: int, viewer: ViewerDep) -> Response:
+async def event_page(event_id: int, viewer: ViewerDep, q: str = "", before: str = "") -> Response:
     core = viewer.state.core
     event = await catalog.get_event(core, event_id=event_id)
+    return await _event_page(viewer, event, q=q, before=before)
+
+
+async def _event_page(
+    viewer: Viewer, event: Any, *, q: str = "", before: str = "", **context: Any
+) -> Response:
+    core = viewer.state.core
     campaign = await catalog.get_campaign(core, event.campaign_id)
-    return viewer.render(
-        "console/event.html", event=event, campaign=campaign, message=None, local_input=local_input
-    )
+    page = await records.attendees(core, event_id=event.id, q=q, before=parse_int(before))
+    slots = await records.arrivals(core, event_id=event.id)
+    w = Words(viewer.lang, core.today(viewer.now).year)
+    template = "console/event.html"
+    values = {
+        "event": event,
+        "campaign": campaign,
+        "local_input": local_input,
+        "page": page,
+        "q": page.filter.q,
+        "first": before == "",
+        "slots": slots,
+        "arrivals_svg": arrivals_chart(slots, w) if slots else "",
+    }
+    if "exc" in context:
+        return _error(viewer, context.pop("exc"), template, **values)
+    return render(viewer, template, message=None, **values)
 
 
 EventForm = dict[str, Any]
@@ -268,15 +293,7 @@ async def edit_event(
         )
     except Refused as exc:
         event = await catalog.get_event(core, event_id=event_id)
-        campaign = await catalog.get_campaign(core, event.campaign_id)
-        return _error(
-            viewer,
-            exc,
-            "console/event.html",
-            event=event,
-            campaign=campaign,
-            local_input=local_input,
-        )
+        return await _event_page(viewer, event, exc=exc)
     return RedirectResponse(f"/console/events/{event_id}?saved=1", status_code=303)
 
 
@@ -289,7 +306,7 @@ async def _units_page(
     units = catalog.tree_order(await catalog.list_units(viewer.state.core))
     if exc is not None:
         return _error(viewer, exc, "console/units.html", units=units, imported=None)
-    return viewer.render("console/units.html", units=units, imported=imported, message=None)
+    return render(viewer, "console/units.html", units=units, imported=imported, message=None)
 
 
 @router.get("/units", response_class=HTMLResponse)
@@ -382,18 +399,17 @@ async def _people_page(
         limit=200,
     )
     units = catalog.tree_order(await catalog.list_units(core))
-    context = {
+    context: dict[str, Any] = {
         "found": found,
         "q": q,
         "role": role,
         "unit_id": unit_id,
         "units": units,
-        "role_labels": ROLE_LABELS,
         "roles": list(Role),
     }
     if exc is not None:
         return _error(viewer, exc, "console/people.html", **context)
-    return viewer.render("console/people.html", message=None, **context)
+    return render(viewer, "console/people.html", message=None, **context)
 
 
 @router.get("/people", response_class=HTMLResponse)

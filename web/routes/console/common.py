@@ -1,4 +1,4 @@
-"""What the console's routers share: the role guards, labels, the live hub, formatting."""
+"""What the console's routers share: the role guards, the live hub, the live figures."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from campaigns.results import PersonView, Role
 from web.deps import ViewerDep
 from web.errors import WebReason, WebRefused
 from web.i18n import Lang
+from web.routes.console.words import Words
 
 HEARTBEAT_SECONDS = 15
 
@@ -51,27 +52,18 @@ def live_hub(request: Request) -> LiveHub:
     return hub
 
 
-def chart_labels(lang: Lang, year: int) -> dict[str, str]:
-    _ = lang.gettext
-    return {
-        "title": _("Person-times per day, {year}").format(year=year),
-        "desc": _("Bars: person-times each day. Line: running total against the goal."),
-        "months": _("Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec"),
-        "goal": _("Goal"),
-    }
-
-
 def live_figures(lang: Lang, data: dict[str, Any]) -> dict[str, str]:
     """The live counter's figures, formatted for the viewer's language."""
+    w = Words(lang, 0)
     goal = data["goal"]
     percent = 0.0 if goal <= 0 else min(100.0, 100.0 * data["toward_goal"] / goal)
     return {
-        "toward_goal": lang.number(data["toward_goal"], 0),
-        "person_times": lang.number(data["person_times"], 0),
-        "headcount": lang.number(data["headcount"], 0),
-        "people": lang.number(data["people"], 0),
-        "co2": lang.kg(data["co2_g"]),
-        "points": lang.number(data["points"], 0),
-        "percent": lang.number(percent, 1),
+        "toward_goal": w.n(data["toward_goal"]),
+        "person_times": w.n(data["person_times"]),
+        "headcount": w.n(data["headcount"]),
+        "people": w.n(data["people"]),
+        "co2": w.kg(data["co2_g"]),
+        "points": w.n(data["points"]),
+        "percent": w.one(percent),
         "percent_raw": f"{percent:.1f}",
     }

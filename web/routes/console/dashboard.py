@@ -9,36 +9,71 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
-from campaigns import reports
-from campaigns.labels import RULE_LABELS
+from campaigns import figures, reports
 from web.deps import ViewerDep
 from web.i18n import Lang
-from web.routes.console.chart import day_chart
-from web.routes.console.common import (
-    HEARTBEAT_SECONDS,
-    chart_labels,
-    live_figures,
-    live_hub,
-    year_of,
-)
+from web.routes.console.charts import Bar, bar_chart, pace_chart
+from web.routes.console.common import HEARTBEAT_SECONDS, live_figures, live_hub, year_of
+from web.routes.console.words import Words, render, words_for
 
 router = APIRouter(prefix="/console")
+
+
+def board_charts(board: reports.Dashboard, w: Words, *, today: Any) -> dict[str, Any]:
+    """The dashboard's three charts and the rows of the tables beside them."""
+    goal = board.overview.progress.goal
+    series = figures.pace_series(board.days, year=board.year, goal=goal, today=today)
+    leaders = figures.leaderboard(board.units)
+    ranked = figures.campaign_ranking(board.overview.campaigns)
+    lang = w.lang.code
+    unit_chart = bar_chart(
+        [Bar(u.unit.name(lang), u.share, w.pct(u.share)) for u in leaders],
+        chart_id="units",
+        title=w._("Participation rate by unit"),
+        desc=w._(
+            "Share of each unit's staff who took part, units under it included, best first: "
+            "{first}."
+        ).format(first="; ".join(f"{u.unit.name(lang)} {w.pct(u.share)}" for u in leaders[:5]))
+        if leaders
+        else w._("No unit has a staff headcount on record yet."),
+        top=1.0,
+    )
+    campaign_chart = bar_chart(
+        [
+            Bar(c.campaign.title(lang), c.totals.toward_goal, w.n(c.totals.toward_goal))
+            for c in ranked
+        ],
+        chart_id="campaigns",
+        title=w._("Person-times by campaign"),
+        desc=w._("Person-times toward the goal per campaign, most first: {first}.").format(
+            first="; ".join(
+                f"{c.campaign.title(lang)} {w.n(c.totals.toward_goal)}" for c in ranked[:5]
+            )
+        ),
+    )
+    return {
+        "series": series,
+        "pace_svg": pace_chart(series, w),
+        "leaders": leaders,
+        "unit_svg": unit_chart,
+        "ranked": ranked,
+        "campaign_svg": campaign_chart,
+    }
 
 
 @router.get("", response_class=HTMLResponse)
 async def dashboard(viewer: ViewerDep, year: int | None = None) -> Response:
     y = year_of(viewer, year)
-    board = await reports.dashboard(viewer.state.core, year=y, now=viewer.now)
-    svg = day_chart(
-        board.days, year=y, goal=board.overview.progress.goal, labels=chart_labels(viewer.lang, y)
-    )
-    return viewer.render(
+    core = viewer.state.core
+    board = await reports.dashboard(core, year=y, now=viewer.now)
+    w = words_for(viewer)
+    return render(
+        viewer,
         "console/dashboard.html",
         board=board,
         t=board.overview.progress.totals,
-        chart=svg,
-        rule_labels=RULE_LABELS,
-        this_year=viewer.state.core.today(viewer.now).year,
+        this_year=core.today(viewer.now).year,
+        **board_charts(board, w, today=core.today(viewer.now)),
     )
 
 

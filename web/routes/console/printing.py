@@ -12,19 +12,22 @@ import qrcode.constants
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 
-from campaigns import catalog, exports, links, people, planning, reports
+from campaigns import catalog, exports, figures, links, people, planning, records, reports, sheets
 from campaigns.errors import Refused
-from campaigns.labels import ROLE_LABELS, RULE_LABELS
 from campaigns.reasons import Reason
 from campaigns.results import EventView
 from greentally.settings import Settings
 from web.deps import ViewerDep
-from web.i18n import translations
-from web.routes.console.chart import day_chart
-from web.routes.console.common import chart_labels, year_of
+from web.errors import WebReason, WebRefused
+from web.i18n import Lang, translations
+from web.routes.console.charts import pace_chart
+from web.routes.console.common import year_of
+from web.routes.console.records import XLSX, download, speech
+from web.routes.console.words import Words, render, words_for
 
 router = APIRouter()
 MAX_CARDS = 400
+CSV = "text/csv; charset=utf-8"
 
 
 def event_link(settings: Settings, event: EventView) -> str:
@@ -61,16 +64,23 @@ async def poster(event_id: int, viewer: ViewerDep) -> Response:
     core, settings = viewer.state.core, viewer.state.settings
     event = await catalog.get_event(core, event_id=event_id)
     campaign = await catalog.get_campaign(core, event.campaign_id)
-    return viewer.render(
+    return render(
+        viewer,
         "console/poster.html",
         event=event,
         campaign=campaign,
         link=event_link(settings, event),
-        tg=telegram_link(settings, event),
-        bot=settings.bot_username,
+        tg=telegram_link(settings, event) if _has_bot(viewer) else None,
         zh=translations("zh").gettext,
         en=translations("en").gettext,
+        zh_w=Words(Lang("zh", viewer.state.core.tz), 0),
+        en_w=Words(Lang("en", viewer.state.core.tz), 0),
     )
+
+
+def _has_bot(viewer: ViewerDep) -> bool:
+    """A Telegram QR only for a bot this county runs (a token is configured)."""
+    return viewer.state.bot_token is not None
 
 
 @router.get("/events/{event_id}/qr.png")
@@ -81,6 +91,8 @@ async def event_qr(event_id: int, viewer: ViewerDep) -> Response:
 
 @router.get("/events/{event_id}/telegram.png")
 async def event_tg_qr(event_id: int, viewer: ViewerDep) -> Response:
+    if not _has_bot(viewer):
+        raise WebRefused(WebReason.NOT_FOUND)
     event = await catalog.get_event(viewer.state.core, event_id=event_id)
     return _png(
         qr_png(telegram_link(viewer.state.settings, event), box=8),
@@ -102,7 +114,15 @@ async def cards(unit_id: int, viewer: ViewerDep) -> Response:
     core = viewer.state.core
     unit = await catalog.get_unit(core, unit_id)
     found = await planning.list_people(core, unit_id=unit_id, limit=MAX_CARDS)
-    return viewer.render("console/cards.html", unit=unit, found=found, limit=MAX_CARDS)
+    return render(
+        viewer,
+        "console/cards.html",
+        unit=unit,
+        found=found,
+        limit=MAX_CARDS,
+        zh=translations("zh").gettext,
+        en=translations("en").gettext,
+    )
 
 
 # reports -------------------------------------------------------------------------------
@@ -111,19 +131,19 @@ async def cards(unit_id: int, viewer: ViewerDep) -> Response:
 @router.get("/report", response_class=HTMLResponse)
 async def annual_report(viewer: ViewerDep, year: int | None = None) -> Response:
     y = year_of(viewer, year)
-    report = await reports.annual_report(viewer.state.core, year=y, now=viewer.now)
+    core = viewer.state.core
+    report = await reports.annual_report(core, year=y, now=viewer.now)
     board = report.dashboard
-    svg = day_chart(
-        board.days, year=y, goal=board.overview.progress.goal, labels=chart_labels(viewer.lang, y)
+    series = figures.pace_series(
+        board.days, year=y, goal=board.overview.progress.goal, today=core.today(viewer.now)
     )
-    return viewer.render(
+    return render(
+        viewer,
         "console/report.html",
         report=report,
         board=board,
         t=board.overview.progress.totals,
-        chart=svg,
-        rule_labels=RULE_LABELS,
-        tz=viewer.state.core.tz,
+        chart=pace_chart(series, words_for(viewer), chart_id="report-pace"),
     )
 
 
@@ -132,11 +152,8 @@ async def person_record(person_id: int, viewer: ViewerDep, year: int | None = No
     y = year_of(viewer, year)
     record = await reports.person_record(viewer.state.core, person_id=person_id, year=y)
 
-    return viewer.render(
-        "console/person.html",
-        record=record,
-        role_labels=ROLE_LABELS,
-        roles=list(type(record.person.role)),
+    return render(
+        viewer, "console/person.html", record=record, roles=list(type(record.person.role))
     )
 
 
@@ -165,7 +182,8 @@ async def exports_page(
         viewer.state.core, start=first, end=last, unit_ids=unit or None
     )
     query = f"start={first}&end={last}" + "".join(f"&unit={u}" for u in unit or [])
-    return viewer.render(
+    return render(
+        viewer,
         "console/exports.html",
         report=report,
         start=first,
@@ -173,18 +191,6 @@ async def exports_page(
         chosen=set(unit or []),
         units=catalog.tree_order(report.units),
         query=query,
-        rule_labels=RULE_LABELS,
-    )
-
-
-def _download(body: bytes | str, filename: str, media_type: str) -> Response:
-    return Response(
-        body,
-        media_type=media_type,
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
     )
 
 
@@ -195,10 +201,11 @@ async def facts_csv(
     end: str = "",
     unit: Annotated[list[int] | None, Query()] = None,
 ) -> Response:
+    """The records of the range (and units), in the organizer's language."""
     first, last = _range(viewer, start, end)
-    scope = await _scope(viewer, unit)
-    rows = await exports.fact_rows(viewer.state.core, start=first, end=last, unit_ids=scope)
-    return _download(exports.to_csv(rows), f"facts-{first}-{last}.csv", "text/csv; charset=utf-8")
+    lines = await _range_records(viewer, first, last, unit)
+    table = sheets.records_table(lines, speech(viewer), viewer.state.core.tz)
+    return download(exports.to_csv_table(table), f"records-{first}-{last}.csv", CSV)
 
 
 @router.get("/exports/totals-{grouping}.csv")
@@ -215,11 +222,31 @@ async def totals_csv(
     report = await reports.range_totals(
         viewer.state.core, start=first, end=last, unit_ids=unit or None
     )
-    return _download(
-        reports.totals_csv(report, grouping),
-        f"totals-by-{grouping}-{first}-{last}.csv",
-        "text/csv; charset=utf-8",
+    build = {
+        "campaign": sheets.campaign_table,
+        "unit": sheets.unit_table,
+        "month": sheets.month_table,
+    }
+    table = build[grouping](report, speech(viewer))
+    return download(exports.to_csv_table(table), f"totals-by-{grouping}-{first}-{last}.csv", CSV)
+
+
+async def xlsx_body(viewer: ViewerDep, first: date, last: date, unit: list[int] | None) -> bytes:
+    """The year-end workbook: about, by campaign, by unit (rolled up), by month, records."""
+    core = viewer.state.core
+    report = await reports.range_totals(core, start=first, end=last, unit_ids=unit or None)
+    lines = await _range_records(viewer, first, last, unit)
+    s = speech(viewer)
+    tables = [
+        sheets.campaign_table(report, s),
+        sheets.unit_table(report, s),
+        sheets.month_table(report, s),
+        sheets.records_table(lines, s, core.tz),
+    ]
+    about = sheets.about(
+        report, s, generated=viewer.now, tz=core.tz, scope=sheets.scope_words(report, s, unit or [])
     )
+    return exports.to_xlsx(tables, about=about, about_name=s._("About"))
 
 
 @router.get("/exports/greentally.xlsx")
@@ -230,18 +257,18 @@ async def xlsx(
     unit: Annotated[list[int] | None, Query()] = None,
 ) -> Response:
     first, last = _range(viewer, start, end)
+    body = await xlsx_body(viewer, first, last, unit)
+    return download(body, f"greentally-{first}-{last}.xlsx", XLSX)
+
+
+async def _range_records(
+    viewer: ViewerDep, first: date, last: date, unit: list[int] | None
+) -> list[records.RecordLine]:
     core = viewer.state.core
-    report = await reports.range_totals(core, start=first, end=last, unit_ids=unit or None)
-    rows = await exports.fact_rows(core, start=first, end=last, unit_ids=report.selected_unit_ids)
-    body = reports.to_xlsx(report, rows, generated=viewer.now)
-    return _download(
-        body,
-        f"greentally-{first}-{last}.xlsx",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-
-
-async def _scope(viewer: ViewerDep, unit: list[int] | None) -> list[int] | None:
-    if not unit:
-        return None
-    return reports.subtree_ids(await catalog.list_units(viewer.state.core), unit)
+    lines: list[records.RecordLine] = []
+    chosen: list[int | None] = list(unit) if unit else [None]
+    for u in chosen:  # each chosen unit with its subtree
+        f = records.RecordFilter(start=first, end=last, unit_id=u)
+        lines += await records.record_export(core, f)
+    unique = {line.fact.id: line for line in lines}
+    return sorted(unique.values(), key=lambda line: (line.fact.occurred_on, line.fact.id))

@@ -1,4 +1,4 @@
-"""Console: the photo-evidence queue, facts and voiding with a reason, the audit log, and
+"""Console: the photo-evidence queue, the audit log (as sentences), and
 rewards (the catalogue organizers keep; redeeming happens at the door scanner)."""
 
 from __future__ import annotations
@@ -9,14 +9,15 @@ from typing import Annotated
 from fastapi import APIRouter, Form
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
-from campaigns import actions, review, rewards
+from campaigns import audit_text, review, rewards
 from campaigns.errors import Refused
-from campaigns.labels import ACTION_LABELS, KIND_LABELS
+from campaigns.labels import ACTION_LABELS
 from campaigns.reasons import Reason
 from campaigns.results import Role
 from web.deps import CsrfDep, ViewerDep
 from web.errors import status_for, words_for
 from web.routes.common import parse_int
+from web.routes.console.words import render
 
 router = APIRouter()
 PAGE = 100
@@ -25,7 +26,7 @@ PAGE = 100
 @router.get("/review", response_class=HTMLResponse)
 async def review_page(viewer: ViewerDep) -> Response:
     queue = await review.review_queue(viewer.state.core, limit=50)
-    return viewer.render("console/review.html", queue=queue, kind_labels=KIND_LABELS, message=None)
+    return render(viewer, "console/review.html", queue=queue, message=None)
 
 
 @router.post("/review/{fact_id}", dependencies=[CsrfDep])
@@ -51,11 +52,11 @@ async def judge(
     except Refused as exc:
         code, message = words_for(exc, viewer.lang.gettext)
         queue = await review.review_queue(core, limit=50)
-        return viewer.render(
+        return render(
+            viewer,
             "console/review.html",
             status_code=status_for(code),
             queue=queue,
-            kind_labels=KIND_LABELS,
             message=message,
         )
     return RedirectResponse("/console/review", status_code=303)
@@ -73,52 +74,20 @@ async def evidence(fact_id: int, viewer: ViewerDep) -> Response:
     return FileResponse(Path(target), headers={"Cache-Control": "private, no-store"})
 
 
-@router.get("/facts", response_class=HTMLResponse)
-async def facts_page(viewer: ViewerDep, before: str = "") -> Response:
-    lines = await review.fact_lines(viewer.state.core, limit=PAGE, before_id=parse_int(before))
-    older = lines[-1].fact.id if len(lines) == PAGE else None
-    return viewer.render("console/facts.html", lines=lines, older=older, kind_labels=KIND_LABELS)
-
-
-@router.get("/facts/{fact_id}", response_class=HTMLResponse)
-async def fact_page(fact_id: int, viewer: ViewerDep) -> Response:
-    line = await review.get_fact(viewer.state.core, fact_id=fact_id)
-    return viewer.render("console/fact.html", line=line, kind_labels=KIND_LABELS, message=None)
-
-
-@router.post("/facts/{fact_id}/void", dependencies=[CsrfDep])
-async def void(
-    fact_id: int, viewer: ViewerDep, reason: Annotated[str, Form(max_length=500)] = ""
-) -> Response:
-    organizer = viewer.require(Role.ORGANIZER)
-    core = viewer.state.core
-    try:
-        await actions.void_fact(
-            core, fact_id=fact_id, actor_id=organizer.id, reason=reason, now=viewer.now
-        )
-    except Refused as exc:
-        code, message = words_for(exc, viewer.lang.gettext)
-        line = await review.get_fact(core, fact_id=fact_id)
-        return viewer.render(
-            "console/fact.html",
-            status_code=status_for(code),
-            line=line,
-            kind_labels=KIND_LABELS,
-            message=message,
-        )
-    return RedirectResponse(f"/console/facts/{fact_id}", status_code=303)
-
-
 @router.get("/audit", response_class=HTMLResponse)
 async def audit_page(viewer: ViewerDep, before: str = "", action: str = "") -> Response:
-    entries = await review.audit_log(
-        viewer.state.core, limit=PAGE, before_id=parse_int(before), action=action or None
+    page = await audit_text.audit_page(
+        viewer.state.core, limit=PAGE, before=parse_int(before), action=action or None
     )
-    older = entries[-1].id if len(entries) == PAGE else None
-    return viewer.render(
+    lang = viewer.lang.code
+    lines = [
+        (e, audit_text.sentence(e, page.names, viewer.lang.gettext, lang)) for e in page.entries
+    ]
+    return render(
+        viewer,
         "console/audit.html",
-        entries=entries,
-        older=older,
+        lines=lines,
+        older=page.older,
         action=action,
         action_labels=ACTION_LABELS,
     )
@@ -135,8 +104,13 @@ async def _rewards_page(viewer: ViewerDep, exc: Exception | None = None) -> Resp
     if exc is not None:
         code, message = words_for(exc, viewer.lang.gettext)
         status = status_for(code)
-    return viewer.render(
-        "console/rewards.html", status_code=status, items=items, recent=recent, message=message
+    return render(
+        viewer,
+        "console/rewards.html",
+        status_code=status,
+        items=items,
+        recent=recent,
+        message=message,
     )
 
 
@@ -165,10 +139,16 @@ async def save_reward(
             name_zh=name_zh,
             name_en=name_en,
             price=parse_int(price) or 0,
-            stock=parse_int(stock) if parse_int(stock) is not None else -1,
+            stock=_stock(stock),
             active=bool(active),
             now=viewer.now,
         )
     except Refused as exc:
         return await _rewards_page(viewer, exc)
     return RedirectResponse("/console/rewards", status_code=303)
+
+
+def _stock(value: str) -> int:
+    """The stock typed, or -1 (refused by the core as invalid) when it is not a number."""
+    number = parse_int(value)
+    return -1 if number is None else number
