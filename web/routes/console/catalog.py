@@ -350,7 +350,7 @@ async def import_units(viewer: ViewerDep, file: Annotated[UploadFile, File()]) -
     try:
         if len(raw) > MAX_CSV_BYTES:
             raise Refused(Reason.INVALID_INPUT)
-        text = _decode(raw)
+        text = decode_csv(raw)
         count = await catalog.import_units_csv(
             viewer.state.core, actor_id=organizer.id, text=text, now=viewer.now
         )
@@ -359,7 +359,7 @@ async def import_units(viewer: ViewerDep, file: Annotated[UploadFile, File()]) -
     return RedirectResponse(f"/console/units?imported={count}", status_code=303)
 
 
-def _decode(raw: bytes) -> str:
+def decode_csv(raw: bytes) -> str:
     """UTF-8 (with or without BOM), else GB18030 as Excel in China saves CSV."""
     try:
         return raw.decode("utf-8-sig")
@@ -370,15 +370,18 @@ def _decode(raw: bytes) -> str:
             raise Refused(Reason.INVALID_INPUT) from exc
 
 
-@router.get("/units/template.csv")
-async def units_template(viewer: ViewerDep) -> Response:
-    body = (
+def units_template_csv() -> str:
+    return (
         "\ufeffcode,name_zh,name_en,parent_code,headcount,has_canteen\n"
         "edu,县教育局,County Education Bureau,,40,yes\n"
         "edu-s1,县第一中学,No. 1 Middle School,edu,120,yes\n"
     )
+
+
+@router.get("/units/template.csv")
+async def units_template(viewer: ViewerDep) -> Response:
     return Response(
-        body,
+        units_template_csv(),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="units.csv"'},
     )

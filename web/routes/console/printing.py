@@ -160,7 +160,8 @@ async def person_record(person_id: int, viewer: ViewerDep, year: int | None = No
 # exports -------------------------------------------------------------------------------
 
 
-def _range(viewer: ViewerDep, start: str, end: str) -> tuple[date, date]:
+def export_range(viewer: ViewerDep, start: str, end: str) -> tuple[date, date]:
+    """The export's dates: this year by default. Refuses INVALID_INPUT."""
     this = viewer.state.core.today(viewer.now).year
     try:
         first = date.fromisoformat(start) if start else date(this, 1, 1)
@@ -177,7 +178,7 @@ async def exports_page(
     end: str = "",
     unit: Annotated[list[int] | None, Query()] = None,
 ) -> Response:
-    first, last = _range(viewer, start, end)
+    first, last = export_range(viewer, start, end)
     report = await reports.range_totals(
         viewer.state.core, start=first, end=last, unit_ids=unit or None
     )
@@ -201,8 +202,14 @@ async def facts_csv(
     end: str = "",
     unit: Annotated[list[int] | None, Query()] = None,
 ) -> Response:
+    first, last = export_range(viewer, start, end)
+    return await range_records_csv(viewer, first, last, unit)
+
+
+async def range_records_csv(
+    viewer: ViewerDep, first: date, last: date, unit: list[int] | None
+) -> Response:
     """The records of the range (and units), in the organizer's language."""
-    first, last = _range(viewer, start, end)
     lines = await _range_records(viewer, first, last, unit)
     table = sheets.records_table(lines, speech(viewer), viewer.state.core.tz)
     return download(exports.to_csv_table(table), f"records-{first}-{last}.csv", CSV)
@@ -216,9 +223,16 @@ async def totals_csv(
     end: str = "",
     unit: Annotated[list[int] | None, Query()] = None,
 ) -> Response:
+    first, last = export_range(viewer, start, end)
+    return await grouped_csv(viewer, grouping, first, last, unit)
+
+
+async def grouped_csv(
+    viewer: ViewerDep, grouping: str, first: date, last: date, unit: list[int] | None
+) -> Response:
+    """Totals by campaign, unit (rolled up) or month as CSV. Refuses INVALID_INPUT."""
     if grouping not in reports.GROUPINGS:
         raise Refused(Reason.INVALID_INPUT)
-    first, last = _range(viewer, start, end)
     report = await reports.range_totals(
         viewer.state.core, start=first, end=last, unit_ids=unit or None
     )
@@ -256,7 +270,7 @@ async def xlsx(
     end: str = "",
     unit: Annotated[list[int] | None, Query()] = None,
 ) -> Response:
-    first, last = _range(viewer, start, end)
+    first, last = export_range(viewer, start, end)
     body = await xlsx_body(viewer, first, last, unit)
     return download(body, f"greentally-{first}-{last}.xlsx", XLSX)
 

@@ -3,10 +3,11 @@ and name; keyset pages), one record and voiding it, and the exports those filter
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query
+from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from campaigns import actions, catalog, exports, records, review, sheets
@@ -56,9 +57,6 @@ def record_filter(
     ).checked()
 
 
-Filters = Annotated[dict[str, str], Query()]
-
-
 def speech(viewer: Viewer) -> sheets.Speech:
     t = translations(viewer.lang.code)
     return sheets.Speech(t.gettext, t.pgettext, viewer.lang.code)
@@ -77,8 +75,6 @@ def download(body: bytes | str, filename: str, media_type: str) -> Response:
 
 def _year_range(viewer: Viewer, f: RecordFilter) -> RecordFilter:
     """An export names its period: this year when the filter leaves the dates open."""
-    from dataclasses import replace  # noqa: PLC0415
-
     year = viewer.state.core.today(viewer.now).year
     return replace(f, start=f.start or date(year, 1, 1), end=f.end or date(year, 12, 31))
 
@@ -123,7 +119,8 @@ async def facts_page(
     )
 
 
-async def _records_export(viewer: Viewer, f: RecordFilter, fmt: str) -> Response:
+async def records_export(viewer: Viewer, f: RecordFilter, fmt: str) -> Response:
+    """The records under a filter as CSV or XLSX, in the viewer's language."""
     f = _year_range(viewer, f)
     lines = await records.record_export(viewer.state.core, f)
     table = sheets.records_table(lines, speech(viewer), viewer.state.core.tz)
@@ -161,7 +158,7 @@ async def facts_csv(
         status=status,
         q=q,
     )
-    return await _records_export(viewer, f, "csv")
+    return await records_export(viewer, f, "csv")
 
 
 @router.get("/facts.xlsx")
@@ -186,7 +183,7 @@ async def facts_xlsx(
         status=status,
         q=q,
     )
-    return await _records_export(viewer, f, "xlsx")
+    return await records_export(viewer, f, "xlsx")
 
 
 @router.get("/facts/{fact_id}", response_class=HTMLResponse)
@@ -219,6 +216,11 @@ async def void(
 
 @router.get("/events/{event_id}/attendees.{fmt}")
 async def attendees_export(event_id: int, fmt: str, viewer: ViewerDep, q: str = "") -> Response:
+    return await attendees_file(viewer, event_id, fmt, q)
+
+
+async def attendees_file(viewer: Viewer, event_id: int, fmt: str, q: str) -> Response:
+    """An event's attendees as CSV or XLSX, in the viewer's language."""
     if fmt not in ("csv", "xlsx"):
         raise Refused(Reason.INVALID_INPUT, field="format")
     core = viewer.state.core
@@ -229,10 +231,11 @@ async def attendees_export(event_id: int, fmt: str, viewer: ViewerDep, q: str = 
     name = f"attendees-{event.code}"
     if fmt == "csv":
         return download(exports.to_csv_table(table), f"{name}.csv", "text/csv; charset=utf-8")
+    starts = exports.local(event.starts_at, core.tz)
     about = [
         (s._("Event"), event.title(viewer.lang.code)),
         (s._("Place"), event.place),
-        (s._("Starts"), exports.local(event.starts_at, core.tz).strftime("%Y-%m-%d %H:%M")),  # type: ignore[union-attr]
+        (s._("Starts"), starts.strftime("%Y-%m-%d %H:%M") if starts else ""),
         (s._("Times"), s._("China Standard Time (UTC+8)")),
     ]
     body = exports.to_xlsx([table], about=about, about_name=s._("About"))
