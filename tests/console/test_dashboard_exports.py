@@ -73,14 +73,16 @@ async def test_dashboard_shows_service_totals(app: FastAPI, core: Core, unit: Un
     assert _live(html, "person_times") == str(t.person_times)
     assert _live(html, "headcount") == str(t.headcount)
     assert _live(html, "people") == str(t.people)
-    assert "<svg" in html and 'class="cum"' in html
+    assert "<svg" in html and 'class="run"' in html and 'class="pace"' in html
     assert "Totals reconciled against the records on" in html and "all equal" in html
     assert "At this pace:" in html
     assert "at most 1 per person per day" in html  # the counting rule beside the campaign
     # per unit, rolled up: the parent includes its child's people
     units = {u.unit.id: u for u in await totals.by_unit(core, year=2023)}
     assert units[unit.id].rolled.people > units[unit.id].own.people
-    assert f"{100 * units[unit.id].share:.1f}%" in html
+    async with signed_in(app, core, unit, Role.ORGANIZER) as (client, _):
+        report = await client.get("/console/report?year=2023", headers={"accept-language": "en"})
+    assert f"{100 * units[unit.id].share:.1f}%" in report.text
 
 
 async def test_xlsx_export_sums_to_the_dashboard(app: FastAPI, core: Core, unit: UnitView) -> None:
@@ -95,17 +97,20 @@ async def test_xlsx_export_sums_to_the_dashboard(app: FastAPI, core: Core, unit:
         )
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(response.content), read_only=True)
-    for sheet in ("by_month", "by_unit"):
-        rows = list(book[sheet].iter_rows(values_only=True))
-        header, body = rows[0], rows[1:]
-        pt, hc = header.index("person_times"), header.index("headcount")
-        assert sum(r[pt] for r in body) == t.person_times, sheet
-        assert sum(r[hc] for r in body) == t.headcount, sheet
-    facts = list(book["facts"].iter_rows(values_only=True))
-    pt = facts[0].index("person_times")
+    assert book.sheetnames == ["About", "By campaign", "By unit", "By month", "Records"]
+    month = list(book["By month"].iter_rows(values_only=True))
+    header, body, total = month[0], month[1:-1], month[-1]
+    pt, hc = header.index("Person-times"), header.index("Headcount")
+    assert sum(r[pt] for r in body) == t.person_times == total[pt]
+    assert sum(r[hc] for r in body) == t.headcount == total[hc]
+    units = list(book["By unit"].iter_rows(values_only=True))
+    roots = [r for r in units[1:] if r[1] == unit.code]
+    assert roots[0][units[0].index("Person-times")] == t.person_times  # rolled up the tree
+    facts = list(book["Records"].iter_rows(values_only=True))
+    pt = facts[0].index("Person-times")
     assert sum(r[pt] for r in facts[1:]) == t.person_times  # every campaign here counts
-    assert any(r[facts[0].index("status")] == "void" for r in facts[1:])  # voids listed, at 0
-    assert csv_response.text.startswith("\ufefffact_id")
+    assert any(r[facts[0].index("Status")] == "Voided" for r in facts[1:])  # voids listed, at 0
+    assert csv_response.text.startswith("\ufeffRecord,")
     assert len(csv_response.text.strip().splitlines()) == len(facts)
 
 

@@ -65,12 +65,14 @@ class _Text(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
         if (
-            tag in ("script", "style", "code", "title")
-            or a.get("lang") == "en"
-            or a.get("class", "") in ("link", "secret")
+            (
+                tag in ("script", "style", "code", "title")
+                or a.get("lang") == "en"
+                or a.get("class", "") in ("link", "secret")
+            )
+            or self._skip
+            and tag == self._skip[-1]
         ):
-            self._skip.append(tag)
-        elif self._skip and tag == self._skip[-1]:
             self._skip.append(tag)
         for name in ("placeholder", "aria-label", "alt"):
             if a.get(name) and not self._skip:

@@ -8,6 +8,7 @@ import re
 
 import zxingcpp
 from fastapi import FastAPI
+from pydantic import SecretStr
 from PIL import Image
 
 from campaigns import catalog, review, totals
@@ -32,9 +33,19 @@ async def test_poster_qr_decodes_to_the_links(
 ) -> None:
     event = await factories.event(core)
     async with signed_in(app, core, unit, Role.ORGANIZER) as (client, _):
+        no_bot = await client.get(f"/console/events/{event.id}/poster")
+        no_bot_png = await client.get(f"/console/events/{event.id}/telegram.png")
+        app.state.web.settings = settings.model_copy(update={"bot_token": SecretStr("1:abc")})
         poster = await client.get(f"/console/events/{event.id}/poster")
         web_png = await client.get(f"/console/events/{event.id}/qr.png")
         tg_png = await client.get(f"/console/events/{event.id}/telegram.png")
+    # A county without a bot gets no Telegram code on its posters.
+    assert (
+        no_bot.status_code == 200
+        and "t.me" not in no_bot.text
+        and "telegram.png" not in no_bot.text
+    )
+    assert no_bot_png.status_code == 404
     assert poster.status_code == 200
     assert f"/console/events/{event.id}/qr.png" in poster.text
     assert (
