@@ -8,8 +8,8 @@ import re
 
 import zxingcpp
 from fastapi import FastAPI
-from pydantic import SecretStr
 from PIL import Image
+from pydantic import SecretStr
 
 from campaigns import catalog, review, totals
 from campaigns.core import Core

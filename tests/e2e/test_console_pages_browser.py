@@ -10,8 +10,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
 import pypdfium2
+import pytest
 import zxingcpp
 from pydantic import SecretStr
 
