@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from campaigns import reports, totals
+from campaigns import figures, records, reports, totals
 from campaigns.core import open_core
 from campaigns.seed import load_calendar
 from storage import tallies
@@ -179,8 +179,20 @@ async def main() -> None:
                 reports._CACHE.clear()  # as after every new fact during an event
                 return await reports.dashboard(core, year=YEAR, now=NOW)
 
+            async def console_cold() -> Any:
+                """What the console's dashboard page computes: the data and its charts'."""
+                board = await cold()
+                goal = board.overview.progress.goal
+                today = core.today(NOW)
+                figures.pace_series(board.days, year=YEAR, goal=goal, today=today)
+                figures.leaderboard(board.units)
+                return figures.campaign_ranking(board.overview.campaigns)
+
+            year = records.RecordFilter(start=date(YEAR, 1, 1), end=date(YEAR, 12, 31))
             rows = [
                 ("dashboard, cold", cold),
+                ("dashboard+charts, cold", console_cold),
+                ("records, first page", lambda: records.record_page(core, year)),
                 ("dashboard, unchanged", lambda: reports.dashboard(core, year=YEAR, now=NOW)),
                 ("totals.progress", lambda: totals.progress(core, year=YEAR)),
                 ("totals.overview", lambda: totals.overview(core, year=YEAR)),

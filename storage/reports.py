@@ -16,6 +16,9 @@ from sqlalchemy.orm import aliased
 from storage.models import Campaign, Event, Fact, Person, Reward, Unit
 
 
+NARROW_DAYS = 31  # a range up to this many days is read through the day index
+
+
 @dataclass(frozen=True)
 class FactWhere:
     """What a records list or export is limited to; None or empty means any."""
@@ -56,12 +59,15 @@ def _listing() -> Any:
     ), logger
 
 
-def _filtered(where: FactWhere) -> Any:
+def _filtered(where: FactWhere, *, day_index: bool = True) -> Any:
     stmt, logger = _listing()
+    # Without the day index (a wide range listed newest first), the newest facts are read
+    # in id order until a page is full, instead of sorting every fact of the range.
+    day: Any = Fact.occurred_on if day_index else func.coalesce(Fact.occurred_on, None)
     if where.start is not None:
-        stmt = stmt.where(Fact.occurred_on >= where.start)
+        stmt = stmt.where(day >= where.start)
     if where.end is not None:
-        stmt = stmt.where(Fact.occurred_on <= where.end)
+        stmt = stmt.where(day <= where.end)
     if where.event_id is not None:
         stmt = stmt.where(Fact.event_id == where.event_id)
     if where.campaign_id is not None:
@@ -91,7 +97,13 @@ async def fact_page(
 ) -> Sequence[RowMapping]:
     """Facts under the filters with the names an organizer reads, newest first, `limit`
     of them older than `before_id` (keyset pages: stable while new facts arrive)."""
-    stmt = _filtered(where)
+    narrow = (
+        where.event_id is not None
+        or where.start is None
+        or where.end is None
+        or (where.end - where.start).days <= NARROW_DAYS
+    )
+    stmt = _filtered(where, day_index=narrow)
     if before_id is not None:
         stmt = stmt.where(Fact.id < before_id)
     return (await conn.execute(stmt.order_by(Fact.id.desc()).limit(limit))).mappings().all()
