@@ -15,7 +15,6 @@ from sqlalchemy.orm import aliased
 
 from storage.models import Campaign, Event, Fact, Person, Reward, Unit
 
-
 NARROW_DAYS = 31  # a range up to this many days is read through the day index
 
 
