@@ -203,8 +203,7 @@ def test_arrivals_by_quarter_hour() -> None:
     ],
 )
 def test_values_as_each_language_writes_them(
-    *,
-    lang: str, day: str, when: str, number: str, ratio: str, needed: str
+    *, lang: str, day: str, when: str, number: str, ratio: str, needed: str
 ) -> None:
     w = Words(Lang(lang, LOCAL_TZ), 2026)
     assert w.day(date(2026, 12, 2)) == day

@@ -46,7 +46,7 @@ class VoidIn(StrictBody):
     reason: str = Field(min_length=1, max_length=500)
 
 
-@router.get("/review", response_model=list[RecordLine], openapi_extra=twin("GET /console/review"))
+@router.get("/review", response_model=list[review.FactLine], openapi_extra=twin("GET /console/review"))
 async def review_queue(viewer: ViewerDep) -> list[Any]:
     """Counted records with a photo nobody has judged yet, oldest first (50)."""
     return await review.review_queue(viewer.state.core, limit=50)
@@ -145,7 +145,7 @@ async def facts(
 
 @router.get(
     "/facts/{fact_id}",
-    response_model=RecordLine,
+    response_model=review.FactLine,
     openapi_extra=twin("GET /console/facts/{fact_id}"),
 )
 async def fact(fact_id: PathId, viewer: ViewerDep) -> Any:
