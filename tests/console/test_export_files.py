@@ -78,8 +78,8 @@ async def test_hostile_names_export_as_text(app: FastAPI, core: Core, unit: Unit
         assert by_value["a\ufffdb"].data_type == "s"
         assert all(by_value[v].data_type == "s" for v in ("+1", "-2+3", "@SUM(A1)", "\tlead"))
     rows = list(csv.reader(io.StringIO(csv_r.text.lstrip("\ufeff"))))
-    names = {r[rows[0].index("Name")] for r in rows[1:]}
-    assert {'\'=HYPERLINK("x")', "a\ufffdb", "'+1", "'-2+3", "'@SUM(A1)", "'\tlead"} <= names
+    csv_names = {r[rows[0].index("Name")] for r in rows[1:]}
+    assert {'\'=HYPERLINK("x")', "a\ufffdb", "'+1", "'-2+3", "'@SUM(A1)", "'\tlead"} <= csv_names
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

@@ -120,7 +120,7 @@ def test_every_value_a_person_sees_has_words() -> None:
         labels.FIELD_LABELS,
         labels.CAMPAIGN_KIND_LABELS,
     ]
-    ids = {(None, msgid) for table in tables for msgid in table.values()}
+    ids: set[tuple[str | None, str]] = {(None, m) for table in tables for m in table.values()}
     assert not _untranslated(ids)
 
 

@@ -121,7 +121,7 @@ async def test_sign_in_limits_lock_the_guesser_not_the_office(
             bad = await post_form(office, "/signin", {"login": f"staff{i}", "password": "x"})
             assert bad.status_code == 401
         ok = await post_form(office, "/signin", {"login": "vol", "password": "right password 1"})
-        assert ok.status_code == 200 and ok.url.path == "/me"
+        assert ok.status_code == 200 and ok.url.path == "/console"  # an organizer lands there
         for _ in range(5):  # a guesser at the office
             await post_form(office, "/signin", {"login": "org", "password": "guess"})
         locked = await post_form(
@@ -129,7 +129,7 @@ async def test_sign_in_limits_lock_the_guesser_not_the_office(
         )
         assert locked.status_code == 429 and "15" in locked.text
         owner = await post_form(home, "/signin", {"login": "org", "password": "right password 1"})
-        assert owner.status_code == 200 and owner.url.path == "/me"
+        assert owner.status_code == 200 and owner.url.path == "/console"
 
 
 async def test_cookies_are_httponly_lax_and_secure_on_https(

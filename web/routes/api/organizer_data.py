@@ -46,7 +46,9 @@ class VoidIn(StrictBody):
     reason: str = Field(min_length=1, max_length=500)
 
 
-@router.get("/review", response_model=list[review.FactLine], openapi_extra=twin("GET /console/review"))
+@router.get(
+    "/review", response_model=list[review.FactLine], openapi_extra=twin("GET /console/review")
+)
 async def review_queue(viewer: ViewerDep) -> list[Any]:
     """Counted records with a photo nobody has judged yet, oldest first (50)."""
     return await review.review_queue(viewer.state.core, limit=50)
