@@ -134,7 +134,7 @@ def bar_chart(
     for i, b in enumerate(bars):
         y = pad + i * row
         width = max(0.0, min(1.0, b.value / scale)) * span
-        label = b.label if len(b.label) <= 16 else b.label[:15] + "…"
+        label = _shorten(b.label)
         parts.append(
             f'<text x="0" y="{y + 19}">{escape(label)}<title>{escape(b.label)}</title></text>'
             f'<rect class="bar" x="{label_width:.1f}%" y="{y + 5}" width="{width:.2f}%" '
@@ -146,6 +146,19 @@ def bar_chart(
         f'y2="{pad + row * len(bars)}"/>'
     )
     return _frame(chart_id, pad * 2 + row * max(len(bars), 1), title, desc, "".join(parts))
+
+
+LABEL_WIDTH = 24  # in half-widths: 12 Chinese characters or 24 Latin letters fit on a phone
+
+
+def _shorten(label: str) -> str:
+    """A bar's label cut to fit (the full name is in its tooltip and the table)."""
+    used = 0
+    for i, ch in enumerate(label):
+        used += 2 if ord(ch) > 0x2E80 else 1
+        if used > LABEL_WIDTH:
+            return label[: max(i - 1, 1)] + "…"
+    return label
 
 
 def arrivals_chart(slots: Sequence[Slot], w: Words, *, chart_id: str = "arrivals") -> str:

@@ -38,10 +38,11 @@ def board_charts(board: reports.Dashboard, w: Words, *, today: Any) -> dict[str,
         else w._("No unit has a staff headcount on record yet."),
         top=1.0,
     )
+    drawn = [c for c in ranked if c.totals.toward_goal] or ranked  # the table lists them all
     campaign_chart = bar_chart(
         [
             Bar(c.campaign.title(lang), c.totals.toward_goal, w.n(c.totals.toward_goal))
-            for c in ranked
+            for c in drawn
         ],
         chart_id="campaigns",
         title=w._("Person-times by campaign"),
