@@ -110,6 +110,14 @@ def sentence(line: AuditLine, names: Names, gettext: Gettext, lang: str) -> str:
         "name": d.get("name", ""),
         "scope": say(labels.TOKEN_SCOPE_LABELS, d.get("scope")) if d.get("scope") else "",
         "method": d.get("method", ""),
+        "device": say(labels.DEVICE_LABELS, d.get("device")) if d.get("device") else "",
+        "rows": d.get("rows", ""),
+        "created": d.get("created", ""),
+        "updated": d.get("updated", ""),
+        "left": d.get("left", ""),
+        "dropped": d.get("dropped", ""),
+        "moved": d.get("moved", ""),
+        "voided": d.get("voided", ""),
         "path": d.get("path", ""),
         "fields": ("、" if lang == "zh" else ", ").join(
             gettext(labels.FIELD_LABELS[k]) if k in labels.FIELD_LABELS else k

@@ -151,3 +151,30 @@ COUNT_CONTEXT = {
     "staff": ("count of a unit's staff", "Headcount"),  # 编制人数
     "persons": ("list of persons", "People"),  # 人员
 }
+# The identity and approval actions of issue 9, in the audit log's words.
+ACTION_LABELS.update(
+    {
+        "approve_fact": N_("Approved a record"),
+        "bind_device": N_("Joined on a device"),
+        "import_roster": N_("Imported a staff list"),
+        "link_device": N_("Linked a device"),
+        "merge_people": N_("Merged two people"),
+        "not_duplicate": N_("Marked as not a duplicate"),
+    }
+)
+AUDIT_SENTENCES.update(
+    {
+        "approve_fact": N_("Approved record #{fact} ({kind}) of {person}: it counts now."),
+        "bind_device": N_("{person} joined on a new device ({device})."),
+        "import_roster": N_(
+            "Imported the staff list: {rows} rows, {created} new, {updated} changed, {left} left."
+        ),
+        "link_device": N_("Linked another device ({device}) to {person}."),
+        "merge_people": N_(
+            "Merged person #{dropped} into {person}: {moved} records moved, {voided} "
+            "duplicates voided."
+        ),
+        "not_duplicate": N_("Marked {person} as not a duplicate."),
+    }
+)
+DEVICE_LABELS = {"telegram": N_("the Telegram app"), "browser": N_("a browser")}

@@ -97,7 +97,9 @@ async def test_records_filter_by_event_unit_dates_kind_status(
         assert school and school < bureau
         september = await ids("start=2023-09-01&end=2023-09-30")
         assert september and september.isdisjoint(checkins)
-        assert await ids("status=pending") == set()  # a status the core will have (issue 9)
+        waiting = await ids("status=pending")  # self-logged service hours wait (issue 9)
+        assert len(waiting) == 1 and waiting == await ids("kind=service")
+        assert waiting.isdisjoint(await ids("status=counted"))
         assert await ids("q=王芳&kind=trip") and len(await ids("q=王芳&kind=trip")) == 1
         bad = await client.get("/console/facts?status=deleted", headers={"accept-language": "en"})
         assert bad.status_code == 422 and "Please check what you entered." in bad.text
