@@ -24,6 +24,7 @@ from typing import Any
 
 from campaigns import figures, records, reports, totals
 from campaigns.core import open_core
+from campaigns.identity import name_key
 from campaigns.seed import load_calendar
 from storage import tallies
 from storage.models import Tally
@@ -53,10 +54,11 @@ def build_rows(db: Path, n_facts: int, n_units: int, n_people: int) -> None:
     people = []
     for i in range(n_people):
         u = rng.choice(unit_ids)
-        people.append((f"员工{i}", u, "participant", "zh", f"tok{i:08d}", created))
+        name = f"员工{i}"
+        people.append((name, name_key(name), u, "participant", "zh", f"tok{i:08d}", created))
     cur.executemany(
-        "INSERT INTO people (display_name, unit_id, role, language, qr_token, created_at) "
-        "VALUES (?,?,?,?,?,?)",
+        "INSERT INTO people (display_name, name_key, unit_id, role, language, qr_token, "
+        "created_at, possible_duplicate) VALUES (?,?,?,?,?,?,?,0)",
         people,
     )
     for pid, uid in cur.execute("SELECT id, unit_id FROM people").fetchall():

@@ -31,6 +31,7 @@ from campaigns.results import (
 from campaigns.review import FactLine, fact_lines
 from campaigns.views import campaign_view, unit_view
 from storage import queries
+from storage import reports as console_store
 
 GROUPINGS = ("campaign", "unit", "month")
 
@@ -61,7 +62,7 @@ async def dashboard(core: Core, *, year: int, now: datetime) -> Dashboard:
             *await queries.canteen_coverage(conn, date(year, 1, 1), date(year, 12, 31))
         )
         last = await queries.last_reconcile(conn)
-        pending = await queries.count_pending_evidence(conn)
+        pending = await console_store.count_photos_to_review(conn)
     by_dim: dict[str, dict[str, Totals]] = {}
     for dim, tally_key, *values in rows:
         by_dim.setdefault(dim, {})[tally_key] = Totals(*values)

@@ -138,3 +138,16 @@ async def names_by_id(
         )
         out["reward"] = {r["id"]: r for r in (await conn.execute(stmt2)).mappings()}
     return out
+
+
+async def count_photos_to_review(conn: AsyncConnection) -> int:
+    """Counted facts whose photo nobody has judged yet, read through the photo index.
+
+    The status is compared through coalesce() so that neither planner takes the status
+    index instead (on SQLite it did: every counted fact was read, 280 ms at a million)."""
+    stmt = select(func.count(Fact.id)).where(
+        Fact.evidence_path > "",  # a range on ix_facts_evidence_path: only facts with a photo
+        func.coalesce(Fact.status, "") == "counted",
+        or_(Fact.evidence_status.is_(None), Fact.evidence_status == "pending"),
+    )
+    return int(await conn.scalar(stmt) or 0)
