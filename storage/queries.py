@@ -389,7 +389,7 @@ async def set_evidence_status(conn: AsyncConnection, fact_id: int, status: str) 
 
 
 async def count_pending_approval(conn: AsyncConnection) -> int:
-    """Entries waiting for an organizer's approval (reads ix_facts_status)."""
+    """Entries waiting for an organizer's approval (reads the partial ix_facts_pending)."""
     return int(await conn.scalar(select(func.count(Fact.id)).where(Fact.status == "pending")) or 0)
 
 

@@ -84,8 +84,13 @@ def upgrade() -> None:
             batch_op.add_column(
                 sa.Column("idempotency_fingerprint", sa.String(length=64), nullable=True)
             )
-    with op.batch_alter_table("facts", schema=None) as batch_op:
-        batch_op.create_index("ix_facts_status", ["status"])
+    op.create_index(
+        "ix_facts_pending",
+        "facts",
+        ["id"],
+        sqlite_where=sa.text("status = 'pending'"),
+        postgresql_where=sa.text("status = 'pending'"),
+    )
     with op.batch_alter_table("canteen_checks", schema=None) as batch_op:
         batch_op.add_column(sa.Column("pay_key", sa.String(length=80), nullable=True))
         batch_op.create_unique_constraint("uq_canteen_checks_pay_key", ["pay_key"])
@@ -103,8 +108,7 @@ def downgrade() -> None:
     with op.batch_alter_table("canteen_checks", schema=None) as batch_op:
         batch_op.drop_constraint("uq_canteen_checks_pay_key", type_="unique")
         batch_op.drop_column("pay_key")
-    with op.batch_alter_table("facts", schema=None) as batch_op:
-        batch_op.drop_index("ix_facts_status")
+    op.drop_index("ix_facts_pending", table_name="facts")
     for table in ("facts", "ledger", "canteen_checks"):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_column("idempotency_fingerprint")
