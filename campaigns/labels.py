@@ -178,3 +178,32 @@ AUDIT_SENTENCES.update(
     }
 )
 DEVICE_LABELS = {"telegram": N_("the Telegram app"), "browser": N_("a browser")}
+
+# Why a staff-list row (or the whole file) cannot be imported (campaigns.rosters.Problem).
+ROSTER_PROBLEMS = {
+    "bad_encoding": N_(
+        "The file is neither UTF-8 nor GB18030 text: save it as CSV (UTF-8) or as XLSX."
+    ),
+    "not_a_table": N_("This is not a CSV or XLSX file we can read."),
+    "empty": N_("The file has no rows."),
+    "missing_columns": N_(
+        "The first row must name the columns unit_code,name,staff_no,phone_last4 "
+        "(or 单位代码,姓名,工号,手机尾号); missing: {columns}."
+    ),
+    "too_many_rows": N_("More than {max} rows: split the file."),
+    "unknown_unit": N_("Unknown unit code “{code}”."),
+    "name_missing": N_("No name."),
+    "name_too_long": N_("The name is longer than {max} characters."),
+    "bad_staff_no": N_("The staff number is longer than {max} characters."),
+    "bad_phone": N_("The phone's last four digits must be four digits."),
+    "duplicate_row": N_("The same person as row {first}."),
+    "ambiguous_name": N_(
+        "Several staff of this name are on the unit's list: give the staff number."
+    ),
+}
+# Why people are listed as probable duplicates (campaigns.merging.Why).
+DUPLICATE_REASONS = {
+    "same_name": N_("Same name in the same unit"),
+    "same_staff_no": N_("Same staff number"),
+    "flagged": N_("Registered while someone of the name was on record"),
+}

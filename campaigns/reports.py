@@ -55,7 +55,9 @@ async def dashboard(core: Core, *, year: int, now: datetime) -> Dashboard:
         key = (id(core), year, today, marks)
         if (hit := _CACHE.get(key)) is not None:
             return hit
-        rows = await queries.tallies_for_year(conn, year, ("year", "campaign", "unit", "day"))
+        rows = await queries.tallies_for_year(
+            conn, year, ("year", "campaign", "unit", "day", "pending")
+        )
         units = [unit_view(r) for r in await queries.units(conn)]
         campaigns = [campaign_view(r) for r in await queries.campaigns(conn)]
         canteens = CanteenRates(
@@ -66,7 +68,12 @@ async def dashboard(core: Core, *, year: int, now: datetime) -> Dashboard:
     by_dim: dict[str, dict[str, Totals]] = {}
     for dim, tally_key, *values in rows:
         by_dim.setdefault(dim, {})[tally_key] = Totals(*values)
-    progress = Progress(year, core.goal, by_dim.get("year", {}).get("all", Totals()))
+    progress = Progress(
+        year,
+        core.goal,
+        by_dim.get("year", {}).get("all", Totals()),
+        pending=by_dim.get("pending", {}).get("all", Totals()),
+    )
     overview = Overview(
         progress=progress,
         campaigns=[

@@ -134,6 +134,22 @@ async def reject_fact(
     return await core.write(Call[FactView](run))
 
 
+async def decide(
+    core: Core, *, fact_id: int, actor_id: int, accept: bool, reason: str, now: datetime
+) -> FactView:
+    """An organizer's verdict on whatever waits: a photo (judge_evidence, which also
+    approves an entry that waited for its photo) or an entry waiting without one
+    (approve_fact / reject_fact). Refuses as those do."""
+    line = await get_fact(core, fact_id=fact_id)
+    if line.fact.status == "pending" and not line.fact.evidence_path:
+        if accept:
+            return await approve_fact(core, fact_id=fact_id, actor_id=actor_id, now=now)
+        return await reject_fact(core, fact_id=fact_id, actor_id=actor_id, reason=reason, now=now)
+    return await judge_evidence(
+        core, fact_id=fact_id, actor_id=actor_id, accept=accept, reason=reason, now=now
+    )
+
+
 async def _waiting(tx: Tx, fact_id: int) -> Any:
     row = await queries.fact(tx.conn, id=fact_id)
     if row is None:

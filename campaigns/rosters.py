@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -19,6 +19,7 @@ from typing import Any
 from campaigns import audit
 from campaigns.core import Core
 from campaigns.identity import VerifierKind, clean_verifier, name_key, verifier_hash
+from campaigns.labels import ROSTER_PROBLEMS
 from campaigns.results import Role
 from campaigns.roles import require_role
 from storage import identity as store
@@ -391,3 +392,9 @@ async def roster_sizes(core: Core) -> dict[int, int]:
     """Current roster size per unit id (units without a roster are absent)."""
     async with core.read() as conn:
         return await store.roster_sizes(conn)
+
+
+def describe(error: RowError, gettext: Callable[[str], str]) -> str:
+    """A row's problem in the reader's language (the edge passes its gettext)."""
+    detail = {k: ", ".join(v) if isinstance(v, list) else v for k, v in error.detail.items()}
+    return gettext(ROSTER_PROBLEMS[error.problem]).format(**detail)

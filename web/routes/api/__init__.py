@@ -3,10 +3,17 @@ and the organizer's (/api/v1/organizer, the console's twins)."""
 
 from fastapi import APIRouter
 
-from web.routes.api import door, log, organizer, organizer_data, participant
+from web.routes.api import (
+    door,
+    log,
+    organizer,
+    organizer_data,
+    organizer_identity,
+    participant,
+)
 
 api_router = APIRouter()
-for module in (participant, door, log, organizer, organizer_data):
+for module in (participant, door, log, organizer, organizer_data, organizer_identity):
     api_router.include_router(module.router)
 
 __all__ = ["api_router"]

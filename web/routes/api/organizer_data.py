@@ -50,7 +50,8 @@ class VoidIn(StrictBody):
     "/review", response_model=list[review.FactLine], openapi_extra=twin("GET /console/review")
 )
 async def review_queue(viewer: ViewerDep) -> list[Any]:
-    """Counted records with a photo nobody has judged yet, oldest first (50)."""
+    """What waits for an organizer, oldest first (50): entries waiting for approval, then
+    counted records with a photo nobody has judged yet."""
     return await review.review_queue(viewer.state.core, limit=50)
 
 
@@ -60,8 +61,9 @@ async def review_queue(viewer: ViewerDep) -> list[Any]:
     openapi_extra=twin("POST /console/review/{fact_id}"),
 )
 async def judge(fact_id: PathId, body: Verdict, me: ApiOrganizerDep, viewer: ViewerDep) -> FactView:
-    """Accept a record's photo, or reject it (the record is voided with the reason)."""
-    return await review.judge_evidence(
+    """Approve a waiting entry (it counts from now) or accept a record's photo; or reject
+    either (voided with the reason)."""
+    return await review.decide(
         viewer.state.core,
         fact_id=fact_id,
         actor_id=me.id,

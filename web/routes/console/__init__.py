@@ -3,7 +3,15 @@ router, so no page can forget it."""
 
 from fastapi import APIRouter, Depends
 
-from web.routes.console import catalog, dashboard, printing, records, review, tokens
+from web.routes.console import (
+    catalog,
+    dashboard,
+    identity,
+    printing,
+    records,
+    review,
+    tokens,
+)
 from web.routes.console.common import (
     OrganizerDep,
     VolunteerDep,
@@ -13,7 +21,8 @@ from web.routes.console.common import (
 
 router = APIRouter(tags=["console"], dependencies=[Depends(require_organizer)])
 router.include_router(dashboard.router)  # its own prefix: the dashboard is /console itself
-for _module in (catalog, records, printing, review, tokens):
+# identity before catalog: /people/roster and /people/duplicates before /people/{id}
+for _module in (identity, catalog, records, printing, review, tokens):
     router.include_router(_module.router, prefix="/console")
 
 __all__ = ["OrganizerDep", "VolunteerDep", "require_organizer", "require_volunteer", "router"]

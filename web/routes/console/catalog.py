@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from campaigns import catalog, people, planning, records
+from campaigns import catalog, people, planning, records, rosters
 from campaigns.errors import Refused
 from campaigns.labels import RULE_LABELS
 from campaigns.reasons import Reason
@@ -304,9 +304,19 @@ async def _units_page(
     viewer: Viewer, *, exc: Exception | None = None, imported: int | None = None
 ) -> Response:
     units = catalog.tree_order(await catalog.list_units(viewer.state.core))
+    sizes = await rosters.roster_sizes(viewer.state.core)
     if exc is not None:
-        return _error(viewer, exc, "console/units.html", units=units, imported=None)
-    return render(viewer, "console/units.html", units=units, imported=imported, message=None)
+        return _error(
+            viewer, exc, "console/units.html", units=units, imported=None, roster_sizes=sizes
+        )
+    return render(
+        viewer,
+        "console/units.html",
+        units=units,
+        imported=imported,
+        message=None,
+        roster_sizes=sizes,
+    )
 
 
 @router.get("/units", response_class=HTMLResponse)

@@ -41,7 +41,7 @@ async def judge(
     try:
         if verdict not in ("accept", "reject"):
             raise Refused(Reason.INVALID_INPUT)
-        await review.judge_evidence(
+        await review.decide(
             core,
             fact_id=fact_id,
             actor_id=organizer.id,
