@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from campaigns import actions, checkin, people, rewards, totals
+from campaigns import actions, checkin, joining, people, rewards, rosters, totals
 from campaigns.core import Core
 from campaigns.results import Channel, EventView, PersonView, Role, UnitView
 from tests import factories
@@ -123,6 +123,11 @@ async def county(
         volunteer_id=volunteer.id,
         now=NOW + timedelta(hours=2),
     )
+    listing = "单位代码,姓名,工号,手机尾号\n" + "".join(
+        f"{school.code},{n},T{i},{1000 + i}\n" for i, n in enumerate(["张伟", "陈静", "周敏"])
+    )
+    await rosters.import_roster(core, actor_id=boss.id, data=listing.encode(), now=NOW)
+    await joining.join(core, name="刘洋", unit_id=township.id, now=NOW)  # a namesake: flagged
     await totals.reconcile(core, now=NOW + timedelta(hours=3))
     return County(
         bureau, school, township, event, boss, volunteer, staff, extra.fact.id, photo.fact.id

@@ -19,6 +19,8 @@ def console_pages(c: County) -> dict[str, str]:
         "units": "/console/units",
         "cards": f"/console/units/{c.school.id}/cards",
         "people": "/console/people",
+        "roster": "/console/people/roster",
+        "duplicates": "/console/people/duplicates",
         "person": f"/console/people/{c.staff[0].id}?year=2023",
         "review": "/console/review",
         "records": "/console/facts?start=2023-01-01&end=2023-12-31",
