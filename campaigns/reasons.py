@@ -58,3 +58,4 @@ class Reason(StrEnum):
     NOT_PENDING = "not_pending"
     CANNOT_MERGE = "cannot_merge"
     UNDO_STALE = "undo_stale"
+    HIDDEN_CHARACTERS = "hidden_characters"

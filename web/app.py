@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import quote
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -16,7 +16,7 @@ from campaigns.core import Core
 from campaigns.errors import Refused
 from greentally.settings import Settings
 from web.assets import STATIC_DIR, Assets, HashedStaticFiles
-from web.deps import TEMPLATES_DIR, WebState, get_viewer, light_viewer
+from web.deps import TEMPLATES_DIR, WebState, get_viewer, light_viewer, text_guard
 from web.errors import (
     WebReason,
     WebRefused,
@@ -42,6 +42,7 @@ def create_app(core: Core, settings: Settings) -> FastAPI:
         docs_url=None,  # the stock pages load Swagger from a CDN; /docs is served by us
         redoc_url=None,
         openapi_url="/openapi.json",
+        dependencies=[Depends(text_guard)],  # campaigns.text, for every route's input
     )
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     templates.env.autoescape = True

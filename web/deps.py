@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,12 +16,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 
-from campaigns import people
+from campaigns import people, text
 from campaigns.core import Core
 from campaigns.errors import Refused
 from campaigns.results import PersonView, Role
 from greentally.settings import Settings
-from web.errors import WebReason, WebRefused
+from web.errors import WebReason, WebRefused, field_label
 from web.i18n import ENDONYMS, LANGUAGES, Lang, negotiate, pick_language
 from web.security import (
     CSRF_COOKIE,
@@ -273,6 +273,8 @@ async def checked_form(request: Request, state: WebState) -> FormData:
         form = FormData(fields)
     else:
         form = await request.form()
+    refuse_hidden_text(_request_strings(request))
+    refuse_hidden_text(_form_strings(form))
     token = form.get("csrf")
     _require_csrf(request, state, token if isinstance(token, str) else None)
     return form
@@ -284,6 +286,61 @@ def form_text(form: FormData, name: str) -> str:
 
 
 CsrfDep = Depends(check_csrf)
+
+
+def refuse_hidden_text(fields: Iterator[tuple[str, str]]) -> None:
+    """The web's one text check (campaigns.text): refuses HIDDEN_CHARACTERS naming the field."""
+    bad = text.first_problem(fields)
+    if bad is not None:
+        raise WebRefused(WebReason.HIDDEN_CHARACTERS, field=field_label((bad,)))
+
+
+def _strings(value: Any, name: str = "") -> Iterator[tuple[str, str]]:
+    """(field, text) for every string in a parsed JSON body, keys included."""
+    if isinstance(value, str):
+        yield name, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield str(key), str(key)
+            yield from _strings(item, str(key))
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item, name)
+
+
+def _request_strings(request: Request) -> Iterator[tuple[str, str]]:
+    yield from request.path_params.items()
+    for key, value in request.query_params.multi_items():
+        yield key, key
+        yield key, value
+
+
+def _form_strings(form: FormData) -> Iterator[tuple[str, str]]:
+    for key, value in form.multi_items():
+        yield key, key
+        if isinstance(value, str):
+            yield key, value
+
+
+async def text_guard(request: Request) -> None:
+    """Every route's path, query, form and JSON strings pass campaigns.text, before anything
+    reads or writes them (an app-wide dependency; the hot check-in post uses checked_form)."""
+    refuse_hidden_text(_request_strings(request))
+    kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if request.method in SAFE_METHODS_NO_BODY:
+        return
+    if kind in (_URLENCODED, "multipart/form-data"):
+        form = await request.form()  # parsed already for a form route (Starlette caches it)
+        refuse_hidden_text(_form_strings(form))
+    elif kind == "application/json" or kind.endswith("+json"):
+        try:
+            body = await request.json()
+        except ValueError:
+            return  # FastAPI answers invalid JSON itself
+        refuse_hidden_text(_strings(body))
+
+
+SAFE_METHODS_NO_BODY = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def safe_next(value: str | None, default: str = "/") -> str:

@@ -30,6 +30,8 @@ class WebReason(StrEnum):
     HTTP_ERROR = "http_error"
     TELEGRAM_NOT_REGISTERED = "telegram_not_registered"
     INTERNAL_ERROR = "internal_error"
+    HIDDEN_CHARACTERS = "hidden_characters"  # the core's reason, with the fields named
+    TOO_MANY_REQUESTS = "too_many_requests"
 
 
 class WebRefused(Exception):
@@ -70,6 +72,11 @@ WEB_MESSAGES: dict[WebReason, str] = {
         "Something went wrong on our side. Please try again in a moment; if it keeps "
         "happening, tell the organizers."
     ),
+    WebReason.HIDDEN_CHARACTERS: N_(
+        "Hidden or control characters in: {field}. Please type it again without them (a copy "
+        "and paste can leave them)."
+    ),
+    WebReason.TOO_MANY_REQUESTS: N_("Too many requests. Wait {seconds} seconds and try again."),
 }
 
 # Field names in "some fields are not valid", as the person knows them.
@@ -180,6 +187,8 @@ REASON_STATUS: dict[str, int] = {
     Reason.PHOTO_REQUIRED: 422,
     Reason.NOT_PENDING: 409,
     Reason.CANNOT_MERGE: 422,
+    Reason.HIDDEN_CHARACTERS: 422,
+    WebReason.TOO_MANY_REQUESTS: 429,
 }
 
 
@@ -189,6 +198,8 @@ def status_for(reason: str) -> int:
 
 def web_message(reason: WebReason, detail: Mapping[str, Any], gettext: Callable[[str], str]) -> str:
     template = gettext(WEB_MESSAGES[reason])
+    if "field" in detail:  # a field's label is a msgid too
+        detail = {**detail, "field": gettext(detail["field"])}
     try:
         return template.format(**detail)
     except (KeyError, IndexError, ValueError):

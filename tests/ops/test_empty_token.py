@@ -19,7 +19,8 @@ async def test_an_empty_token_is_refused_in_words(app: FastAPI, core: Core, unit
             f"/api/v1/events/{event.code}/scans", json={"token": ""}, headers=headers
         )
         sync = await client.post(
-            f"/scanner/{event.code}/scan.json", json={"token": "", "key": "k" * 32},
+            f"/scanner/{event.code}/scan.json",
+            json={"token": "", "key": "k" * 32},
             headers=headers,
         )
         form = await client.post(
