@@ -11,7 +11,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import RowMapping
 
-from campaigns import audit, codes, text
+from campaigns import access, audit, codes, text
 from campaigns.core import Core
 from campaigns.errors import Refused
 from campaigns.loader import BatchLoader
@@ -179,15 +179,19 @@ async def link_telegram(core: Core, *, person_id: int, telegram_id: int) -> Pers
 async def set_role(
     core: Core, *, actor_id: int, person_id: int, role: Role, now: datetime
 ) -> PersonView:
-    """Change a role (audited). Refuses NOT_ALLOWED unless the actor is an organizer and
-    the role given is not above the actor's own."""
+    """Change a role (audited; the person's sign-in sessions end). Refuses NOT_ALLOWED
+    unless the actor is an organizer, the person's role is below the actor's own and the
+    role given is not above it."""
 
     async def run(tx: Tx) -> PersonView:
         actor = await _person(tx, actor_id)
         if not actor.can(Role.ORGANIZER) or not actor.role.at_least(role):
             raise Refused(Reason.NOT_ALLOWED)
         before = await _person(tx, person_id)
+        if before.role.at_least(actor.role):  # nobody changes a peer's or a superior's role
+            raise Refused(Reason.NOT_ALLOWED)
         await writes.update_by_id(tx.conn, Person, person_id, role=role.value)
+        await access.end_all_in(tx, person_id=person_id, now=now)
         await audit.record(
             tx.conn,
             actor_id=actor_id,
@@ -244,6 +248,7 @@ async def create_user(
                 role=role.value,
                 display_name=clean,
             )
+            await access.end_all_in(tx, person_id=existing["id"], now=now)
             return await _person(tx, existing["id"])
         new_id = await writes.insert_row(
             tx.conn,

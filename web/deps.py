@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,11 +12,11 @@ from urllib.parse import parse_qsl, urlsplit
 
 from fastapi import Depends, Form, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 
-from campaigns import people, text
+from campaigns import access, people, text
 from campaigns.core import Core
 from campaigns.errors import Refused
 from campaigns.results import PersonView, Role
@@ -28,6 +28,8 @@ from web.security import (
     LANG_COOKIE,
     SESSION_COOKIE,
     SESSION_MAX_AGE,
+    STRONG_COOKIE_MAX_AGE,
+    AuthMethod,
     Session,
     Signer,
     SignInGuard,
@@ -91,6 +93,7 @@ class Viewer:
     session: Session | None
     person: PersonView | None
     lang: Lang
+    session_ended: bool = False  # the cookie named a session that has ended: forget it
 
     @property
     def csrf(self) -> str:
@@ -107,9 +110,11 @@ class Viewer:
 
     async def hydrate(self) -> None:
         """Load the person behind the session (and their language) from the core."""
+        had = self.session
         self.session, self.person, self.lang = await _load_person(
             self.request, self.state, self.session
         )
+        self.session_ended = had is not None and self.session is None
 
     def require_person(self) -> PersonView:
         if self.person is None:
@@ -149,6 +154,8 @@ class Viewer:
         )
         response.headers["Cache-Control"] = "no-store"
         response.headers["Content-Language"] = lang.html_lang
+        if self.session_ended:
+            forget_cookie(self.state, response, SESSION_COOKIE)
         return response
 
     @property
@@ -156,15 +163,53 @@ class Viewer:
         url = self.request.url
         return url.path + (f"?{url.query}" if url.query else "")
 
-    def sign_in(self, response: RedirectResponse | HTMLResponse, session: Session) -> None:
-        set_cookie(self.state, response, SESSION_COOKIE, self.state.signer.dump_session(session))
+    def sign_in(self, response: Any, session: Session) -> None:
+        """The session's cookie: a device's lasts longer than a signed-in session's."""
+        value = self.state.signer.dump_session(session)
+        age = SESSION_MAX_AGE if session.sid is None else STRONG_COOKIE_MAX_AGE
+        set_cookie(self.state, response, SESSION_COOKIE, value, max_age=age)
+
+    async def start_session(self, person: PersonView, method: str) -> Session:
+        """This viewer signs in as `person`: a password, link or Telegram sign-in opens a
+        server-side session (audited); a typed name is a device session. Then `sign_in`."""
+        self.person = person
+        if method not in AuthMethod.STRONG:
+            self.session = Session(person.id, method)
+            return self.session
+        sid = await access.start_session(
+            self.state.core,
+            person_id=person.id,
+            method=method,
+            now=self.now,
+            address=client_address(self.request),
+        )
+        self.session = Session(person.id, method, int(time.time()), sid)
+        return self.session
+
+    async def sign_out(self, response: Any, *, everywhere: bool = False) -> None:
+        """End this browser's session (or every session of its person) and forget it here."""
+        core, session = self.state.core, self.session
+        if session is not None and everywhere:
+            await access.end_all_sessions(core, person_id=session.person_id, now=self.now)
+        elif session is not None and session.sid is not None:
+            await access.end_session(core, secret=session.sid, now=self.now)
+        forget_cookie(self.state, response, SESSION_COOKIE)
+        self.session = None
 
 
-def set_cookie(state: WebState, response: Any, name: str, value: str) -> None:
+def client_address(request: Request) -> str:
+    """The caller's address: the peer, or what a trusted proxy said (uvicorn's
+    proxy_headers with forwarded_allow_ips; nobody is trusted unless configured)."""
+    return request.client.host if request.client else "?"
+
+
+def set_cookie(
+    state: WebState, response: Any, name: str, value: str, *, max_age: int = SESSION_MAX_AGE
+) -> None:
     response.set_cookie(
         name,
         value,
-        max_age=SESSION_MAX_AGE,
+        max_age=max_age,
         httponly=True,
         samesite="lax",
         secure=state.settings.secure_cookies,
@@ -215,6 +260,12 @@ async def _load_person(
             person = None
         if person is not None and person.deleted:
             person = None
+        if person is not None and session.sid is not None:
+            alive = await access.session_alive(
+                state.core, secret=session.sid, person_id=person.id, now=state.clock()
+            )
+            session = replace(session, strong_at=int(time.time())) if alive else None
+            person = person if alive else None
         if person is None:
             session = None
     lang = Lang(

@@ -22,8 +22,12 @@ from itsdangerous.encoding import base64_encode
 SESSION_COOKIE = "gt_session"
 CSRF_COOKIE = "gt_csrf"
 LANG_COOKIE = "gt_lang"
-SESSION_MAX_AGE = 400 * 24 * 3600  # the longest a browser keeps a cookie
-STRONG_MAX_AGE = 12 * 3600  # a password, link or Telegram sign-in lasts a working day
+# A phone that typed its owner's name keeps it for half a year of check-ins; a password,
+# link or Telegram sign-in is a server-side session (campaigns.access) that ends after a
+# working day idle, and its cookie after a month whatever happens.
+SESSION_MAX_AGE = 180 * 24 * 3600
+STRONG_COOKIE_MAX_AGE = 30 * 24 * 3600
+STRONG_MAX_AGE = 12 * 3600  # how long a sign-in proven in this request stays strong
 SCAN_PASS_MAX_AGE = 10 * 60  # time a new phone has to register after scanning a rotating code
 RESULT_MAX_AGE = 24 * 3600
 INIT_DATA_MAX_AGE = 3600  # Telegram's initData is refused an hour after auth_date
@@ -39,12 +43,17 @@ class AuthMethod:
 
 @dataclass(frozen=True)
 class Session:
+    """Who a browser is. `sid` names a server-side session (strong methods only);
+    `strong_at` is set once that session was found alive (Viewer.hydrate), never read
+    from a cookie."""
+
     person_id: int
     method: str
     strong_at: int | None = None
+    sid: str | None = None
 
     def is_strong(self, now: float) -> bool:
-        """Signed in by password, link or Telegram within the last working day."""
+        """Signed in by password, link or Telegram, and the session is alive."""
         return (
             self.method in AuthMethod.STRONG
             and self.strong_at is not None
@@ -72,16 +81,22 @@ class Signer:
 
     # session -----------------------------------------------------------------
     def dump_session(self, session: Session) -> str:
-        return self._session.dumps([session.person_id, session.method, session.strong_at])
+        return self._session.dumps([session.person_id, session.method, session.sid])
 
     def load_session(self, value: str | None) -> Session | None:
+        """The cookie's session; a strong method without a server-side session (a cookie
+        from before sessions were kept) is only a device."""
         if not value:
             return None
         try:
-            pid, method, strong_at = self._session.loads(value, max_age=SESSION_MAX_AGE)
-            return Session(int(pid), str(method), None if strong_at is None else int(strong_at))
+            pid, method, sid = self._session.loads(value, max_age=SESSION_MAX_AGE)
         except (BadSignature, ValueError, TypeError):
             return None
+        if not isinstance(pid, int):
+            return None
+        if method not in AuthMethod.STRONG or not isinstance(sid, str):
+            return Session(pid, AuthMethod.DEVICE)
+        return Session(pid, str(method), None, sid)
 
     # CSRF: the form token is an HMAC of the browser's random cookie ----------------
     def csrf_token(self, cookie_value: str) -> str:
