@@ -14,13 +14,22 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from campaigns.core import Core
 from campaigns.errors import Refused
+from campaigns.reasons import Reason
 from greentally.settings import Settings
 from web.assets import STATIC_DIR, Assets, HashedStaticFiles
-from web.deps import TEMPLATES_DIR, WebState, get_viewer, light_viewer, text_guard
+from web.deps import (
+    TEMPLATES_DIR,
+    WebState,
+    code_missed,
+    get_viewer,
+    light_viewer,
+    request_guard,
+)
 from web.errors import (
     WebReason,
     WebRefused,
     field_label,
+    retry_headers,
     status_for,
     web_message,
     words_for,
@@ -42,7 +51,7 @@ def create_app(core: Core, settings: Settings) -> FastAPI:
         docs_url=None,  # the stock pages load Swagger from a CDN; /docs is served by us
         redoc_url=None,
         openapi_url="/openapi.json",
-        dependencies=[Depends(text_guard)],  # campaigns.text, for every route's input
+        dependencies=[Depends(request_guard)],  # text hygiene and rate limits, everywhere
     )
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     templates.env.autoescape = True
@@ -99,7 +108,11 @@ def _install_error_handlers(app: FastAPI) -> None:
         if reason == WebReason.SIGN_IN_REQUIRED and not _is_api(request):
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/join?next={_quote(target)}", status_code=303)
-        return await _answer(request, reason, message, status_for(reason))
+        if reason == Reason.UNKNOWN_CODE:
+            await code_missed(request)  # guessing codes runs into the limit
+        response = await _answer(request, reason, message, status_for(reason))
+        response.headers.update(retry_headers(exc))
+        return response
 
     async def invalid(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)

@@ -23,6 +23,7 @@ from campaigns.results import PersonView, Role
 from greentally.settings import Settings
 from web.errors import WebReason, WebRefused, field_label
 from web.i18n import ENDONYMS, LANGUAGES, Lang, negotiate, pick_language
+from web.ratelimit import Limits, SignInGuard
 from web.security import (
     CSRF_COOKIE,
     LANG_COOKIE,
@@ -32,7 +33,6 @@ from web.security import (
     AuthMethod,
     Session,
     Signer,
-    SignInGuard,
 )
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -52,7 +52,12 @@ class WebState:
     templates: Jinja2Templates
     evidence_dir: Path
     clock: Callable[[], datetime] = _utcnow
-    sign_in_guard: SignInGuard = field(default_factory=SignInGuard)
+    limits: Limits = field(init=False)
+    sign_in_guard: SignInGuard = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.limits = Limits(self.settings)
+        self.sign_in_guard = SignInGuard(self.limits)
 
     @property
     def bot_token(self) -> str | None:
@@ -326,6 +331,7 @@ async def checked_form(request: Request, state: WebState) -> FormData:
         form = await request.form()
     refuse_hidden_text(_request_strings(request))
     refuse_hidden_text(_form_strings(form))
+    await rate_guard(request)
     token = form.get("csrf")
     _require_csrf(request, state, token if isinstance(token, str) else None)
     return form
@@ -392,6 +398,52 @@ async def text_guard(request: Request) -> None:
 
 
 SAFE_METHODS_NO_BODY = frozenset({"GET", "HEAD", "OPTIONS"})
+# Posts that make a new person (the check-in post only for a phone without a session).
+REGISTRATION_ROUTES = frozenset(
+    {"/join", "/e/{code}", "/api/v1/people", "/api/v1/people/telegram", "/tg/join"}
+)
+
+
+async def rate_guard(request: Request) -> None:
+    """Rate limits (web.ratelimit) before a route runs: the API per person or address,
+    event-code lookups from an address that guessed too many, registrations per address.
+    Refuses TOO_MANY_REQUESTS with the seconds to wait."""
+    state = state_of(request)
+    limits, address = state.limits, client_address(request)
+    route = request.scope.get("route")
+    template = getattr(route, "path", "")
+    path = request.url.path
+    if path.startswith("/api/"):
+        session = state.signer.load_session(request.cookies.get(SESSION_COOKIE))
+        key = f"person:{session.person_id}" if session else f"address:{address}"
+        if not await limits.hit(limits.api, key):
+            await _too_many(limits, limits.api, key)
+    if "code" in request.path_params and not await limits.allowed(limits.code_misses, address):
+        await _too_many(limits, limits.code_misses, address)
+    if (
+        request.method == "POST"
+        and template in REGISTRATION_ROUTES
+        and SESSION_COOKIE not in request.cookies
+        and not await limits.hit(limits.registration, address)
+    ):
+        await _too_many(limits, limits.registration, address)
+
+
+async def _too_many(limits: Limits, rule: Any, key: str) -> None:
+    seconds = await limits.wait(rule, key)
+    raise WebRefused(WebReason.TOO_MANY_REQUESTS, seconds=seconds, retry_after=seconds)
+
+
+async def code_missed(request: Request) -> None:
+    """An unknown event code was looked up: counted against the caller's address."""
+    state = state_of(request)
+    await state.limits.hit(state.limits.code_misses, client_address(request))
+
+
+async def request_guard(request: Request) -> None:
+    """The app-wide dependency: text hygiene, then rate limits."""
+    await text_guard(request)
+    await rate_guard(request)
 
 
 def safe_next(value: str | None, default: str = "/") -> str:

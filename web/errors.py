@@ -32,6 +32,8 @@ class WebReason(StrEnum):
     INTERNAL_ERROR = "internal_error"
     HIDDEN_CHARACTERS = "hidden_characters"  # the core's reason, with the fields named
     TOO_MANY_REQUESTS = "too_many_requests"
+    LOGIN_LOCKED = "login_locked"
+    HEADERS_TOO_LARGE = "headers_too_large"
 
 
 class WebRefused(Exception):
@@ -77,6 +79,14 @@ WEB_MESSAGES: dict[WebReason, str] = {
         "and paste can leave them)."
     ),
     WebReason.TOO_MANY_REQUESTS: N_("Too many requests. Wait {seconds} seconds and try again."),
+    WebReason.LOGIN_LOCKED: N_(
+        "This login is locked for {minutes} minutes after too many wrong passwords. If it is "
+        "yours, you can sign in now with a one-time link: send /login to the bot."
+    ),
+    WebReason.HEADERS_TOO_LARGE: N_(
+        "Your browser sent too much with this request (often too many or too large cookies). "
+        "Clear this site's cookies and try again."
+    ),
 }
 
 # Field names in "some fields are not valid", as the person knows them.
@@ -189,6 +199,8 @@ REASON_STATUS: dict[str, int] = {
     Reason.CANNOT_MERGE: 422,
     Reason.HIDDEN_CHARACTERS: 422,
     WebReason.TOO_MANY_REQUESTS: 429,
+    WebReason.LOGIN_LOCKED: 429,
+    WebReason.HEADERS_TOO_LARGE: 431,
 }
 
 
@@ -214,3 +226,9 @@ def words_for(exc: Exception, gettext: Callable[[str], str]) -> tuple[str, str]:
     if isinstance(exc, Refused):
         return exc.reason.value, message_for(exc.reason, exc.detail, gettext)
     raise TypeError(exc)
+
+
+def retry_headers(exc: Exception) -> dict[str, str]:
+    """`Retry-After` for a rate-limit refusal that knows its wait."""
+    seconds = getattr(exc, "detail", {}).get("retry_after") if isinstance(exc, WebRefused) else None
+    return {"Retry-After": str(int(seconds))} if seconds else {}

@@ -1,4 +1,4 @@
-"""Signed cookies, CSRF tokens, Telegram initData checks and the sign-in rate limiter.
+"""Signed cookies, CSRF tokens and Telegram initData checks (rate limits: web/ratelimit.py).
 
 All of it is HTTP plumbing: who is this browser, did this form come from our page, is this
 Telegram payload genuine. Business rules stay in campaigns/.
@@ -10,8 +10,6 @@ import hashlib
 import hmac
 import json
 import secrets
-import time
-from collections import deque
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -223,78 +221,3 @@ def sign_init_data(fields: dict[str, str], *, bot_token: str) -> str:
     secret = hmac.new(b"WebAppData", bot_token.encode(), hashlib.sha256).digest()
     digest = hmac.new(secret, check_string.encode(), hashlib.sha256).hexdigest()
     return urlencode({**fields, "hash": digest})
-
-
-# Sign-in rate limit -----------------------------------------------------------------
-
-
-class RateLimiter:
-    """Sliding-window count of failed attempts per key, in this process.
-
-    Several app instances each keep their own window; behind a proxy with N instances an
-    attacker gets at most N times the budget, which the window still keeps small.
-    """
-
-    def __init__(self, *, limit: int, window_seconds: float) -> None:
-        self.limit = limit
-        self.window = window_seconds
-        self._hits: dict[str, deque[float]] = {}
-
-    def _recent(self, key: str, now: float) -> deque[float]:
-        hits = self._hits.setdefault(key, deque())
-        while hits and now - hits[0] > self.window:
-            hits.popleft()
-        return hits
-
-    def blocked(self, key: str, now: float | None = None) -> bool:
-        now = time.monotonic() if now is None else now
-        return len(self._recent(key, now)) >= self.limit
-
-    def hit(self, key: str, now: float | None = None) -> None:
-        now = time.monotonic() if now is None else now
-        self._recent(key, now).append(now)
-        if len(self._hits) > 50_000:  # keep memory bounded under a spray of keys
-            self._hits = {k: v for k, v in self._hits.items() if v and now - v[-1] < self.window}
-
-    def reset(self, key: str) -> None:
-        self._hits.pop(key, None)
-
-
-class SignInGuard:
-    """Failed sign-ins, counted three ways so that neither guessing nor a prankster wins.
-
-    - one login from one address: 5 failures lock that pair (guessing a password);
-    - one login from anywhere: 20 lock it everywhere (guessing from many addresses);
-    - one address, any login: 100 lock it (spraying logins). A county office behind one
-      NAT address shares this budget, so it is wide; a colleague's typos never reach it,
-      and a stranger who knows a login cannot lock its owner out of their own office
-      below 20 tries.
-    Link sign-ins (no login typed) count against the address only.
-    """
-
-    WINDOW_SECONDS = 15 * 60
-
-    def __init__(self) -> None:
-        self.pair = RateLimiter(limit=5, window_seconds=self.WINDOW_SECONDS)
-        self.login = RateLimiter(limit=20, window_seconds=self.WINDOW_SECONDS)
-        self.address = RateLimiter(limit=100, window_seconds=self.WINDOW_SECONDS)
-
-    def _keys(self, address: str, login: str | None) -> list[tuple[RateLimiter, str]]:
-        keys = [(self.address, address)]
-        if login is not None:
-            name = login.strip().lower()
-            keys += [(self.login, name), (self.pair, f"{address}\n{name}")]
-        return keys
-
-    def blocked(self, address: str, login: str | None = None) -> bool:
-        return any(limiter.blocked(key) for limiter, key in self._keys(address, login))
-
-    def failed(self, address: str, login: str | None = None) -> None:
-        for limiter, key in self._keys(address, login):
-            limiter.hit(key)
-
-    def succeeded(self, address: str, login: str) -> None:
-        """The right password clears what this login's own owner got wrong before."""
-        name = login.strip().lower()
-        self.pair.reset(f"{address}\n{name}")
-        self.login.reset(name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -11,7 +12,7 @@ from campaigns import access, people
 from campaigns.errors import Refused
 from campaigns.results import PersonView
 from web.deps import CsrfDep, Viewer, ViewerDep, client_address, safe_next
-from web.errors import WebReason, WebRefused, status_for, words_for
+from web.errors import WebReason, WebRefused, retry_headers, status_for, words_for
 from web.routes.common import join_form, parse_int
 from web.security import (
     AuthMethod,
@@ -28,15 +29,24 @@ def client_key(request: Request) -> str:
     return client_address(request)
 
 
-def check_rate(viewer: Viewer, address: str, login: str | None = None) -> None:
+async def check_rate(viewer: Viewer, address: str, login: str | None = None) -> None:
+    """Refuses TOO_MANY_ATTEMPTS, or LOGIN_LOCKED (the owner can still use a link)."""
     guard = viewer.state.sign_in_guard
-    if guard.blocked(address, login):
-        raise WebRefused(WebReason.TOO_MANY_ATTEMPTS, minutes=guard.WINDOW_SECONDS // 60)
+    locked = await guard.blocked(address, login)
+    if locked is None:
+        return
+    rule, seconds = locked
+    reason = (
+        WebReason.LOGIN_LOCKED
+        if rule is viewer.state.limits.sign_in_login
+        else WebReason.TOO_MANY_ATTEMPTS
+    )
+    raise WebRefused(reason, minutes=math.ceil(seconds / 60), retry_after=seconds)
 
 
 async def record_failure(viewer: Viewer, address: str, login: str | None = None) -> None:
     """A failed sign-in: counted by the limiter, written to the audit log."""
-    viewer.state.sign_in_guard.failed(address, login)
+    await viewer.state.sign_in_guard.failed(address, login)
     method = AuthMethod.PASSWORD if login is not None else AuthMethod.LINK
     await access.record_failed_sign_in(
         viewer.state.core, login=login, method=method, address=address, now=viewer.now
@@ -65,7 +75,7 @@ async def signin(
 ) -> Response:
     address = client_key(request)
     try:
-        check_rate(viewer, address, login)
+        await check_rate(viewer, address, login)
         person = await people.verify_password(
             viewer.state.core, login=login.strip(), password=password
         )
@@ -74,9 +84,11 @@ async def signin(
             raise WebRefused(WebReason.BAD_LOGIN)
     except WebRefused as exc:
         reason, message = words_for(exc, viewer.lang.gettext)
-        return viewer.render("signin.html", status_code=status_for(reason), next=safe_next(next),
+        page = viewer.render("signin.html", status_code=status_for(reason), next=safe_next(next),
                              message=message, login=login)  # fmt: skip
-    viewer.state.sign_in_guard.succeeded(address, login)
+        page.headers.update(retry_headers(exc))
+        return page
+    await viewer.state.sign_in_guard.succeeded(address, login)
     return await _signed_in(viewer, person, AuthMethod.PASSWORD, next)
 
 
@@ -91,7 +103,7 @@ async def link_signin(
     request: Request, viewer: ViewerDep, token: Annotated[str, Form(max_length=200)] = ""
 ) -> Response:
     key = client_key(request)
-    check_rate(viewer, key)
+    await check_rate(viewer, key)
     try:
         person = await people.redeem_login_token(viewer.state.core, token=token, now=viewer.now)
     except Refused:

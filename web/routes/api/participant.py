@@ -64,13 +64,13 @@ async def _session_response(
 @router.post("/session/password", response_model=SessionOut)
 async def password_signin(body: PasswordSignIn, caller: CallerDep, request: Request) -> Response:
     address = client_key(request)
-    check_rate(caller.viewer, address, body.login)
+    await check_rate(caller.viewer, address, body.login)
     core = caller.viewer.state.core
     person = await people.verify_password(core, login=body.login.strip(), password=body.password)
     if person is None:
         await record_failure(caller.viewer, address, body.login)
         raise WebRefused(WebReason.BAD_LOGIN)
-    caller.viewer.state.sign_in_guard.succeeded(address, body.login)
+    await caller.viewer.state.sign_in_guard.succeeded(address, body.login)
     return await _session_response(caller, person, AuthMethod.PASSWORD)
 
 
@@ -78,7 +78,7 @@ async def password_signin(body: PasswordSignIn, caller: CallerDep, request: Requ
 async def link_signin(body: LinkSignIn, caller: CallerDep, request: Request) -> Response:
     """The bot's one-time sign-in link: its secret, spent here."""
     key = client_key(request)
-    check_rate(caller.viewer, key)
+    await check_rate(caller.viewer, key)
     try:
         core, now = caller.viewer.state.core, caller.now
         person = await people.redeem_login_token(core, token=body.token, now=now)
