@@ -35,7 +35,13 @@ from web.errors import (
     words_for,
 )
 from web.i18n import Lang, negotiate, pick_language
-from web.middleware import MAX_BODY_MB, SECURITY_HEADERS, WebMiddleware
+from web.metrics import Metrics, metrics_endpoint
+from web.middleware import (
+    HEADERS_REFUSED_PATH,
+    MAX_BODY_MB,
+    SECURITY_HEADERS,
+    WebMiddleware,
+)
 from web.routes import HOT_ROUTES, api_router, page_router
 from web.security import LANG_COOKIE, Signer
 
@@ -77,9 +83,15 @@ def create_app(core: Core, settings: Settings) -> FastAPI:
     app.include_router(console.router, include_in_schema=False)
     app.include_router(scanner.router, include_in_schema=False)
     _install_error_handlers(app)
+    app.state.metrics = metrics = Metrics(core)
+    app.add_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
+    for prefix in ("", "/api"):
+        app.add_route(prefix + HEADERS_REFUSED_PATH, _headers_refused, include_in_schema=False)
     app.add_middleware(
         WebMiddleware,
         secure_cookies=settings.secure_cookies,
+        hsts=settings.https,
+        metrics=metrics,
     )
     # Outermost: pages and their assets travel compressed (a phone on a slow link).
     app.add_middleware(GZipMiddleware, minimum_size=500, compresslevel=6)
@@ -122,21 +134,33 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
-        reason = HTTP_REASONS.get(exc.status_code, WebReason.HTTP_ERROR)
-        detail = {"limit_mb": MAX_BODY_MB, "status": exc.status_code}
+        status, limit_mb = exc.status_code, getattr(exc, "limit_mb", MAX_BODY_MB)
+        if status == 400 and "exceeded maximum size" in str(exc.detail):
+            # Starlette's own cap on one form field (1 MB): a body too large as well
+            status, limit_mb = 413, FORM_FIELD_MB
+        reason = HTTP_REASONS.get(status, WebReason.HTTP_ERROR)
+        detail = {"limit_mb": limit_mb, "status": status}
         message = web_message(reason, detail, _bare_lang(request).gettext)
-        response = await _answer(request, reason, message, exc.status_code)
+        response = await _answer(request, reason, message, status)
         response.headers.update(exc.headers or {})
         return response
 
     async def crashed(request: Request, exc: Exception) -> Response:
         """Anything unforeseen: logged with its traceback, answered in words (no details)."""
-        logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        rid = request.scope.get("state", {}).get("request_id", "-")
+        logger.error(
+            "unhandled error on %s %s",
+            request.method,
+            request.url.path,
+            exc_info=exc,
+            extra={"request_id": rid},  # answered outside WebMiddleware, which knew it
+        )
         reason = WebReason.INTERNAL_ERROR
         message = web_message(reason, {}, _bare_lang(request).gettext)
         response = await _answer(request, reason, message, 500, hydrate=False)
         # Starlette answers this outside the app's middleware: add their headers here.
         response.headers.update({k.decode(): v.decode() for k, v in SECURITY_HEADERS})
+        response.headers["x-request-id"] = rid
         return response
 
     app.add_exception_handler(Refused, refused)
@@ -146,6 +170,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, crashed)
 
 
+FORM_FIELD_MB = 1  # Starlette's max_part_size for a form field that is not a file
 # HTTP errors Starlette raises itself, as the refusals they are.
 HTTP_REASONS = {
     404: WebReason.NOT_FOUND,
@@ -168,3 +193,8 @@ async def _answer(
 def _quote(path: str) -> str:
 
     return quote(path, safe="/")
+
+
+async def _headers_refused(request: Request) -> Response:
+    """Where WebMiddleware sends a request whose headers are too large (431, in words)."""
+    raise WebRefused(WebReason.HEADERS_TOO_LARGE)
