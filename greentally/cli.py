@@ -157,7 +157,11 @@ def progress(description: str, total: int | None = None) -> Iterator[Callable[[i
     )
     with bar:
         task = bar.add_task(_(description), total=total)
-        yield lambda n=1: bar.advance(task, n)
+
+        def advance(n: int = 1) -> None:
+            bar.advance(task, n)
+
+        yield advance
 
 
 @command(

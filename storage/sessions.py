@@ -43,7 +43,7 @@ async def end(conn: AsyncConnection, key_hash: str, now: datetime) -> int:
         .where(WebSession.key_hash == key_hash, WebSession.ended_at.is_(None))
         .values(ended_at=now)
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return int(result.rowcount or 0)
 
 
 async def end_all(conn: AsyncConnection, person_id: int, now: datetime) -> int:
@@ -53,4 +53,4 @@ async def end_all(conn: AsyncConnection, person_id: int, now: datetime) -> int:
         .where(WebSession.person_id == person_id, WebSession.ended_at.is_(None))
         .values(ended_at=now)
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return int(result.rowcount or 0)

@@ -14,7 +14,7 @@ from fastapi import Depends, Form, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 
 from campaigns import access, people, text
 from campaigns.core import Core
@@ -326,7 +326,7 @@ async def checked_form(request: Request, state: WebState) -> FormData:
         except ValueError as exc:  # more fields than any of our forms has: "what you sent"
             error = {"loc": ("body",), "type": "too_many_fields", "msg": str(exc)}
             raise RequestValidationError([error]) from exc
-        form = FormData(fields)
+        form = FormData(list[tuple[str, str | UploadFile]](fields))
     else:
         form = await request.form()
     refuse_hidden_text(_request_strings(request))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -37,7 +37,9 @@ class FormBody:
     """Mixin for the multipart twins of the bodies: the photo arrives beside the fields,
     every one of them a string, so these read numbers from text."""
 
-    model_config = ConfigDict(extra="ignore", allow_inf_nan=False, strict=False)
+    model_config: ClassVar[ConfigDict] = ConfigDict(
+        extra="ignore", allow_inf_nan=False, strict=False
+    )
 
 
 class Problem(BaseModel):
