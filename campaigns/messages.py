@@ -91,6 +91,7 @@ REASON_MESSAGES: dict[Reason, str] = {
     Reason.NOT_PENDING: N_("This entry is not waiting for approval."),
     Reason.CANNOT_MERGE: N_(
         "These cannot be merged: choose two different people who are still on record."
+    ),
     Reason.HIDDEN_CHARACTERS: N_(
         "This text holds hidden or control characters (a copy and paste can leave them). "
         "Please type it again."
