@@ -61,4 +61,8 @@ ACTION_LABELS = {
     "save_reward": N_("Saved a reward"),
     "redeem_reward": N_("Handed out a reward"),
     "delete_person": N_("Deleted a person's data"),
+    "sign_in": N_("Signed in"),
+    "sign_in_failed": N_("Failed sign-in"),
+    "sign_out_everywhere": N_("Signed out everywhere"),
+    "export": N_("Exported data"),
 }

@@ -194,3 +194,18 @@ async def test_roles_follow_the_hierarchy(
         await call
     assert exc.value.reason is Reason.NOT_ALLOWED
     assert (await people.get_person(core, target.id)).role is target_role
+
+
+async def test_exports_are_audited(app: FastAPI, core: Core, unit: UnitView) -> None:
+    chief = await account(core, unit, "chief", Role.ORGANIZER)
+    async with browser(app) as client:
+        await sign_in(client, "chief")
+        params = {"start": "2023-01-01", "end": "2023-12-31"}
+        for path in ("/console/exports/facts.csv", "/console/exports/greentally.xlsx"):
+            assert (await client.get(path, params=params)).status_code == 200
+    entries = await audit(core, "export")
+    assert [(e["actor_id"], e["target"]) for e in entries] == [
+        (chief.id, "console:facts.csv"),
+        (chief.id, "console:greentally.xlsx"),
+    ]
+    assert entries[0]["detail"]["start"] == "2023-01-01" and entries[0]["detail"]["rows"] == 0

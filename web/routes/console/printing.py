@@ -12,7 +12,7 @@ import qrcode.constants
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 
-from campaigns import catalog, exports, links, people, planning, reports
+from campaigns import access, catalog, exports, links, people, planning, reports
 from campaigns.errors import Refused
 from campaigns.labels import ROLE_LABELS, RULE_LABELS
 from campaigns.reasons import Reason
@@ -198,6 +198,7 @@ async def facts_csv(
     first, last = _range(viewer, start, end)
     scope = await _scope(viewer, unit)
     rows = await exports.fact_rows(viewer.state.core, start=first, end=last, unit_ids=scope)
+    await _audit(viewer, "facts.csv", first, last, unit, len(rows))
     return _download(exports.to_csv(rows), f"facts-{first}-{last}.csv", "text/csv; charset=utf-8")
 
 
@@ -215,6 +216,7 @@ async def totals_csv(
     report = await reports.range_totals(
         viewer.state.core, start=first, end=last, unit_ids=unit or None
     )
+    await _audit(viewer, f"totals-{grouping}.csv", first, last, unit, None)
     return _download(
         reports.totals_csv(report, grouping),
         f"totals-by-{grouping}-{first}-{last}.csv",
@@ -234,10 +236,28 @@ async def xlsx(
     report = await reports.range_totals(core, start=first, end=last, unit_ids=unit or None)
     rows = await exports.fact_rows(core, start=first, end=last, unit_ids=report.selected_unit_ids)
     body = reports.to_xlsx(report, rows, generated=viewer.now)
+    await _audit(viewer, "greentally.xlsx", first, last, unit, len(rows))
     return _download(
         body,
         f"greentally-{first}-{last}.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+async def _audit(
+    viewer: ViewerDep, what: str, first: date, last: date, unit: list[int] | None, rows: int | None
+) -> None:
+    """Who took which data out (campaigns.access, the audit log)."""
+    person = viewer.person.id if viewer.person else None
+    await access.record_export(
+        viewer.state.core,
+        actor_id=person,
+        what=f"console:{what}",
+        now=viewer.now,
+        start=first.isoformat(),
+        end=last.isoformat(),
+        units=unit or [],
+        rows=rows,
     )
 
 
