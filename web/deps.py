@@ -205,7 +205,8 @@ class Viewer:
 def client_address(request: Request) -> str:
     """The caller's address: the peer, or what a trusted proxy said (uvicorn's
     proxy_headers with forwarded_allow_ips; nobody is trusted unless configured)."""
-    return request.client.host if request.client else "?"
+    client = request.scope.get("client")
+    return str(client[0]) if client else "?"
 
 
 def set_cookie(
@@ -366,7 +367,9 @@ def _strings(value: Any, name: str = "") -> Iterator[tuple[str, str]]:
 
 
 def _request_strings(request: Request) -> Iterator[tuple[str, str]]:
-    yield from request.path_params.items()
+    yield from request.scope.get("path_params", {}).items()
+    if not request.scope.get("query_string"):
+        return  # most requests have no query: QueryParams is not built for nothing
     for key, value in request.query_params.multi_items():
         yield key, key
         yield key, value
@@ -410,15 +413,16 @@ async def rate_guard(request: Request) -> None:
     Refuses TOO_MANY_REQUESTS with the seconds to wait."""
     state = state_of(request)
     limits, address = state.limits, client_address(request)
-    route = request.scope.get("route")
-    template = getattr(route, "path", "")
-    path = request.url.path
-    if path.startswith("/api/"):
+    scope = request.scope
+    template = getattr(scope.get("route"), "path", "")
+    if scope["path"].startswith("/api/"):
         session = state.signer.load_session(request.cookies.get(SESSION_COOKIE))
         key = f"person:{session.person_id}" if session else f"address:{address}"
         if not await limits.hit(limits.api, key):
             await _too_many(limits, limits.api, key)
-    if "code" in request.path_params and not await limits.allowed(limits.code_misses, address):
+    if "code" in scope.get("path_params", ()) and not await limits.allowed(
+        limits.code_misses, address
+    ):
         await _too_many(limits, limits.code_misses, address)
     if (
         request.method == "POST"

@@ -71,6 +71,8 @@ class Metrics:
             ["kind", "outcome"],
             registry=registry,
         )
+        self._counters: dict[tuple[str, str, int], Any] = {}
+        self._histograms: dict[str, Any] = {}
         core.observers.append(self.written)
         core.writer.on_batch = self.batches.observe
 
@@ -83,8 +85,16 @@ class Metrics:
                 self.checkins.labels(fact.channel).inc()
 
     def request(self, method: str, route: str, status: int, seconds: float) -> None:
-        self.requests.labels(method, route, str(status)).inc()
-        self.latency.labels(route).observe(seconds)
+        # The labelled children, kept: looking them up by labels cost more than counting.
+        key = (method, route, status)
+        counter = self._counters.get(key)
+        if counter is None:
+            counter = self._counters[key] = self.requests.labels(method, route, str(status))
+        histogram = self._histograms.get(route)
+        if histogram is None:
+            histogram = self._histograms[route] = self.latency.labels(route)
+        counter.inc()
+        histogram.observe(seconds)
 
     async def bot_middleware(
         self,
