@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from campaigns import audit
+from campaigns import audit, text
 from campaigns.core import Core
 from campaigns.errors import Refused
 from campaigns.identity import request_fingerprint, scoped_key
@@ -435,6 +435,7 @@ async def log_canteen_check(
     anyone) is recorded and pays nothing: `paid_before`."""
     if kind not in ("self", "spot") or len(notes or "") > 1000:
         raise Refused(Reason.INVALID_INPUT)
+    text.check(notes or "")
     _check_day(core, day, now)
     points = core.rules.points["canteen_check"]
     key = _Key.of(person_id, "canteen", idempotency_key, unit_id, kind, passed, day, notes)

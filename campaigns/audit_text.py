@@ -101,7 +101,7 @@ def sentence(line: AuditLine, names: Names, gettext: Gettext, lang: str) -> str:
         "before": say(labels.ROLE_LABELS, d.get("before")) if d.get("before") else "",
         "after": say(labels.ROLE_LABELS, d.get("after")) if d.get("after") else "",
         "role": say(labels.ROLE_LABELS, d.get("role")) if d.get("role") else "",
-        "login": d.get("login", ""),
+        "login": d.get("login", "") or (ident if kind == "login" else ""),
         "reward": name("reward", ident if kind == "reward" else d.get("reward_id")),
         "price": d.get("price", ""),
         "stock": d.get("stock", ""),
@@ -109,7 +109,8 @@ def sentence(line: AuditLine, names: Names, gettext: Gettext, lang: str) -> str:
         "checked": d.get("checked", ""),
         "name": d.get("name", ""),
         "scope": say(labels.TOKEN_SCOPE_LABELS, d.get("scope")) if d.get("scope") else "",
-        "method": d.get("method", ""),
+        "method": say(labels.SIGN_IN_METHODS, d.get("method")) if d.get("method") else "",
+        "what": line.target.partition(":")[2] or line.target,
         "device": say(labels.DEVICE_LABELS, d.get("device")) if d.get("device") else "",
         "rows": d.get("rows", ""),
         "created": d.get("created", ""),
@@ -130,6 +131,8 @@ def sentence(line: AuditLine, names: Names, gettext: Gettext, lang: str) -> str:
     if line.action == "reconcile" and not d.get("ok", True):
         template = gettext(labels.AUDIT_RECONCILE_MISMATCH)
         values["n"] = d.get("mismatches", "")
+    elif line.action == "export" and d.get("rows") is None:
+        template = gettext(labels.AUDIT_EXPORT_TOTALS)
     elif line.action in labels.AUDIT_SENTENCES:
         template = gettext(labels.AUDIT_SENTENCES[line.action])
     elif line.action in labels.ACTION_LABELS:

@@ -54,6 +54,7 @@ class _Batch:
         self.conn = tx.conn
         self.cmds = cmds
         self.out: list[Recorded | Exception | None] = [None] * len(cmds)
+        self.by_token: dict[str, Any] = {}  # empty when no command names a token
 
     async def run(self) -> list[Recorded | Exception]:
         conn = self.conn

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -38,13 +38,18 @@ class Core:
     people_cache_seconds: float = 5.0
     # Batch loaders by name (campaigns.loader), made on first use by the module that reads.
     loaders: dict[str, Any] = field(default_factory=dict)
+    # Told every write's result (the web's metrics count facts by kind and channel).
+    observers: list[Callable[[Any], None]] = field(default_factory=list)
 
     def today(self, now: datetime) -> date:
         """The campaign day (a local date) of an aware instant."""
         return now.astimezone(self.tz).date()
 
     async def write(self, command: Command[T]) -> T:
-        return await self.writer.submit(command)
+        result = await self.writer.submit(command)
+        for observe in self.observers:
+            observe(result)
+        return result
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:

@@ -61,6 +61,10 @@ ACTION_LABELS = {
     "save_reward": N_("Saved a reward"),
     "redeem_reward": N_("Handed out a reward"),
     "delete_person": N_("Deleted a person's data"),
+    "sign_in": N_("Signed in"),
+    "sign_in_failed": N_("Failed sign-in"),
+    "sign_out_everywhere": N_("Signed out everywhere"),
+    "export": N_("Exported data"),
 }
 # --- the console's words for values (issue 10) -------------------------------------------
 CHANNEL_LABELS = {
@@ -178,6 +182,22 @@ AUDIT_SENTENCES.update(
     }
 )
 DEVICE_LABELS = {"telegram": N_("the Telegram app"), "browser": N_("a browser")}
+# How someone signed in (campaigns.access), and the sentences of sign-ins and exports.
+SIGN_IN_METHODS = {
+    "password": N_("with a password"),
+    "link": N_("with a one-time link"),
+    "telegram": N_("from Telegram"),
+    "device": N_("on a registered phone"),
+}
+AUDIT_SENTENCES.update(
+    {
+        "sign_in": N_("{person} signed in {method}."),
+        "sign_in_failed": N_("A sign-in {method} failed ({login})."),
+        "sign_out_everywhere": N_("{person} signed out on every device."),
+        "export": N_("Exported {what} ({rows} rows)."),
+    }
+)
+AUDIT_EXPORT_TOTALS = N_("Exported {what}.")
 
 # Why a staff-list row (or the whole file) cannot be imported (campaigns.rosters.Problem).
 ROSTER_PROBLEMS = {

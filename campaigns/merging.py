@@ -166,7 +166,8 @@ async def merge_people(
             kept=keep_id,
             dropped=drop_id,
             moved=moved,
-            voided=voided,
+            voided=len(voided),
+            voided_facts=voided,
         )
         return MergeReport(await person_view_of(tx.conn, keep_id), drop_id, moved, voided)
 

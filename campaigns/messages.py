@@ -92,6 +92,10 @@ REASON_MESSAGES: dict[Reason, str] = {
     Reason.CANNOT_MERGE: N_(
         "These cannot be merged: choose two different people who are still on record."
     ),
+    Reason.HIDDEN_CHARACTERS: N_(
+        "This text holds hidden or control characters (a copy and paste can leave them). "
+        "Please type it again."
+    ),
     Reason.UNDO_STALE: N_(
         "Another check-in was made at this door since; nothing was undone. Look at the last "
         "check-in again before you undo it."

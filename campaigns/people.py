@@ -11,7 +11,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import RowMapping
 
-from campaigns import audit, codes
+from campaigns import access, audit, codes, text
 from campaigns.core import Core
 from campaigns.errors import Refused
 from campaigns.loader import BatchLoader
@@ -33,13 +33,9 @@ UPDATES_KEPT = timedelta(days=1)
 
 
 def clean_name(core: Core, name: str) -> str:
-    """A display name, trimmed; refuses NAME_REQUIRED and NAME_TOO_LONG."""
-    name = " ".join((name or "").split())
-    if not name:
-        raise Refused(Reason.NAME_REQUIRED)
-    if len(name) > core.rules.max_name_length:
-        raise Refused(Reason.NAME_TOO_LONG, max_length=core.rules.max_name_length)
-    return name
+    """A display name, trimmed (campaigns.text); refuses HIDDEN_CHARACTERS, NAME_REQUIRED
+    (nothing visible) and NAME_TOO_LONG."""
+    return text.clean_name(name, max_length=core.rules.max_name_length)
 
 
 async def person_view_of(conn: Any, person_id: int) -> PersonView:
@@ -140,8 +136,11 @@ async def _write_people(core: Core, command: Call[T]) -> T:
 
 async def find_by_token(core: Core, token: str) -> PersonView:
     """The person behind a personal QR token. Refuses UNKNOWN_TOKEN."""
+    token = (token or "").strip()
+    if text.problem(token):
+        raise Refused(Reason.UNKNOWN_TOKEN)
     async with core.read() as conn:
-        row = await queries.person(conn, qr_token=(token or "").strip()) if token else None
+        row = await queries.person(conn, qr_token=token) if token else None
         if row is not None and row["merged_into_id"] is not None:  # a merged person's old QR
             row = await queries.person(conn, id=await identity_store.merged_target(conn, row["id"]))
     if row is None or row["deleted_at"] is not None:
@@ -150,11 +149,11 @@ async def find_by_token(core: Core, token: str) -> PersonView:
 
 
 async def search_people(core: Core, *, query: str, limit: int = 20) -> list[PersonView]:
-    text = (query or "").strip()
-    if not text:
+    cleaned = text.clean_query(query)
+    if not cleaned:
         return []
     async with core.read() as conn:
-        return [person_view(r) for r in await queries.search_people(conn, text, limit)]
+        return [person_view(r) for r in await queries.search_people(conn, cleaned, limit)]
 
 
 async def _update(core: Core, person_id: int, **values: Any) -> PersonView:
@@ -180,15 +179,19 @@ async def link_telegram(core: Core, *, person_id: int, telegram_id: int) -> Pers
 async def set_role(
     core: Core, *, actor_id: int, person_id: int, role: Role, now: datetime
 ) -> PersonView:
-    """Change a role (audited). Refuses NOT_ALLOWED unless the actor is an organizer and
-    the role given is not above the actor's own."""
+    """Change a role (audited; the person's sign-in sessions end). Refuses NOT_ALLOWED
+    unless the actor is an organizer, the person's role is below the actor's own and the
+    role given is not above it."""
 
     async def run(tx: Tx) -> PersonView:
         actor = await _person(tx, actor_id)
         if not actor.can(Role.ORGANIZER) or not actor.role.at_least(role):
             raise Refused(Reason.NOT_ALLOWED)
         before = await _person(tx, person_id)
+        if before.role.at_least(actor.role):  # nobody changes a peer's or a superior's role
+            raise Refused(Reason.NOT_ALLOWED)
         await writes.update_by_id(tx.conn, Person, person_id, role=role.value)
+        await access.end_all_in(tx, person_id=person_id, now=now)
         await audit.record(
             tx.conn,
             actor_id=actor_id,
@@ -221,6 +224,7 @@ async def create_user(
     login = (login or "").strip().lower()
     if not login or len(password or "") < 10:
         raise Refused(Reason.INVALID_INPUT)
+    text.check(login)
     hashed = _hasher.hash(password)
 
     async def run(tx: Tx) -> PersonView:
@@ -244,6 +248,7 @@ async def create_user(
                 role=role.value,
                 display_name=clean,
             )
+            await access.end_all_in(tx, person_id=existing["id"], now=now)
             return await _person(tx, existing["id"])
         new_id = await writes.insert_row(
             tx.conn,
@@ -272,8 +277,11 @@ async def create_user(
 
 
 async def verify_password(core: Core, *, login: str, password: str) -> PersonView | None:
+    login = (login or "").strip().lower()
+    if text.problem(login):  # no such login can exist (create_user refuses them)
+        login = ""
     async with core.read() as conn:
-        found = await queries.login_secret(conn, (login or "").strip().lower())
+        found = await queries.login_secret(conn, login)
     if found is None or not found["password_hash"] or found["deleted_at"] is not None:
         _hasher.hash("timing-equaliser")  # same cost whether or not the login exists
         return None

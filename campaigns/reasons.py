@@ -60,3 +60,4 @@ class Reason(StrEnum):
     UNDO_STALE = "undo_stale"
     API_TOKEN_REFUSED = "api_token_refused"
     API_TOKEN_READ_ONLY = "api_token_read_only"
+    HIDDEN_CHARACTERS = "hidden_characters"

@@ -9,7 +9,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request, Response
 
@@ -40,6 +40,22 @@ def prepare_database(settings: Settings) -> None:
             await core.close()
 
     asyncio.run(seed())
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """How `serve` runs uvicorn: X-Forwarded-For and -Proto are believed only from the
+    configured proxies (none by default; uvicorn's own default trusts loopback, so anyone
+    on the machine could name any address); our middleware writes the access log."""
+    proxies = settings.forwarded_allow_ips.strip()
+    return {
+        "proxy_headers": bool(proxies),
+        "forwarded_allow_ips": proxies or "",
+        "log_config": None,
+        "access_log": False,
+        "server_header": False,
+        "http": "httptools",  # a dependency; the loop is uvloop where it installs ("auto")
+        "h11_max_incomplete_event_size": 64 * 1024,
+    }
 
 
 def freeze_startup_heap() -> None:
@@ -85,6 +101,7 @@ def build_application(settings: Settings, core: Core | None = None) -> FastAPI:
     app.router.lifespan_context = lifespan
     if bot_parts is not None:
         app.state.telegram_bot = bot_parts[0]
+        bot_parts[1].update.outer_middleware(app.state.metrics.bot_middleware)
         if settings.webhook_secret is not None:
             _mount_webhook(app, core, settings, *bot_parts)
     return app

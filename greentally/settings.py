@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-from pydantic import SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "dev", ""}
@@ -13,7 +13,11 @@ PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "dev", ""}
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="GREENTALLY_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="GREENTALLY_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
     )
 
     data_dir: Path = Path("data")
@@ -31,6 +35,29 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     environment: str = "production"
+    # Addresses of reverse proxies whose X-Forwarded-For / -Proto are believed (uvicorn's
+    # forwarded_allow_ips: comma-separated IPs or networks, "*" for any). None by default:
+    # without a proxy in front, a header anyone can send names nobody's address.
+    forwarded_allow_ips: str = Field(
+        "", validation_alias=AliasChoices("GREENTALLY_FORWARDED_ALLOW_IPS", "FORWARDED_ALLOW_IPS")
+    )
+    # Rate limits (the `limits` library's notation), kept in Redis when REDIS_URL is set so
+    # every instance counts together, in this process's memory otherwise.
+    rate_sign_in_pair: str = "5 per 15 minutes"  # wrong passwords, one login from one address
+    rate_sign_in_login: str = "20 per 15 minutes"  # one login from anywhere
+    rate_sign_in_address: str = "100 per 15 minutes"  # one address, any login (a NAT office)
+    # new people from one address: a launch event where a hall of staff joins over one NAT
+    # address stays well inside it; a script making fake people does not
+    rate_registration: str = "1000 per 10 minutes"
+    rate_code_misses: str = "30 per 10 minutes"  # unknown event codes from one address
+    rate_api: str = "600 per minute"  # API requests of one person (or address)
+    # Logging: one line per request and per error; "json" for a log collector.
+    log_format: str = Field(
+        "text", validation_alias=AliasChoices("GREENTALLY_LOG_FORMAT", "LOG_FORMAT")
+    )
+    log_level: str = "info"
+    # GET /metrics answers loopback callers, and others that send this bearer token.
+    metrics_token: SecretStr | None = None
 
     @field_validator("default_language")
     @classmethod
@@ -45,8 +72,20 @@ class Settings(BaseSettings):
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'greentally.sqlite3').as_posix()}"
 
+    @field_validator("log_format")
+    @classmethod
+    def _known_format(cls, value: str) -> str:
+        if value not in {"text", "json"}:
+            raise ValueError("log_format must be 'text' or 'json'")
+        return value
+
     @property
     def secure_cookies(self) -> bool:
+        return self.public_url.startswith("https://")
+
+    @property
+    def https(self) -> bool:
+        """Served over https (HSTS, Secure cookies): the public address says so."""
         return self.public_url.startswith("https://")
 
     def resolved_secret(self) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     Float,
@@ -298,9 +299,6 @@ class ProcessedUpdate(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-from sqlalchemy import CheckConstraint  # noqa: E402 - appended with the model that uses it
-
-
 class ApiToken(Base):
     """An organizer's personal API token: only the SHA-256 of its secret is kept; `scope` is
     read or write; a revoked token is refused from the moment it is revoked."""
@@ -317,3 +315,18 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     __table_args__ = (CheckConstraint("scope IN ('read', 'write')", name="scope"),)
+
+
+class WebSession(Base):
+    """A signed-in web session (password, link or Telegram): the cookie names it by a secret
+    whose hash is kept here, so it can be ended server-side (sign-out, sign out everywhere,
+    a new password, a new role) and expires when idle."""
+
+    __tablename__ = "web_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    method: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -67,6 +67,12 @@ class Writer:
         self._queue: asyncio.Queue[_Item[Any]] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._closed = False
+        self.on_batch: Callable[[int], None] | None = None  # told each batch's size (metrics)
+
+    @property
+    def depth(self) -> int:
+        """Commands waiting for the next batch."""
+        return self._queue.qsize()
 
     async def submit(self, command: Command[T]) -> T:
         if self._closed:
@@ -94,6 +100,8 @@ class Writer:
             batch = [await self._queue.get()]
             while len(batch) < self._max_batch and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
+            if self.on_batch is not None:
+                self.on_batch(len(batch))
             await self._execute(batch)
 
     async def _execute(self, batch: list[_Item[Any]]) -> None:

@@ -30,6 +30,10 @@ class WebReason(StrEnum):
     HTTP_ERROR = "http_error"
     TELEGRAM_NOT_REGISTERED = "telegram_not_registered"
     INTERNAL_ERROR = "internal_error"
+    HIDDEN_CHARACTERS = "hidden_characters"  # the core's reason, with the fields named
+    TOO_MANY_REQUESTS = "too_many_requests"
+    LOGIN_LOCKED = "login_locked"
+    HEADERS_TOO_LARGE = "headers_too_large"
 
 
 class WebRefused(Exception):
@@ -69,6 +73,19 @@ WEB_MESSAGES: dict[WebReason, str] = {
     WebReason.INTERNAL_ERROR: N_(
         "Something went wrong on our side. Please try again in a moment; if it keeps "
         "happening, tell the organizers."
+    ),
+    WebReason.HIDDEN_CHARACTERS: N_(
+        "Hidden or control characters in: {field}. Please type it again without them (a copy "
+        "and paste can leave them)."
+    ),
+    WebReason.TOO_MANY_REQUESTS: N_("Too many requests. Wait {seconds} seconds and try again."),
+    WebReason.LOGIN_LOCKED: N_(
+        "This login is locked for {minutes} minutes after too many wrong passwords. If it is "
+        "yours, you can sign in now with a one-time link: send /login to the bot."
+    ),
+    WebReason.HEADERS_TOO_LARGE: N_(
+        "Your browser sent too much with this request (often too many or too large cookies). "
+        "Clear this site's cookies and try again."
     ),
 }
 
@@ -182,6 +199,10 @@ REASON_STATUS: dict[str, int] = {
     Reason.CANNOT_MERGE: 422,
     Reason.API_TOKEN_REFUSED: 401,
     Reason.API_TOKEN_READ_ONLY: 403,
+    Reason.HIDDEN_CHARACTERS: 422,
+    WebReason.TOO_MANY_REQUESTS: 429,
+    WebReason.LOGIN_LOCKED: 429,
+    WebReason.HEADERS_TOO_LARGE: 431,
 }
 
 
@@ -191,6 +212,8 @@ def status_for(reason: str) -> int:
 
 def web_message(reason: WebReason, detail: Mapping[str, Any], gettext: Callable[[str], str]) -> str:
     template = gettext(WEB_MESSAGES[reason])
+    if "field" in detail:  # a field's label is a msgid too
+        detail = {**detail, "field": gettext(detail["field"])}
     try:
         return template.format(**detail)
     except (KeyError, IndexError, ValueError):
@@ -205,3 +228,9 @@ def words_for(exc: Exception, gettext: Callable[[str], str]) -> tuple[str, str]:
     if isinstance(exc, Refused):
         return exc.reason.value, message_for(exc.reason, exc.detail, gettext)
     raise TypeError(exc)
+
+
+def retry_headers(exc: Exception) -> dict[str, str]:
+    """`Retry-After` for a rate-limit refusal that knows its wait."""
+    seconds = getattr(exc, "detail", {}).get("retry_after") if isinstance(exc, WebRefused) else None
+    return {"Retry-After": str(int(seconds))} if seconds else {}

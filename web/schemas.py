@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -23,15 +23,23 @@ INT32 = 2**31 - 1
 Id = Annotated[int, Field(ge=1, le=INT32)]
 
 
+# A calendar day: an ISO string in JSON ("2023-07-12"), so not strict like the rest.
+Day = Annotated[date | None, Field(strict=False)]
+
+
 class Body(BaseModel):
-    # Numbers are finite: nan, inf and 1e400 are refused in words, not stored.
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    # Numbers are finite: nan, inf and 1e400 are refused in words, not stored. Types are
+    # strict: `true` is not 1 km and "3" is not 3 (a client sending them has a bug to see).
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True)
 
 
 class FormBody:
-    """Mixin for the multipart twins of the bodies: the photo arrives beside the fields."""
+    """Mixin for the multipart twins of the bodies: the photo arrives beside the fields,
+    every one of them a string, so these read numbers from text."""
 
-    model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
+    model_config: ClassVar[ConfigDict] = ConfigDict(
+        extra="ignore", allow_inf_nan=False, strict=False
+    )
 
 
 class Problem(BaseModel):
@@ -118,17 +126,17 @@ class Redeem(IdempotentBody):
 class Trip(IdempotentBody):
     mode: str
     km: float
-    day: date | None = None
+    day: Day = None
 
 
 class Plate(IdempotentBody):
     meal: str
-    day: date | None = None
+    day: Day = None
 
 
 class ServiceHours(IdempotentBody):
     hours: float
-    day: date | None = None
+    day: Day = None
 
 
 class Headcount(IdempotentBody):
@@ -141,7 +149,7 @@ class CanteenCheck(IdempotentBody):
     kind: Literal["self", "spot"]
     passed: bool
     notes: str = Field("", max_length=2000)
-    day: date | None = None
+    day: Day = None
 
 
 class TripForm(FormBody, Trip):

@@ -1,4 +1,4 @@
-"""Signed cookies, CSRF tokens, Telegram initData checks and the sign-in rate limiter.
+"""Signed cookies, CSRF tokens and Telegram initData checks (rate limits: web/ratelimit.py).
 
 All of it is HTTP plumbing: who is this browser, did this form come from our page, is this
 Telegram payload genuine. Business rules stay in campaigns/.
@@ -10,8 +10,6 @@ import hashlib
 import hmac
 import json
 import secrets
-import time
-from collections import deque
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -22,8 +20,12 @@ from itsdangerous.encoding import base64_encode
 SESSION_COOKIE = "gt_session"
 CSRF_COOKIE = "gt_csrf"
 LANG_COOKIE = "gt_lang"
-SESSION_MAX_AGE = 400 * 24 * 3600  # the longest a browser keeps a cookie
-STRONG_MAX_AGE = 12 * 3600  # a password, link or Telegram sign-in lasts a working day
+# A phone that typed its owner's name keeps it for half a year of check-ins; a password,
+# link or Telegram sign-in is a server-side session (campaigns.access) that ends after a
+# working day idle, and its cookie after a month whatever happens.
+SESSION_MAX_AGE = 180 * 24 * 3600
+STRONG_COOKIE_MAX_AGE = 30 * 24 * 3600
+STRONG_MAX_AGE = 12 * 3600  # how long a sign-in proven in this request stays strong
 SCAN_PASS_MAX_AGE = 10 * 60  # time a new phone has to register after scanning a rotating code
 RESULT_MAX_AGE = 24 * 3600
 INIT_DATA_MAX_AGE = 3600  # Telegram's initData is refused an hour after auth_date
@@ -39,12 +41,17 @@ class AuthMethod:
 
 @dataclass(frozen=True)
 class Session:
+    """Who a browser is. `sid` names a server-side session (strong methods only);
+    `strong_at` is set once that session was found alive (Viewer.hydrate), never read
+    from a cookie."""
+
     person_id: int
     method: str
     strong_at: int | None = None
+    sid: str | None = None
 
     def is_strong(self, now: float) -> bool:
-        """Signed in by password, link or Telegram within the last working day."""
+        """Signed in by password, link or Telegram, and the session is alive."""
         return (
             self.method in AuthMethod.STRONG
             and self.strong_at is not None
@@ -72,16 +79,22 @@ class Signer:
 
     # session -----------------------------------------------------------------
     def dump_session(self, session: Session) -> str:
-        return self._session.dumps([session.person_id, session.method, session.strong_at])
+        return self._session.dumps([session.person_id, session.method, session.sid])
 
     def load_session(self, value: str | None) -> Session | None:
+        """The cookie's session; a strong method without a server-side session (a cookie
+        from before sessions were kept) is only a device."""
         if not value:
             return None
         try:
-            pid, method, strong_at = self._session.loads(value, max_age=SESSION_MAX_AGE)
-            return Session(int(pid), str(method), None if strong_at is None else int(strong_at))
+            pid, method, sid = self._session.loads(value, max_age=SESSION_MAX_AGE)
         except (BadSignature, ValueError, TypeError):
             return None
+        if not isinstance(pid, int):
+            return None
+        if method not in AuthMethod.STRONG or not isinstance(sid, str):
+            return Session(pid, AuthMethod.DEVICE)
+        return Session(pid, str(method), None, sid)
 
     # CSRF: the form token is an HMAC of the browser's random cookie ----------------
     def csrf_token(self, cookie_value: str) -> str:
@@ -208,78 +221,3 @@ def sign_init_data(fields: dict[str, str], *, bot_token: str) -> str:
     secret = hmac.new(b"WebAppData", bot_token.encode(), hashlib.sha256).digest()
     digest = hmac.new(secret, check_string.encode(), hashlib.sha256).hexdigest()
     return urlencode({**fields, "hash": digest})
-
-
-# Sign-in rate limit -----------------------------------------------------------------
-
-
-class RateLimiter:
-    """Sliding-window count of failed attempts per key, in this process.
-
-    Several app instances each keep their own window; behind a proxy with N instances an
-    attacker gets at most N times the budget, which the window still keeps small.
-    """
-
-    def __init__(self, *, limit: int, window_seconds: float) -> None:
-        self.limit = limit
-        self.window = window_seconds
-        self._hits: dict[str, deque[float]] = {}
-
-    def _recent(self, key: str, now: float) -> deque[float]:
-        hits = self._hits.setdefault(key, deque())
-        while hits and now - hits[0] > self.window:
-            hits.popleft()
-        return hits
-
-    def blocked(self, key: str, now: float | None = None) -> bool:
-        now = time.monotonic() if now is None else now
-        return len(self._recent(key, now)) >= self.limit
-
-    def hit(self, key: str, now: float | None = None) -> None:
-        now = time.monotonic() if now is None else now
-        self._recent(key, now).append(now)
-        if len(self._hits) > 50_000:  # keep memory bounded under a spray of keys
-            self._hits = {k: v for k, v in self._hits.items() if v and now - v[-1] < self.window}
-
-    def reset(self, key: str) -> None:
-        self._hits.pop(key, None)
-
-
-class SignInGuard:
-    """Failed sign-ins, counted three ways so that neither guessing nor a prankster wins.
-
-    - one login from one address: 5 failures lock that pair (guessing a password);
-    - one login from anywhere: 20 lock it everywhere (guessing from many addresses);
-    - one address, any login: 100 lock it (spraying logins). A county office behind one
-      NAT address shares this budget, so it is wide; a colleague's typos never reach it,
-      and a stranger who knows a login cannot lock its owner out of their own office
-      below 20 tries.
-    Link sign-ins (no login typed) count against the address only.
-    """
-
-    WINDOW_SECONDS = 15 * 60
-
-    def __init__(self) -> None:
-        self.pair = RateLimiter(limit=5, window_seconds=self.WINDOW_SECONDS)
-        self.login = RateLimiter(limit=20, window_seconds=self.WINDOW_SECONDS)
-        self.address = RateLimiter(limit=100, window_seconds=self.WINDOW_SECONDS)
-
-    def _keys(self, address: str, login: str | None) -> list[tuple[RateLimiter, str]]:
-        keys = [(self.address, address)]
-        if login is not None:
-            name = login.strip().lower()
-            keys += [(self.login, name), (self.pair, f"{address}\n{name}")]
-        return keys
-
-    def blocked(self, address: str, login: str | None = None) -> bool:
-        return any(limiter.blocked(key) for limiter, key in self._keys(address, login))
-
-    def failed(self, address: str, login: str | None = None) -> None:
-        for limiter, key in self._keys(address, login):
-            limiter.hit(key)
-
-    def succeeded(self, address: str, login: str) -> None:
-        """The right password clears what this login's own owner got wrong before."""
-        name = login.strip().lower()
-        self.pair.reset(f"{address}\n{name}")
-        self.login.reset(name)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import sqlite3
+import tarfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -49,7 +50,7 @@ def test_seed_create_user_export_reconcile_backup(
     monkeypatch.setenv("GREENTALLY_PASSWORD", "a long enough password")
     assert main(["create-user", "--login", "chief", "--role", "organizer"]) == 0
     assert main(["create-user", "--login", "chief", "--role", "admin"]) == 2
-    assert "already taken" in capsys.readouterr().out
+    assert "already taken" in capsys.readouterr().err
     assert main(["create-user", "--login", "chief", "--role", "admin", "--reset"]) == 0
 
     out_csv = workdir / "facts.csv"
@@ -64,9 +65,11 @@ def test_seed_create_user_export_reconcile_backup(
     assert main(["reconcile"]) == 0
     assert "equal a recount" in capsys.readouterr().out
 
-    copy = workdir / "backup.sqlite3"
-    assert main(["backup", str(copy)]) == 0
-    with sqlite3.connect(copy) as con:
+    archive = workdir / "backup.tar.gz"
+    assert main(["backup", str(archive)]) == 0
+    with tarfile.open(archive) as tar:
+        tar.extract("database.sqlite3", workdir / "unpacked", filter="data")
+    with sqlite3.connect(workdir / "unpacked" / "database.sqlite3") as con:
         assert con.execute("SELECT count(*) FROM campaigns").fetchone()[0] == 12
         assert con.execute("SELECT count(*) FROM units").fetchone()[0] == 2 + 7
 

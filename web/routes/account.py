@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import time
+import math
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from campaigns import people
+from campaigns import access, people
 from campaigns.errors import Refused
 from campaigns.results import PersonView, Role
-from web.deps import CsrfDep, Viewer, ViewerDep, forget_cookie, safe_next
-from web.errors import WebReason, WebRefused, status_for, words_for
+from web.deps import CsrfDep, Viewer, ViewerDep, client_address, safe_next
+from web.errors import WebReason, WebRefused, retry_headers, status_for, words_for
 from web.routes.common import join_form, parse_int
 from web.security import (
-    SESSION_COOKIE,
     AuthMethod,
     InitDataError,
-    Session,
     TelegramUser,
     verify_init_data,
 )
@@ -27,23 +25,38 @@ router = APIRouter(tags=["pages"])
 
 
 def client_key(request: Request) -> str:
-    """The address a sign-in comes from (the proxy's X-Forwarded-For, via uvicorn)."""
-    return request.client.host if request.client else "?"
+    """The address a sign-in comes from (a trusted proxy's X-Forwarded-For, via uvicorn)."""
+    return client_address(request)
 
 
-def check_rate(viewer: Viewer, address: str, login: str | None = None) -> None:
+async def check_rate(viewer: Viewer, address: str, login: str | None = None) -> None:
+    """Refuses TOO_MANY_ATTEMPTS, or LOGIN_LOCKED (the owner can still use a link)."""
     guard = viewer.state.sign_in_guard
-    if guard.blocked(address, login):
-        raise WebRefused(WebReason.TOO_MANY_ATTEMPTS, minutes=guard.WINDOW_SECONDS // 60)
+    locked = await guard.blocked(address, login)
+    if locked is None:
+        return
+    rule, seconds = locked
+    reason = (
+        WebReason.LOGIN_LOCKED
+        if rule is viewer.state.limits.sign_in_login
+        else WebReason.TOO_MANY_ATTEMPTS
+    )
+    raise WebRefused(reason, minutes=math.ceil(seconds / 60), retry_after=seconds)
 
 
-def record_failure(viewer: Viewer, address: str, login: str | None = None) -> None:
-    viewer.state.sign_in_guard.failed(address, login)
+async def record_failure(viewer: Viewer, address: str, login: str | None = None) -> None:
+    """A failed sign-in: counted by the limiter, written to the audit log."""
+    await viewer.state.sign_in_guard.failed(address, login)
+    method = AuthMethod.PASSWORD if login is not None else AuthMethod.LINK
+    await access.record_failed_sign_in(
+        viewer.state.core, login=login, method=method, address=address, now=viewer.now
+    )
 
 
-def _signed_in(viewer: Viewer, person_id: int, method: str, next_url: str) -> Response:
+async def _signed_in(viewer: Viewer, person: PersonView, method: str, next_url: str) -> Response:
+    session = await viewer.start_session(person, method)
     response = RedirectResponse(safe_next(next_url, "/me"), status_code=303)
-    viewer.sign_in(response, Session(person_id, method, int(time.time())))
+    viewer.sign_in(response, session)
     return response
 
 
@@ -67,19 +80,21 @@ async def signin(
 ) -> Response:
     address = client_key(request)
     try:
-        check_rate(viewer, address, login)
+        await check_rate(viewer, address, login)
         person = await people.verify_password(
             viewer.state.core, login=login.strip(), password=password
         )
         if person is None:
-            record_failure(viewer, address, login)
+            await record_failure(viewer, address, login)
             raise WebRefused(WebReason.BAD_LOGIN)
     except WebRefused as exc:
         reason, message = words_for(exc, viewer.lang.gettext)
-        return viewer.render("signin.html", status_code=status_for(reason), next=safe_next(next),
+        page = viewer.render("signin.html", status_code=status_for(reason), next=safe_next(next),
                              message=message, login=login)  # fmt: skip
-    viewer.state.sign_in_guard.succeeded(address, login)
-    return _signed_in(viewer, person.id, AuthMethod.PASSWORD, landing(person, next))
+        page.headers.update(retry_headers(exc))
+        return page
+    await viewer.state.sign_in_guard.succeeded(address, login)
+    return await _signed_in(viewer, person, AuthMethod.PASSWORD, landing(person, next))
 
 
 @router.get("/signin/link/{token}", response_class=HTMLResponse)
@@ -93,19 +108,29 @@ async def link_signin(
     request: Request, viewer: ViewerDep, token: Annotated[str, Form(max_length=200)] = ""
 ) -> Response:
     key = client_key(request)
-    check_rate(viewer, key)
+    await check_rate(viewer, key)
     try:
         person = await people.redeem_login_token(viewer.state.core, token=token, now=viewer.now)
     except Refused:
-        record_failure(viewer, key)
+        await record_failure(viewer, key)
         raise
-    return _signed_in(viewer, person.id, AuthMethod.LINK, landing(person, "/me"))
+    return await _signed_in(viewer, person, AuthMethod.LINK, landing(person, "/me"))
 
 
 @router.post("/signout", dependencies=[CsrfDep])
 async def signout(viewer: ViewerDep) -> Response:
+    """Sign-out: this session ends on the server too (a copied cookie is refused after)."""
     response = RedirectResponse("/", status_code=303)
-    forget_cookie(viewer.state, response, SESSION_COOKIE)
+    await viewer.sign_out(response)
+    return response
+
+
+@router.post("/signout/everywhere", dependencies=[CsrfDep])
+async def signout_everywhere(viewer: ViewerDep) -> Response:
+    """Every session of this person ends, on every device (audited)."""
+    viewer.require_person()
+    response = RedirectResponse("/signin", status_code=303)
+    await viewer.sign_out(response, everywhere=True)
     return response
 
 
@@ -143,7 +168,7 @@ async def mini_app_signin(
     user = telegram_user(viewer, init_data)
     person = await people.find_by_telegram(viewer.state.core, user.id)
     if person is not None and not person.deleted:
-        return _signed_in(viewer, person.id, AuthMethod.TELEGRAM, next)
+        return await _signed_in(viewer, person, AuthMethod.TELEGRAM, next)
     telegram = viewer.state.signer.dump_telegram_join(user.id)
     return await _telegram_join_form(viewer, telegram=telegram, next=next, name=user.full_name)
 
@@ -197,4 +222,4 @@ async def mini_app_join(
             viewer, telegram=telegram, next=next, name=name, unit_q=unit_q, unit_id=unit_id,
             error=exc,
         )  # fmt: skip
-    return _signed_in(viewer, person.id, AuthMethod.TELEGRAM, next)
+    return await _signed_in(viewer, person, AuthMethod.TELEGRAM, next)

@@ -1,7 +1,7 @@
 """api_tokens: organizers' personal API tokens (hashed, scoped read or write, revocable)
 
 Revision ID: 0007
-Revises: 0005 (written on 0004; chained after main's 0005 on rebase — the lead re-chains as needed)
+Revises: 0006
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 from storage.models import UTCDateTime
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

@@ -293,7 +293,7 @@ class AccountIn(StrictBody):
 
 
 class RoleIn(StrictBody):
-    role: Role
+    role: Role = Field(strict=False)  # a JSON string names the role (strict wants the enum)
 
 
 @router.get("/people", response_model=list[PersonView], openapi_extra=twin("GET /console/people"))

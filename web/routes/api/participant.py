@@ -3,7 +3,6 @@ action the forms take is here too, on the same service functions (door.py, log.p
 
 from __future__ import annotations
 
-import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -30,7 +29,7 @@ from web.schemas import (
     TelegramRegistration,
     TelegramSignIn,
 )
-from web.security import LANG_COOKIE, SESSION_COOKIE, AuthMethod, Session
+from web.security import LANG_COOKIE, SESSION_COOKIE, AuthMethod
 
 router = APIRouter(prefix="/api/v1", tags=["api"], responses=API_ERRORS)
 Year = Annotated[int | None, Query(ge=2000, le=2100)]
@@ -51,43 +50,42 @@ async def session(caller: CallerDep) -> SessionOut:
     )
 
 
-def _session_response(
+async def _session_response(
     caller: Caller, person: PersonView, method: str, status: int = 200
 ) -> Response:
     v = caller.viewer
-    strong_at = None if method == AuthMethod.DEVICE else int(time.time())
-    v.person, v.session = person, Session(person.id, method, strong_at)
+    session = await v.start_session(person, method)  # a device, or a server-side session
     body = SessionOut(person=person, role=person.role, strong=v.strong, csrf_token=v.csrf)
     response = JSONResponse(body.model_dump(mode="json"), status_code=status)
-    v.sign_in(response, v.session)
+    v.sign_in(response, session)
     return response
 
 
 @router.post("/session/password", response_model=SessionOut)
 async def password_signin(body: PasswordSignIn, caller: CallerDep, request: Request) -> Response:
     address = client_key(request)
-    check_rate(caller.viewer, address, body.login)
+    await check_rate(caller.viewer, address, body.login)
     core = caller.viewer.state.core
     person = await people.verify_password(core, login=body.login.strip(), password=body.password)
     if person is None:
-        record_failure(caller.viewer, address, body.login)
+        await record_failure(caller.viewer, address, body.login)
         raise WebRefused(WebReason.BAD_LOGIN)
-    caller.viewer.state.sign_in_guard.succeeded(address, body.login)
-    return _session_response(caller, person, AuthMethod.PASSWORD)
+    await caller.viewer.state.sign_in_guard.succeeded(address, body.login)
+    return await _session_response(caller, person, AuthMethod.PASSWORD)
 
 
 @router.post("/session/link", response_model=SessionOut)
 async def link_signin(body: LinkSignIn, caller: CallerDep, request: Request) -> Response:
     """The bot's one-time sign-in link: its secret, spent here."""
     key = client_key(request)
-    check_rate(caller.viewer, key)
+    await check_rate(caller.viewer, key)
     try:
         core, now = caller.viewer.state.core, caller.now
         person = await people.redeem_login_token(core, token=body.token, now=now)
     except Refused:
-        record_failure(caller.viewer, key)
+        await record_failure(caller.viewer, key)
         raise
-    return _session_response(caller, person, AuthMethod.LINK)
+    return await _session_response(caller, person, AuthMethod.LINK)
 
 
 @router.post("/session/telegram", response_model=SessionOut)
@@ -98,13 +96,14 @@ async def telegram_signin(body: TelegramSignIn, caller: CallerDep) -> Response:
     person = await people.find_by_telegram(caller.viewer.state.core, user.id)
     if person is None or person.deleted:
         raise WebRefused(WebReason.TELEGRAM_NOT_REGISTERED)
-    return _session_response(caller, person, AuthMethod.TELEGRAM)
+    return await _session_response(caller, person, AuthMethod.TELEGRAM)
 
 
 @router.delete("/session", status_code=204)
-async def signout(caller: CallerDep) -> Response:
+async def signout(caller: CallerDep, everywhere: bool = False) -> Response:
+    """Sign out: this session ends on the server (`everywhere`: every session of the person)."""
     response = Response(status_code=204)
-    forget_cookie(caller.viewer.state, response, SESSION_COOKIE)
+    await caller.viewer.sign_out(response, everywhere=everywhere)
     return response
 
 
@@ -125,7 +124,7 @@ async def register(body: Registration, caller: CallerDep) -> Response:
         verifier=body.verifier,
         device_person_id=v.person.id if v.person else None,
     )
-    return _session_response(caller, person, AuthMethod.DEVICE, status=201)
+    return await _session_response(caller, person, AuthMethod.DEVICE, status=201)
 
 
 @router.post("/people/telegram", response_model=SessionOut, status_code=201)
@@ -138,7 +137,7 @@ async def register_telegram(body: TelegramRegistration, caller: CallerDep) -> Re
         v.state.core, name=(body.name or user.full_name).strip(), unit_id=body.unit_id,
         language=v.lang.code, telegram_id=user.id, now=v.now,
     )  # fmt: skip
-    return _session_response(caller, person, AuthMethod.TELEGRAM, status=201)
+    return await _session_response(caller, person, AuthMethod.TELEGRAM, status=201)
 
 
 # catalog -------------------------------------------------------------------------------

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
+from campaigns import access
 from campaigns.live import LiveHub
 from campaigns.results import PersonView, Role
 from web.deps import ViewerDep
@@ -67,3 +69,25 @@ def live_figures(lang: Lang, data: dict[str, Any]) -> dict[str, str]:
         "percent": w.one(percent),
         "percent_raw": f"{percent:.1f}",
     }
+
+
+async def audit_export(
+    viewer: Any,
+    what: str,
+    *,
+    first: date | None = None,
+    last: date | None = None,
+    unit: list[int] | None = None,
+    rows: int | None = None,
+) -> None:
+    """Who took which data out (campaigns.access, the audit log), by the console or the API."""
+    await access.record_export(
+        viewer.state.core,
+        actor_id=viewer.person.id if viewer.person else None,
+        what=f"{'api' if viewer.request.url.path.startswith('/api/') else 'console'}:{what}",
+        now=viewer.now,
+        start=first.isoformat() if first else None,
+        end=last.isoformat() if last else None,
+        units=unit or [],
+        rows=rows,
+    )

@@ -12,7 +12,17 @@ import qrcode.constants
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 
-from campaigns import catalog, exports, figures, links, people, planning, records, reports, sheets
+from campaigns import (
+    catalog,
+    exports,
+    figures,
+    links,
+    people,
+    planning,
+    records,
+    reports,
+    sheets,
+)
 from campaigns.errors import Refused
 from campaigns.reasons import Reason
 from campaigns.results import EventView
@@ -21,7 +31,7 @@ from web.deps import ViewerDep
 from web.errors import WebReason, WebRefused
 from web.i18n import Lang, translations
 from web.routes.console.charts import pace_chart
-from web.routes.console.common import year_of
+from web.routes.console.common import audit_export, year_of
 from web.routes.console.records import XLSX, download, speech
 from web.routes.console.words import Words, render, words_for
 
@@ -212,6 +222,7 @@ async def range_records_csv(
     """The records of the range (and units), in the organizer's language."""
     lines = await _range_records(viewer, first, last, unit)
     table = sheets.records_table(lines, speech(viewer), viewer.state.core.tz)
+    await audit_export(viewer, "facts.csv", first=first, last=last, unit=unit, rows=len(lines))
     return download(exports.to_csv_table(table), f"records-{first}-{last}.csv", CSV)
 
 
@@ -242,6 +253,7 @@ async def grouped_csv(
         "month": sheets.month_table,
     }
     table = build[grouping](report, speech(viewer))
+    await audit_export(viewer, f"totals-{grouping}.csv", first=first, last=last, unit=unit)
     return download(exports.to_csv_table(table), f"totals-by-{grouping}-{first}-{last}.csv", CSV)
 
 
@@ -259,6 +271,9 @@ async def xlsx_body(viewer: ViewerDep, first: date, last: date, unit: list[int] 
     ]
     about = sheets.about(
         report, s, generated=viewer.now, tz=core.tz, scope=sheets.scope_words(report, s, unit or [])
+    )
+    await audit_export(
+        viewer, "greentally.xlsx", first=first, last=last, unit=unit, rows=len(lines)
     )
     return exports.to_xlsx(tables, about=about, about_name=s._("About"))
 

@@ -20,6 +20,7 @@ from web.deps import CsrfDep, Viewer, ViewerDep
 from web.errors import status_for, words_for
 from web.i18n import translations
 from web.routes.common import parse_int
+from web.routes.console.common import audit_export
 from web.routes.console.words import render
 
 router = APIRouter()
@@ -125,6 +126,7 @@ async def records_export(viewer: Viewer, f: RecordFilter, fmt: str) -> Response:
     lines = await records.record_export(viewer.state.core, f)
     table = sheets.records_table(lines, speech(viewer), viewer.state.core.tz)
     name = f"records-{f.start}-{f.end}"
+    await audit_export(viewer, f"{name}.{fmt}", first=f.start, last=f.end, rows=len(lines))
     if fmt == "csv":
         return download(exports.to_csv_table(table), f"{name}.csv", "text/csv; charset=utf-8")
     s = speech(viewer)
@@ -229,6 +231,7 @@ async def attendees_file(viewer: Viewer, event_id: int, fmt: str, q: str) -> Res
     s = speech(viewer)
     table = sheets.attendees_table(lines, s, core.tz)
     name = f"attendees-{event.code}"
+    await audit_export(viewer, f"{name}.{fmt}", rows=len(lines))
     if fmt == "csv":
         return download(exports.to_csv_table(table), f"{name}.csv", "text/csv; charset=utf-8")
     starts = exports.local(event.starts_at, core.tz)
