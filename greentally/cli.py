@@ -58,7 +58,11 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from greentally.app import build_application, prepare_database  # noqa: PLC0415
 
     prepare_database(settings)
-    app = build_application(settings)
+    try:
+        app = build_application(settings)
+    except ValueError as exc:  # settings that cannot work (bot.runner.BotSetupError): say why
+        _say(str(exc))
+        return 2
     host, port = args.host or settings.host, args.port or settings.port
     _say(_("GreenTally is running at {url}").format(url=f"http://{host}:{port}"))
     uvicorn.run(
