@@ -18,7 +18,7 @@ from campaigns.core import Core
 from campaigns.results import Role
 from greentally.settings import Settings
 from tests import factories
-from tests.bot.conftest import both_backends, deliver, redis_url  # noqa: F401
+from tests.bot.conftest import both_backends, deliver
 from tests.e2e.fake_telegram import FakeTelegram, tg_user
 
 USER = tg_user(931, language_code="en")
@@ -33,6 +33,7 @@ def clock():  # type: ignore[no-untyped-def]
 
 async def test_one_update_at_two_instances_sharing_redis_runs_once(
     core: Core,
+    *,
     other_core: Core,
     bot: Bot,
     bot_settings: Settings,
