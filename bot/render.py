@@ -129,8 +129,9 @@ def recorded(rec: Recorded, *, lang: str, progress: Progress | None = None) -> s
         ]
     else:
         lines = [_("Recorded.")]
-    if rec.repeated:
-        lines.append(_("(This was already recorded; nothing new was added.)"))
+    # `rec.repeated` (the same idempotency key again) is said nowhere here: the bot's keys
+    # are made from the update, so a repeat is this same update run again after a failure
+    # or a crash, whose first answer never reached the person. They hear it as it was.
     lines.append(earned(fact, capped=rec.points_capped))
     tip = advice(rec.advice)
     if tip:
@@ -148,9 +149,7 @@ def canteen_check(check: CanteenCheckView, *, unit: str) -> str:
     else:
         head = _("🍽 Spot check recorded: {unit}, {verdict}. Thank you!")
     lines = [head.format(unit=unit, verdict=verdict)]
-    if check.repeated:
-        lines.append(_("(This was already recorded; nothing new was added.)"))
-    else:
+    if not check.repeated:  # a repeat is this same update again (above); its points went then
         lines.append(_("+{points} points").format(points=check.points))
     return "\n".join(lines)
 

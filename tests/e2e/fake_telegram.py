@@ -84,7 +84,8 @@ class FakeTelegram:
     def __init__(self, *, token: str = "123456:TEST-token") -> None:
         self.token = token
         self.calls: list[Call] = []
-        self.updates: list[dict[str, Any]] = []
+        self.updates: list[dict[str, Any]] = []  # waiting for getUpdates
+        self.pushed: dict[int, dict[str, Any]] = {}  # every update sent, by update_id
         self.files: dict[str, tuple[str, bytes]] = {}  # file_id -> (file_path, bytes)
         self.webhook: dict[str, Any] | None = None
         self._update_ids = itertools.count(1)
@@ -175,6 +176,7 @@ class FakeTelegram:
         """Send an update as Telegram would: to the webhook when one is set, else queued
         for getUpdates. Its update_id."""
         update = update if "update_id" in update else self.make_update(update)
+        self.pushed[int(update["update_id"])] = update
         if self.webhook and self.webhook.get("url"):
             task = asyncio.create_task(self._push(update, dict(self.webhook)))
             self._pushing.add(task)
@@ -205,15 +207,47 @@ class FakeTelegram:
             if 200 <= status < 300:
                 return
 
+    async def push_batch(self, updates: list[dict[str, Any]]) -> None:
+        """Queue updates for getUpdates at once, so that one call returns them together
+        (the same update twice, say, as Telegram has been seen to send it)."""
+        for update in updates:
+            self.pushed[int(update["update_id"])] = update
+        async with self._new_update:
+            self.updates.extend(updates)
+            self._new_update.notify_all()
+
+    def confirmed(self, update_id: int) -> bool:
+        """Whether a getUpdates call's offset has passed this update (Telegram forgets it)."""
+        return any(
+            int(c.params.get("offset") or 0) > update_id for c in self.calls_to("getUpdates")
+        )
+
+    async def wait_taken(self, update_id: int, *, timeout: float = 15.0) -> None:
+        """Wait until the bot has taken an update to the end: answered 2xx on the webhook,
+        or, polling, confirmed it by a later getUpdates offset."""
+        if self.webhook and self.webhook.get("url"):
+            await self.wait_delivered(update_id, timeout=timeout)
+            return
+        async with self._new_call:
+            try:
+                await asyncio.wait_for(
+                    self._new_call.wait_for(lambda: self.confirmed(update_id)), timeout
+                )
+            except TimeoutError:
+                raise AssertionError(f"update {update_id} was never confirmed") from None
+
     def delivered(self, update_id: int) -> list[int]:
         """The HTTP statuses the webhook answered this update with, in order (0: none)."""
         return [status for uid, status in self.deliveries if uid == update_id]
 
-    async def wait_delivered(self, update_id: int, *, timeout: float = 15.0) -> list[int]:
-        """Wait until the webhook took this update with a 2xx; the statuses of every try."""
+    async def wait_delivered(
+        self, update_id: int, *, count: int = 1, timeout: float = 15.0
+    ) -> list[int]:
+        """Wait until the webhook took this update with a 2xx (`count` times: it was pushed
+        more than once); the statuses of every try."""
 
         def done() -> bool:
-            return any(200 <= s < 300 for s in self.delivered(update_id))
+            return sum(200 <= s < 300 for s in self.delivered(update_id)) >= count
 
         async with self._new_call:
             try:
