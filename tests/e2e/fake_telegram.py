@@ -86,6 +86,7 @@ class FakeTelegram:
         self.calls: list[Call] = []
         self.updates: list[dict[str, Any]] = []  # waiting for getUpdates
         self.pushed: dict[int, dict[str, Any]] = {}  # every update sent, by update_id
+        self.offset = 0  # the highest getUpdates offset asked for: updates below it are gone
         self.files: dict[str, tuple[str, bytes]] = {}  # file_id -> (file_path, bytes)
         self.webhook: dict[str, Any] | None = None
         self._update_ids = itertools.count(1)
@@ -217,10 +218,9 @@ class FakeTelegram:
             self._new_update.notify_all()
 
     def confirmed(self, update_id: int) -> bool:
-        """Whether a getUpdates call's offset has passed this update (Telegram forgets it)."""
-        return any(
-            int(c.params.get("offset") or 0) > update_id for c in self.calls_to("getUpdates")
-        )
+        """Whether a getUpdates call's offset has passed this update (Telegram forgets it
+        as the call arrives, before its long poll ends)."""
+        return self.offset > update_id
 
     async def wait_taken(self, update_id: int, *, timeout: float = 15.0) -> None:
         """Wait until the bot has taken an update to the end: answered 2xx on the webhook,
@@ -234,7 +234,10 @@ class FakeTelegram:
                     self._new_call.wait_for(lambda: self.confirmed(update_id)), timeout
                 )
             except TimeoutError:
-                raise AssertionError(f"update {update_id} was never confirmed") from None
+                seen = [(c.method, c.params.get("offset")) for c in self.calls[-12:]]
+                raise AssertionError(
+                    f"update {update_id} was never confirmed (offset {self.offset}): {seen}"
+                ) from None
 
     def delivered(self, update_id: int) -> list[int]:
         """The HTTP statuses the webhook answered this update with, in order (0: none)."""
@@ -495,6 +498,9 @@ class FakeTelegram:
         limit = int(params.get("limit") or 100)
         if offset:
             self.updates = [u for u in self.updates if u["update_id"] >= offset]
+            async with self._new_call:
+                self.offset = max(self.offset, offset)
+                self._new_call.notify_all()
 
         def ready() -> bool:
             return self._closing or any(u["update_id"] >= offset for u in self.updates)
