@@ -30,6 +30,9 @@ class WebReason(StrEnum):
     HTTP_ERROR = "http_error"
     TELEGRAM_NOT_REGISTERED = "telegram_not_registered"
     INTERNAL_ERROR = "internal_error"
+    INIT_DATA_MISSING = "init_data_missing"
+    INIT_DATA_FORGED = "init_data_forged"
+    INIT_DATA_STALE = "init_data_stale"
 
 
 class WebRefused(Exception):
@@ -69,6 +72,17 @@ WEB_MESSAGES: dict[WebReason, str] = {
     WebReason.INTERNAL_ERROR: N_(
         "Something went wrong on our side. Please try again in a moment; if it keeps "
         "happening, tell the organizers."
+    ),
+    WebReason.INIT_DATA_MISSING: N_(
+        "Telegram sent no sign-in data. Open this page from the bot's “Open form” button."
+    ),
+    WebReason.INIT_DATA_FORGED: N_(
+        "Telegram did not sign this sign-in data, so we cannot let it in. Close the app and "
+        "open it again from the bot."
+    ),
+    WebReason.INIT_DATA_STALE: N_(
+        "This Telegram sign-in is too old (it lasts {minutes} minutes). Close the app and open "
+        "it again from the bot."
     ),
 }
 
@@ -182,6 +196,9 @@ REASON_STATUS: dict[str, int] = {
     Reason.CANNOT_MERGE: 422,
     Reason.API_TOKEN_REFUSED: 401,
     Reason.API_TOKEN_READ_ONLY: 403,
+    WebReason.INIT_DATA_MISSING: 401,
+    WebReason.INIT_DATA_FORGED: 401,
+    WebReason.INIT_DATA_STALE: 401,
 }
 
 
