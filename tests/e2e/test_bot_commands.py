@@ -36,6 +36,21 @@ async def test_progress_shows_the_goal_bar_and_campaigns(
     assert "全国低碳日" in answer.text or "低碳日" in answer.text
 
 
+async def test_progress_in_english_counts_with_plurals(
+    core: Core, tg: FakeTelegram, unit: UnitView
+) -> None:
+    person = await factories.person(core, unit, telegram_id=EN["id"])
+    await people.set_language(core, person_id=person.id, language="en")
+    event = await factories.event(core)
+    await checkin.check_in(
+        core, code=event.code, person_id=person.id, now=factories.NOW, channel=Channel.WEB
+    )
+    (answer,) = await tg.reply_to(EN, "/progress")
+    assert "1/2000 person-times" in answer.text  # of a goal of 2000
+    assert "1 person took part" in answer.text  # one, not "1 people"
+    assert ": 1 person-time\n" in answer.text + "\n"
+
+
 async def test_top_ranks_units_by_share(core: Core, tg: FakeTelegram, unit: UnitView) -> None:
     big = await factories.unit(core, name="渠县人民医院", headcount=100)
     event = await factories.event(core)
