@@ -71,8 +71,15 @@ async def test_one_update_at_two_instances_without_redis_counts_once(
     update = fake_tg.make_update(fake_tg.message_update(USER, f"/start e_{event.code}"))
     raw = json.dumps(update).encode()
     statuses = await asyncio.gather(*(deliver(dp, bot, raw) for dp in instances))
-    assert statuses == [200, 200]
-    assert 1 <= len(fake_tg.calls_to("sendMessage")) <= 2
+    # On PostgreSQL the instance that lost the race for the idempotency key may fail (the
+    # writer raises the lost race rather than answer with it): Telegram delivers it again.
+    for dp, status in zip(instances, statuses, strict=True):
+        if status == 500:
+            assert await deliver(dp, bot, raw) == 200
+        else:
+            assert status == 200
+    answers = [c for c in fake_tg.calls_to("sendMessage") if "已签到" in c.text]
+    assert 1 <= len(answers) <= 2
     assert (await catalog.get_event(core, code=event.code)).checked_in == 1
     assert len(await totals.history(core, person_id=person.id)) == 1
 

@@ -240,6 +240,34 @@ async def test_me_sends_a_qr_that_decodes_to_the_token(
     assert "积分：0" in summary.text
 
 
+async def test_me_uploads_the_qr_once_then_sends_it_by_file_id(
+    core: Core, tg: FakeTelegram, zh_person: PersonView
+) -> None:
+    sent = []
+    for _ in range(3):
+        mark = len(tg.calls)
+        await tg.send_text(ZH, "/me")
+        (photo,) = await tg.wait_for("sendPhoto", chat_id=ZH["id"], after=mark)
+        await tg.wait_for("sendMessage", chat_id=ZH["id"], after=mark)
+        sent.append(photo)
+    first, *again = sent
+    assert first.files["photo"].startswith(b"\x89PNG")  # uploaded once
+    file_id = first.params["_result"]["photo"][-1]["file_id"]
+    assert [p.params["photo"] for p in again] == [file_id, file_id]  # then by reference
+    assert all(not p.files for p in again) and all("张三" in p.text for p in again)
+
+    # Telegram no longer knows the file: uploaded again, and that file_id kept instead.
+    tg.files.pop(file_id)
+    mark = len(tg.calls)
+    await tg.send_text(ZH, "/me")
+    refused, uploaded = await tg.wait_for("sendPhoto", chat_id=ZH["id"], after=mark, count=2)
+    assert refused.params["photo"] == file_id and "_result" not in refused.params
+    png = uploaded.files["photo"]
+    assert [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))] == [
+        zh_person.qr_token
+    ]
+
+
 async def test_unregistered_person_is_asked_to_register(core: Core, tg: FakeTelegram) -> None:
     (answer,) = await tg.reply_to(tg_user(699, language_code="en"), "/trip")
     assert "what is your name" in answer.text
