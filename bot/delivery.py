@@ -66,7 +66,7 @@ class OncePerUpdate(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         update = cast(Update, event)
         core = data["core"]
-        if await updates.already_processed(core, update.update_id):
+        if await updates.already_processed(core, update.update_id, shared=self.shared):
             log.info("Update %s was handled before: a redelivery, dropped", update.update_id)
             return None
         try:

@@ -15,8 +15,12 @@ then this process answers `already_processed` from memory. A crash in that momen
 only the record: a redelivery of such an update runs it again, harmlessly. Where several
 instances share the work (`durable`), the record is committed before the update's chat
 lock is released, so the instance that waited on the lock for the same update sees it.
-Reads of the record are gathered (campaigns.loader): updates arriving together cost one
-query.
+Reads of the record are cheap too. Where one process serves the bot, an update with a
+higher id than any recorded when it started (Telegram's ids only grow) cannot have been
+handled before, unless here, which this process remembers: no query at all for the
+updates of a normal day. A redelivery after a restart, and every update where several
+instances share the work, is looked up; lookups arriving together go out as one query
+(campaigns.loader).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import deque
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -38,6 +43,7 @@ PRUNE_EVERY = 1000  # Telegram update ids: one in this many prunes the old ones
 UPDATES_KEPT = timedelta(days=1)  # Telegram gives up redelivering long before
 FLUSH_SECONDS = 0.1
 MAX_PENDING = 500
+REMEMBERED = 100_000  # ids handled here, kept in memory (far more than a day's updates)
 
 
 class _Ledger:
@@ -49,13 +55,39 @@ class _Ledger:
         self.flushing: asyncio.Task[None] | None = None
         self.timer: asyncio.TimerHandle | None = None
         self.loader: BatchLoader[int, bool] = BatchLoader(self._fetch)
+        self.handled: set[int] = set()  # recorded by this process (the newest REMEMBERED)
+        self.handled_order: deque[int] = deque()
+        self.highest_at_start: int | None = None  # the highest id recorded before this process
+        self.start_lock = asyncio.Lock()
 
     async def _fetch(self, ids: Sequence[int]) -> dict[int, bool]:
         async with self.core.read() as conn:
             found = await stored.processed(conn, ids)
         return dict.fromkeys(found, True)
 
+    async def seen(self, update_id: int, *, shared: bool) -> bool:
+        if update_id in self.pending or update_id in self.handled:
+            return True
+        if not shared:
+            if self.highest_at_start is None:
+                async with self.start_lock:
+                    if self.highest_at_start is None:
+                        async with self.core.read() as conn:
+                            self.highest_at_start = await stored.highest(conn)
+            if update_id > self.highest_at_start:
+                return False
+        return bool(await self.loader.load(update_id))
+
+    def remember(self, update_id: int) -> None:
+        if update_id in self.handled:
+            return
+        self.handled.add(update_id)
+        self.handled_order.append(update_id)
+        if len(self.handled_order) > REMEMBERED:
+            self.handled.discard(self.handled_order.popleft())
+
     def mark(self, update_id: int, now: datetime) -> None:
+        self.remember(update_id)
         self.pending.setdefault(update_id, now)
         if len(self.pending) >= MAX_PENDING:
             self._start_flush()
@@ -100,13 +132,11 @@ async def _record(core: Core, batch: dict[int, datetime]) -> int:
     return await core.write(Call[int](run))
 
 
-async def already_processed(core: Core, update_id: int) -> bool:
-    """True when an update with this id was handled to the end (here or on another
-    instance sharing the database)."""
-    ledger = _ledger(core)
-    if update_id in ledger.pending:
-        return True
-    return bool(await ledger.loader.load(update_id))
+async def already_processed(core: Core, update_id: int, *, shared: bool = True) -> bool:
+    """True when an update with this id was handled to the end: here, or before this
+    process started, or (`shared`: other instances serve the bot too) on another instance
+    sharing the database."""
+    return await _ledger(core).seen(update_id, shared=shared)
 
 
 async def mark_processed(
@@ -118,6 +148,7 @@ async def mark_processed(
     if not durable:
         ledger.mark(update_id, now)
         return
+    ledger.remember(update_id)
     ledger.pending.setdefault(update_id, now)
     try:
         await _record(core, {update_id: now})

@@ -7,7 +7,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import insert_ignore
@@ -27,6 +27,12 @@ async def processed(conn: AsyncConnection, update_ids: Sequence[int]) -> set[int
         return set()
     rows = await conn.execute(_processed_in(), {"ids": list(update_ids)})
     return {int(row[0]) for row in rows}
+
+
+async def highest(conn: AsyncConnection) -> int:
+    """The highest update id recorded (0 when none is)."""
+    value = await conn.scalar(select(func.max(ProcessedUpdate.update_id)))
+    return int(value or 0)
 
 
 async def record(conn: AsyncConnection, rows: list[dict[str, Any]]) -> int:

@@ -91,7 +91,8 @@ async def test_a_redelivered_photo_with_its_answer_keeps_the_facts_photo(
     first = await the_one_fact(core, volunteer, evidence_dir)
 
     assert await chat.deliver(update) == 200  # Telegram delivers it again
-    assert "已记录" in chat.tg.calls_to("sendMessage")[-1].text
+    answer = chat.tg.calls_to("sendMessage")[-1].text
+    assert "人数已登记" in answer and "此前已记录过" not in answer  # heard as the first time
     assert await the_one_fact(core, volunteer, evidence_dir) == first
 
 

@@ -43,12 +43,31 @@ async def test_many_at_once_are_written_together(core: Core, other_core: Core) -
     assert found == [False] + [True] * (updates.MAX_PENDING + 3) + [False]
 
 
-async def test_processed_update_ids_are_pruned_after_a_day(core: Core) -> None:
+async def test_processed_update_ids_are_pruned_after_a_day(core: Core, other_core: Core) -> None:
     old, recent = NOW - timedelta(days=2), NOW - timedelta(hours=1)
     await updates.mark_processed(core, update_id=11, now=old, durable=True)
     await updates.mark_processed(core, update_id=12, now=recent, durable=True)
     every = updates.PRUNE_EVERY
     await updates.mark_processed(core, update_id=every * 7, now=NOW, durable=True)
-    assert not await updates.already_processed(core, 11)  # forgotten
-    assert await updates.already_processed(core, 12)
-    assert await updates.already_processed(core, every * 7)
+    assert not await updates.already_processed(other_core, 11)  # forgotten
+    assert await updates.already_processed(other_core, 12)
+    assert await updates.already_processed(other_core, every * 7)
+
+
+async def test_one_process_looks_up_only_what_it_may_have_handled_before(
+    core: Core, other_core: Core
+) -> None:
+    """Not shared (one process serves the bot): an id above every one recorded when it
+    started was not handled before, unless here; below, it is looked up (a redelivery
+    after a restart)."""
+    await updates.mark_processed(other_core, update_id=40, now=NOW, durable=True)  # before
+    assert await updates.already_processed(core, 40, shared=False)  # looked up: found
+    assert not await updates.already_processed(core, 39, shared=False)  # looked up: not there
+    assert not await updates.already_processed(core, 41, shared=False)  # above: not handled
+    await updates.mark_processed(core, update_id=41, now=NOW)
+    await updates.flush(core)
+    assert await updates.already_processed(core, 41, shared=False)  # handled here, remembered
+    # Only another instance (shared mode, which looks everything up) could add ids above.
+    await updates.mark_processed(other_core, update_id=42, now=NOW, durable=True)
+    assert not await updates.already_processed(core, 42, shared=False)
+    assert await updates.already_processed(core, 42, shared=True)
