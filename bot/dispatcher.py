@@ -13,8 +13,7 @@ from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 from aiogram.utils.i18n import I18n
 
 from bot.board import ProgressBoard
-from bot.delivery import OncePerUpdate, SenderRequired
-from bot.groups import PrivateChatsOnly
+from bot.delivery import UpdateGate
 from bot.handlers import build_router
 from bot.menus import set_default_menu
 from bot.middlewares import LocaleMiddleware, PersonMiddleware
@@ -81,15 +80,14 @@ def build_dispatcher(
         photos=EvidenceFolder(evidence.folder(settings.data_dir), core.tz, core.secret.encode()),
     )
     # Inside the chat's lock (aiogram's FSM middleware, registered first): an update with
-    # no one behind it is dropped, one already handled too; the others run to the end.
-    dp.update.outer_middleware(SenderRequired())
-    dp.update.outer_middleware(OncePerUpdate(shared=settings.redis_url is not None))
+    # no one behind it is dropped, one already handled too, a group's is answered there;
+    # the others run to the end.
+    dp.update.outer_middleware(UpdateGate(shared=settings.redis_url is not None))
     # On a webhook any number of instances may serve the bot: read people afresh.
     dp.update.outer_middleware(PersonMiddleware(cached=settings.webhook_secret is None))
     locale = LocaleMiddleware(i18n)
     dp.update.outer_middleware(locale)
     dp.errors.outer_middleware(locale)  # refusals are answered in the person's language too
-    dp.update.outer_middleware(PrivateChatsOnly())  # groups get one pointer to a private chat
     dp.include_router(build_router())
     dp.startup.register(set_default_menu)
     return dp

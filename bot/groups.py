@@ -7,42 +7,39 @@ carries its code along), and reads nothing else."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any, cast
+from typing import Any
 
-from aiogram import BaseMiddleware, Bot
+from aiogram import Bot
 from aiogram.types import (
     CallbackQuery,
-    Chat,
     InlineKeyboardMarkup,
     Message,
     ReplyParameters,
-    TelegramObject,
     Update,
+    User,
 )
+from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.conversation import Entity, addressed_to_bot, private_start_payload
+from bot.middlewares import telegram_locale
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
-
-class PrivateChatsOnly(BaseMiddleware):
-    """Updates from private chats go on to the handlers; a group's are answered here."""
-
-    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        chat: Chat | None = data.get("event_chat")
-        if chat is None or chat.type == "private":
-            return await handler(event, data)
-        update = cast(Update, event)
+async def answer_group_update(update: Update, data: dict[str, Any]) -> None:
+    """A group's or channel's update (bot.delivery sends them here, not to the handlers),
+    answered in the sender's Telegram language: they may well not have registered."""
+    i18n: I18n = data["i18n"]
+    user: User | None = data.get("event_from_user")
+    code = user.language_code if user is not None else None
+    locale = (code and telegram_locale(code, i18n.available_locales)) or i18n.default_locale
+    with i18n.context(), i18n.use_locale(locale):
         if update.message is not None:
             await answer_in_group(update.message, data["bot"])
         elif update.callback_query is not None:
             await _button_in_group(update.callback_query)
-        return None
 
 
 def _entities(message: Message) -> list[Entity]:

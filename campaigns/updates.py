@@ -121,15 +121,14 @@ def _ledger(core: Core) -> _Ledger:
     return ledger
 
 
-async def _record(core: Core, batch: dict[int, datetime]) -> int:
-    async def run(tx: Tx) -> int:
+async def _record(core: Core, batch: dict[int, datetime]) -> None:
+    async def run(tx: Tx) -> None:
         rows = [{"update_id": update_id, "at": at} for update_id, at in batch.items()]
-        added = await stored.record(tx.conn, rows)
+        await stored.record(tx.conn, rows)
         if any(update_id % PRUNE_EVERY == 0 for update_id in batch):
             await stored.prune(tx.conn, before=max(batch.values()) - UPDATES_KEPT)
-        return added
 
-    return await core.write(Call[int](run))
+    await core.write(Call[None](run))
 
 
 async def already_processed(core: Core, update_id: int, *, shared: bool = True) -> bool:

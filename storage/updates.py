@@ -35,11 +35,10 @@ async def highest(conn: AsyncConnection) -> int:
     return int(value or 0)
 
 
-async def record(conn: AsyncConnection, rows: list[dict[str, Any]]) -> int:
+async def record(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
     """Record update ids (`update_id`, `at`) as processed; an id already there is kept as it
-    was. How many were new."""
-    inserted = await insert_ignore(conn, ProcessedUpdate.__table__, rows, returning=("update_id",))
-    return len(inserted)
+    was (one executemany, no RETURNING: nothing needs the answer)."""
+    await insert_ignore(conn, ProcessedUpdate.__table__, rows)
 
 
 async def prune(conn: AsyncConnection, *, before: datetime) -> None:
