@@ -94,7 +94,7 @@ class FakeTelegram:
         self._file_ids = itertools.count(1)
         self._new_update = asyncio.Condition()
         self._new_call = asyncio.Condition()
-        self._failures: dict[str, list[tuple[int, int]]] = {}
+        self._failures: dict[str, list[tuple[int, int, str]]] = {}
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}  # (chat, id) -> message
         self.answered: set[str] = set()  # callback query ids already answered
         self.commands: dict[tuple[str, str | None], list[dict[str, Any]]] = {}

@@ -19,7 +19,8 @@ from tests import factories
 from tests.e2e.fake_telegram import BOT_USERNAME, FakeTelegram, polling_bot, tg_user, webhook_bot
 
 ZH = tg_user(1201, language_code="zh-hans")
-GROUP = {"id": -1001234567890, "type": "supergroup", "title": "渠县环保局工作群"}
+GROUP_ID = -1001234567890
+GROUP = {"id": GROUP_ID, "type": "supergroup", "title": "渠县环保局工作群"}
 
 
 @pytest.fixture(params=["webhook", "polling"])
@@ -134,7 +135,7 @@ async def test_a_group_start_gets_one_polite_answer_and_the_group_is_not_read(
     event = await factories.event(core)
     mark = len(tg.calls)
     start = await tg.push_update(group_message(tg, ZH, f"/start@{BOT_USERNAME} e_{event.code}"))
-    (polite,) = await tg.wait_for("sendMessage", chat_id=GROUP["id"], after=mark)
+    (polite,) = await tg.wait_for("sendMessage", chat_id=GROUP_ID, after=mark)
     await tg.wait_taken(start)
     assert "私聊" in polite.text
     button = polite.button("私聊")
@@ -155,7 +156,7 @@ async def test_a_group_start_gets_one_polite_answer_and_the_group_is_not_read(
 
     mark = len(tg.calls)
     mention = await tg.push_update(group_message(tg, ZH, f"@{BOT_USERNAME} 怎么用？"))
-    (again,) = await tg.wait_for("sendMessage", chat_id=GROUP["id"], after=mark)
+    (again,) = await tg.wait_for("sendMessage", chat_id=GROUP_ID, after=mark)
     await tg.wait_taken(mention)
     assert again.button("私聊")["url"] == f"https://t.me/{BOT_USERNAME}"
 

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
+from aiogram.utils import web_app_signature
 from aiogram.utils.web_app_signature import TEST_PUBLIC_KEY
 from pydantic import SecretStr
 
@@ -48,9 +49,10 @@ def by_hmac(data: str, *, now: float = THEN) -> TelegramUser:
     return check_init_data(data, now=now, max_age=HOUR, bot_token=VECTOR_TOKEN)
 
 
-def by_signature(data: str, *, now: float = THEN, key: bytes | None = None) -> TelegramUser:
-    extra = {} if key is None else {"public_key": key}
-    return check_init_data(data, now=now, max_age=HOUR, bot_id=VECTOR_BOT_ID, **extra)
+def by_signature(
+    data: str, *, now: float = THEN, key: bytes = web_app_signature.PRODUCTION_PUBLIC_KEY
+) -> TelegramUser:
+    return check_init_data(data, now=now, max_age=HOUR, bot_id=VECTOR_BOT_ID, public_key=key)
 
 
 def reason_of(check: object, *args: object, **kwargs: object) -> WebReason:
