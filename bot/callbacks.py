@@ -16,6 +16,7 @@ class UnitCb(CallbackData, prefix="u"):
 class TripCb(CallbackData, prefix="trip"):
     action: str  # "mode" | "ok"
     mode: str = ""
+    entry: str = ""  # the trip entry the button belongs to (bot.handlers.trip)
 
 
 class PlateCb(CallbackData, prefix="plate"):

@@ -13,6 +13,7 @@ from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 from aiogram.utils.i18n import I18n
 
 from bot.board import ProgressBoard
+from bot.delivery import UpdateGate
 from bot.handlers import build_router
 from bot.menus import set_default_menu
 from bot.middlewares import LocaleMiddleware, PersonMiddleware
@@ -41,8 +42,11 @@ def make_storage(settings: Settings) -> BaseStorage:
     if settings.redis_url:
         from aiogram.fsm.storage.redis import RedisStorage  # noqa: PLC0415 - redis is optional
 
+        # with_destiny: besides conversations, each chat keeps a record of its menu
+        # (bot.menus) and of its personal QR code's file_id (bot.handlers.me).
         return RedisStorage.from_url(
-            settings.redis_url, key_builder=DefaultKeyBuilder(prefix=FSM_PREFIX)
+            settings.redis_url,
+            key_builder=DefaultKeyBuilder(prefix=FSM_PREFIX, with_destiny=True),
         )
     return MemoryStorage()
 
@@ -75,6 +79,10 @@ def build_dispatcher(
         board=ProgressBoard(),
         photos=EvidenceFolder(evidence.folder(settings.data_dir), core.tz, core.secret.encode()),
     )
+    # Inside the chat's lock (aiogram's FSM middleware, registered first): an update with
+    # no one behind it is dropped, one already handled too, a group's is answered there;
+    # the others run to the end.
+    dp.update.outer_middleware(UpdateGate(shared=settings.redis_url is not None))
     # On a webhook any number of instances may serve the bot: read people afresh.
     dp.update.outer_middleware(PersonMiddleware(cached=settings.webhook_secret is None))
     locale = LocaleMiddleware(i18n)

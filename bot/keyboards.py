@@ -71,21 +71,22 @@ def units(
     return builder.as_markup()
 
 
-def modes(available: Iterable[str]) -> InlineKeyboardMarkup:
+def modes(available: Iterable[str], *, entry: str = "") -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for mode in available:
         label = texts.MODE_LABELS.get(mode)
         builder.button(
-            text=_(label) if label else mode, callback_data=TripCb(action="mode", mode=mode)
+            text=_(label) if label else mode,
+            callback_data=TripCb(action="mode", mode=mode, entry=entry),
         )
     builder.adjust(2)
     builder.row(*cancel().inline_keyboard[0])
     return builder.as_markup()
 
 
-def confirm_trip() -> InlineKeyboardMarkup:
+def confirm_trip(*, entry: str) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("✔ Confirm"), callback_data=TripCb(action="ok"))
+    builder.button(text=_("✔ Confirm"), callback_data=TripCb(action="ok", entry=entry))
     builder.button(text=_("✖ Cancel"), callback_data=CancelCb())
     return builder.as_markup()
 

@@ -1,13 +1,25 @@
-"""Telegram's command menu and Mini App button: participants' commands by default, each
-volunteer's and organizer's own list (in their language) set on their chat."""
+"""Telegram's command menu and Mini App button: participants' commands in each language
+and the button, set once at start; a volunteer's or organizer's own list (in their
+language), and a button in a language other than the default, set on their chat only
+when it changes (what was set is remembered in the FSM storage: shared through Redis,
+kept across restarts)."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 from aiogram import Bot
-from aiogram.types import BotCommand, BotCommandScopeChat, MenuButtonWebApp, WebAppInfo
-from aiogram.utils.i18n import I18n
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.storage.base import StorageKey
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeChat,
+    MenuButtonDefault,
+    MenuButtonWebApp,
+    WebAppInfo,
+)
+from aiogram.utils.i18n import I18n, get_i18n
 from aiogram.utils.i18n import gettext as _
 
 from bot import texts
@@ -59,15 +71,45 @@ async def set_default_menu(bot: Bot, i18n: I18n, settings: Settings) -> None:
         await bot.set_chat_menu_button(menu_button=button)
 
 
-async def sync_chat_menu(bot: Bot, person: PersonView, settings: Settings) -> None:
-    """This person's commands and Mini App button on their chat, in the current language
-    (on registration, /start, /help and a language change; never on the check-in path)."""
+MENU_DESTINY = "menu"  # the FSM storage record of what this chat's menu was set to
+
+
+def menu_key(state: FSMContext) -> StorageKey:
+    return dataclasses.replace(state.key, destiny=MENU_DESTINY)
+
+
+async def sync_chat_menu(
+    bot: Bot, person: PersonView, settings: Settings, state: FSMContext
+) -> None:
+    """This person's commands and Mini App button on their chat, in the current language,
+    sent to Telegram only when they differ from what the chat has (checked on
+    registration, /start, /help and a language change; never on the check-in path).
+
+    Participants see the default list of their language (set at start): their chat gets
+    no list of its own, and loses one it had (a volunteer made participant again)."""
     if person.telegram_id is None:
         return
     chat = person.telegram_id
-    await bot.set_my_commands(
-        _commands(command_names(person)), scope=BotCommandScopeChat(chat_id=chat)
-    )
+    i18n = get_i18n()
+    names = command_names(person)
+    wanted = {
+        "commands": f"{i18n.current_locale}:{','.join(names)}"
+        if names != command_names(None)
+        else "",
+        "button": i18n.current_locale if i18n.current_locale != i18n.default_locale else "",
+    }
+    key = menu_key(state)
+    have = await state.storage.get_data(key)
+    if have.get("commands", "") != wanted["commands"]:
+        scope = BotCommandScopeChat(chat_id=chat)
+        if wanted["commands"]:
+            await bot.set_my_commands(_commands(names), scope=scope)
+        else:
+            await bot.delete_my_commands(scope=scope)
     button = _menu_button(settings)
-    if button is not None:
-        await bot.set_chat_menu_button(chat_id=chat, menu_button=button)
+    if button is not None and have.get("button", "") != wanted["button"]:
+        await bot.set_chat_menu_button(
+            chat_id=chat, menu_button=button if wanted["button"] else MenuButtonDefault()
+        )
+    if have != wanted:
+        await state.storage.set_data(key, wanted)

@@ -1,4 +1,5 @@
-"""Update middlewares (who is writing, in which language) and the Bot API retry middleware."""
+"""Update middlewares (who is writing, in which language) and the Bot API request
+middlewares (flood control waited out, Telegram's refusals of stale edits survived)."""
 
 from __future__ import annotations
 
@@ -6,15 +7,22 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from aiogram import BaseMiddleware
 from aiogram.client.session.middlewares.base import (
     BaseRequestMiddleware,
     NextRequestMiddlewareType,
 )
-from aiogram.exceptions import TelegramRetryAfter
+from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
 from aiogram.fsm.context import FSMContext
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    EditMessageCaption,
+    EditMessageReplyMarkup,
+    EditMessageText,
+    SendMessage,
+)
 from aiogram.types import TelegramObject, User
 from aiogram.utils.i18n import I18n, I18nMiddleware
 from babel import Locale, UnknownLocaleError
@@ -146,3 +154,57 @@ class RetryAfterMiddleware(BaseRequestMiddleware):
                 )
                 self.retried += 1
                 await asyncio.sleep(exc.retry_after)
+
+
+# Telegram's words when an edit or a callback answer comes too late or changes nothing.
+NOT_MODIFIED = "message is not modified"
+GONE = ("message to edit not found", "message can't be edited")
+TOO_OLD = ("query is too old", "query id is invalid")
+EDITS = (EditMessageText, EditMessageReplyMarkup, EditMessageCaption)
+
+
+def _survived() -> Response[Any]:
+    """What Telegram answers an edit or a callback answer that worked: true. (The request
+    middlewares pass on the method's result, whatever their annotation says.)"""
+    return cast("Response[Any]", True)
+
+
+class TelegramRefusalsMiddleware(BaseRequestMiddleware):
+    """Telegram's refusals that say "too late" or "nothing to do" are logged and survived,
+    never turned into a failed update (a webhook's 500, redelivered to fail again):
+
+    - a callback answer to a query too old (a redelivered update's second answer);
+    - an edit that changes nothing (a double tap);
+    - an edit of a message gone or too old to edit: its text is sent as a new message, so
+      the answer it carried (a logged trip, a registration) still reaches the person.
+    """
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        try:
+            return await make_request(bot, method)
+        except TelegramBadRequest as exc:
+            words = exc.message.lower()
+            name = type(method).__name__
+            if isinstance(method, AnswerCallbackQuery) and any(w in words for w in TOO_OLD):
+                log.info("%s refused (%s): survived", name, exc.message)
+                return _survived()
+            if not isinstance(method, EDITS):
+                raise
+            if NOT_MODIFIED in words:
+                log.info("%s changed nothing: survived", name)
+                return _survived()
+            if not any(w in words for w in GONE):
+                raise
+            if isinstance(method, EditMessageText) and method.chat_id is not None:
+                log.info("%s refused (%s): sent as a new message", name, exc.message)
+                resend = SendMessage(
+                    chat_id=method.chat_id, text=method.text or "", reply_markup=method.reply_markup
+                )
+                return await make_request(bot, resend)  # type: ignore[arg-type]
+            log.info("%s refused (%s): survived", name, exc.message)
+            return _survived()

@@ -1,11 +1,17 @@
-"""Words for results: what the core returned, in the person's language. No rules here."""
+"""Words for results: what the core returned, in the person's language. No rules here.
+
+Dates and times are written as each language writes them (Babel, from the CLDR: 10:00 and
+7月12日 in Chinese, 10:00 AM and Jul 12 in English); counts take their plural (ngettext:
+"1 person-time", "2 person-times"; Chinese has one form)."""
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from typing import Any
 
+from aiogram.utils.i18n import get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
+from babel.dates import format_skeleton, format_time, get_datetime_format
 
 from bot import texts
 from campaigns.actions import CanteenCheckView
@@ -29,12 +35,33 @@ def number(value: float) -> str:
     return f"{value:g}"
 
 
+def locale() -> str:
+    """The language being spoken (a Babel locale: "zh", "en")."""
+    return get_i18n().current_locale
+
+
+def day(value: date, *, year: bool = False) -> str:
+    """ "7月12日" / "Jul 12" (with the year: "2023年7月12日" / "Jul 12, 2023")."""
+    return format_skeleton("yMMMd" if year else "MMMd", value, locale=locale())
+
+
 def local_time(moment: datetime, tz: tzinfo, *, now: datetime | None = None) -> str:
-    """ "09:12" when it is today (local), else "2023-07-12 09:12"."""
+    """The time alone when it is today (local): "09:12" / "9:12 AM"; else the date too,
+    its year when another: "7月11日 09:12" / "Jul 11, 9:12 AM"."""
     here = moment.astimezone(tz)
-    if now is not None and now.astimezone(tz).date() == here.date():
-        return here.strftime("%H:%M")
-    return here.strftime("%Y-%m-%d %H:%M")
+    clock = format_time(here, "short", locale=locale())
+    today = now.astimezone(tz).date() if now is not None else None
+    if today == here.date():
+        return clock
+    when = day(here.date(), year=today is None or today.year != here.year)
+    pattern = str(get_datetime_format("medium", locale=locale()))
+    return pattern.replace("{1}", when).replace("{0}", clock)
+
+
+def count_n(value: float) -> int:
+    """The n a plural form is chosen by: 1 for exactly one, else a whole number (1.5 hours
+    take the plural, as English says them)."""
+    return 1 if value == 1 else max(2, int(value))
 
 
 def co2(grams: int) -> str:
@@ -49,7 +76,11 @@ def bar(percent: float) -> str:
 
 
 def progress_line(progress: Progress) -> str:
-    return _("{year} goal: {bar} {done}/{goal} person-times ({percent}%)").format(
+    return ngettext(
+        "{year} goal: {bar} {done}/{goal} person-time ({percent}%)",
+        "{year} goal: {bar} {done}/{goal} person-times ({percent}%)",
+        progress.goal,
+    ).format(
         year=progress.year,
         bar=bar(progress.percent),
         done=progress.totals.toward_goal,
@@ -118,19 +149,27 @@ def recorded(rec: Recorded, *, lang: str, progress: Progress | None = None) -> s
         lines = [_("🍽 Clean plate logged: {meal}.").format(meal=meal_name(fact.mode or ""))]
     elif fact.kind is FactKind.SERVICE:
         lines = [
-            _("⏱ Logged {hours} hours of volunteer service.").format(hours=number(fact.quantity))
+            ngettext(
+                "⏱ Logged {hours} hour of volunteer service.",
+                "⏱ Logged {hours} hours of volunteer service.",
+                count_n(fact.quantity),
+            ).format(hours=number(fact.quantity))
         ]
     elif fact.kind is FactKind.HEADCOUNT:
         title = rec.event.title(lang) if rec.event else rec.campaign.title(lang)
+        heads = fact.headcount or int(fact.quantity)
         lines = [
-            _("👥 Headcount logged: {heads} people at {event}.").format(
-                heads=fact.headcount or int(fact.quantity), event=title
-            )
+            ngettext(
+                "👥 Headcount logged: {heads} person at {event}.",
+                "👥 Headcount logged: {heads} people at {event}.",
+                heads,
+            ).format(heads=heads, event=title)
         ]
     else:
         lines = [_("Recorded.")]
-    if rec.repeated:
-        lines.append(_("(This was already recorded; nothing new was added.)"))
+    # `rec.repeated` (the same idempotency key again) is said nowhere here: the bot's keys
+    # are made from the update, so a repeat is this same update run again after a failure
+    # or a crash, whose first answer never reached the person. They hear it as it was.
     lines.append(earned(fact, capped=rec.points_capped))
     tip = advice(rec.advice)
     if tip:
@@ -148,9 +187,7 @@ def canteen_check(check: CanteenCheckView, *, unit: str) -> str:
     else:
         head = _("🍽 Spot check recorded: {unit}, {verdict}. Thank you!")
     lines = [head.format(unit=unit, verdict=verdict)]
-    if check.repeated:
-        lines.append(_("(This was already recorded; nothing new was added.)"))
-    else:
+    if not check.repeated:  # a repeat is this same update again (above); its points went then
         lines.append(_("+{points} points").format(points=check.points))
     return "\n".join(lines)
 
@@ -184,4 +221,4 @@ def history_line(fact: FactView) -> str:
         FactKind.SORTING: lambda: _("garbage sorting"),
     }.get(fact.kind, lambda: str(fact.kind))()
     void = " " + _("(void)") if fact.void_reason else ""
-    return f"{fact.occurred_on:%m-%d} {icon} {what} +{fact.points}{void}"
+    return f"{day(fact.occurred_on)} {icon} {what} +{fact.points}{void}"

@@ -26,6 +26,7 @@ from campaigns.recording import (
     write_fact,
 )
 from campaigns.results import FactKind, FactView, Recorded, Role
+from campaigns.rules import Rules
 from campaigns.views import fact_view
 from storage import identity as identity_store
 from storage import queries, writes
@@ -156,6 +157,20 @@ def _needs_photo(core: Core, kind: str, evidence_path: str | None) -> bool:
     return True
 
 
+def check_trip(rules: Rules, *, mode: str, km: float) -> float:
+    """A trip's distance as it is recorded (rounded), or the refusal: the bot checks it where
+    the number is typed. Refuses UNKNOWN_MODE, INVALID_QUANTITY, TRIP_TOO_SHORT,
+    IMPLAUSIBLE_DISTANCE."""
+    if mode not in rules.modes:
+        raise Refused(Reason.UNKNOWN_MODE)
+    km = _quantity(km)
+    if km < rules.trip_min_km:
+        raise Refused(Reason.TRIP_TOO_SHORT, km=km, min_km=rules.trip_min_km)
+    if km > rules.modes[mode].max_km:
+        raise Refused(Reason.IMPLAUSIBLE_DISTANCE, km=km, max_km=rules.modes[mode].max_km)
+    return km
+
+
 async def log_trip(
     core: Core,
     *,
@@ -173,13 +188,7 @@ async def log_trip(
     DAILY_CAP_REACHED, NO_ACTIVE_CAMPAIGN, PHOTO_REQUIRED (when the rules ask for one),
     IDEMPOTENCY_KEY_REUSED."""
     rules = core.rules
-    if mode not in rules.modes:
-        raise Refused(Reason.UNKNOWN_MODE)
-    km = _quantity(km)
-    if km < rules.trip_min_km:
-        raise Refused(Reason.TRIP_TOO_SHORT, km=km, min_km=rules.trip_min_km)
-    if km > rules.modes[mode].max_km:
-        raise Refused(Reason.IMPLAUSIBLE_DISTANCE, km=km, max_km=rules.modes[mode].max_km)
+    km = check_trip(rules, mode=mode, km=km)
     _check_day(core, day, now)
     advice = rules.advice_135(mode, km)
     pending = _needs_photo(core, "trip", evidence_path)

@@ -21,15 +21,12 @@ from campaigns.roles import require_role
 from campaigns.views import fact_view, person_view
 from storage import identity as identity_store
 from storage import queries, writes
-from storage.db import insert_ignore
-from storage.models import CanteenCheck, Fact, LoginToken, Person, ProcessedUpdate
+from storage.models import CanteenCheck, Fact, LoginToken, Person
 from storage.writer import Call, Tx
 
 _hasher = PasswordHasher()
 T = TypeVar("T")
 LANGUAGES = ("zh", "en")
-PRUNE_EVERY = 1000  # Telegram update ids: one in this many prunes the processed ones
-UPDATES_KEPT = timedelta(days=1)
 
 
 def clean_name(core: Core, name: str) -> str:
@@ -413,31 +410,3 @@ def _canteen_check(row: Any) -> dict[str, Any]:
 
 def _jsonable(d: dict[str, Any]) -> dict[str, Any]:
     return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in d.items()}
-
-
-async def mark_update_processed(core: Core, *, update_id: int, now: datetime) -> bool:
-    """True the first time a Telegram update id is seen, False for a redelivery. Every
-    PRUNE_EVERY-th update also forgets the ids older than UPDATES_KEPT (Telegram gives up
-    redelivering long before)."""
-
-    async def run(tx: Tx) -> bool:
-        rows = await insert_ignore(
-            tx.conn,
-            ProcessedUpdate.__table__,
-            [{"update_id": update_id, "at": now}],
-            returning=("update_id",),
-        )
-        if update_id % PRUNE_EVERY == 0:
-            await writes.prune_processed_updates(tx.conn, before=now - UPDATES_KEPT)
-        return bool(rows)
-
-    return await core.write(Call[bool](run))
-
-
-async def forget_update(core: Core, *, update_id: int) -> None:
-    """Unmark an update whose processing failed, so Telegram's redelivery runs it."""
-
-    async def run(tx: Tx) -> None:
-        await writes.delete_processed_update(tx.conn, update_id)
-
-    await core.write(Call[None](run))

@@ -103,14 +103,15 @@ def build_application(settings: Settings, core: Core | None = None) -> FastAPI:
         app.state.telegram_bot = bot_parts[0]
         bot_parts[1].update.outer_middleware(app.state.metrics.bot_middleware)
         if settings.webhook_secret is not None:
-            _mount_webhook(app, core, settings, *bot_parts)
+            _mount_webhook(app, settings, *bot_parts)
     return app
 
 
 def _bot_parts(core: Core, settings: Settings) -> tuple[Bot, Dispatcher]:
     from bot.dispatcher import build_dispatcher  # noqa: PLC0415 - only with a bot token
-    from bot.runner import make_bot  # noqa: PLC0415
+    from bot.runner import check_setup, make_bot  # noqa: PLC0415
 
+    check_setup(settings)  # a webhook Telegram would refuse stops the start, in words
     return make_bot(settings), build_dispatcher(core, settings)
 
 
@@ -128,14 +129,13 @@ async def _run_bot(core: Core, settings: Settings, bot: Bot, dp: Dispatcher) -> 
         log.exception("the Telegram bot stopped; the web app keeps running")
 
 
-def _mount_webhook(app: FastAPI, core: Core, settings: Settings, bot: Bot, dp: Dispatcher) -> None:
+def _mount_webhook(app: FastAPI, settings: Settings, bot: Bot, dp: Dispatcher) -> None:
     from bot.runner import SECRET_HEADER, WEBHOOK_PATH, handle_webhook_update  # noqa: PLC0415
 
     async def webhook(request: Request) -> Response:
         status = await handle_webhook_update(
             dp,
             bot,
-            core,
             secret_header=request.headers.get(SECRET_HEADER),
             expected_secret=settings.webhook_secret,
             payload=await request.body(),

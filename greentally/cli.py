@@ -173,12 +173,16 @@ def progress(description: str, total: int | None = None) -> Iterator[Callable[[i
 def cmd_serve(settings: Settings, *, host: str | None, port: int | None) -> int:
     import uvicorn  # noqa: PLC0415
 
+    from bot.runner import BotSetupError  # noqa: PLC0415
     from greentally.app import build_application, prepare_database, uvicorn_options  # noqa: PLC0415
     from greentally.logs import configure_logging  # noqa: PLC0415
 
     configure_logging(fmt=settings.log_format, level=settings.log_level)
     prepare_database(settings)
-    app = build_application(settings)
+    try:
+        app = build_application(settings)
+    except BotSetupError as exc:  # bot settings Telegram would refuse: say why, in words
+        raise Fail(N_("The bot cannot start: {why}"), why=exc.words.translated(_)) from None
     host, port = host or settings.host, port or settings.port
     say(N_("GreenTally is running at {url}"), url=f"http://{host}:{port}")
     uvicorn.run(app, host=host, port=port, **uvicorn_options(settings))

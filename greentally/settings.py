@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     log_level: str = "info"
     # GET /metrics answers loopback callers, and others that send this bearer token.
     metrics_token: SecretStr | None = None
+    # Telegram Mini App sign-in (web/telegram_auth.py): how long an initData is taken after
+    # Telegram issued it; and the bot's id, for a web server that does not hold the bot's
+    # token (initData is then checked by Telegram's Ed25519 signature instead).
+    init_data_max_age: int = 3600
+    telegram_bot_id: int | None = None
 
     @field_validator("default_language")
     @classmethod

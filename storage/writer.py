@@ -139,6 +139,9 @@ async def _run_all(tx: Tx, batch: list[_Item[Any]]) -> list[tuple[bool, Any]]:
             while j < len(batch) and type(batch[j].command) is kind:
                 j += 1
             results = await kind.run_batch(tx, [it.command for it in batch[i:j]])
+            for r in results:  # an unexpected one (a lost race): roll back, each alone
+                if isinstance(r, Exception) and not isinstance(r, Expected):
+                    raise r
             outcomes.extend((not isinstance(r, Expected), r) for r in results)
             i = j
             continue

@@ -34,6 +34,9 @@ class WebReason(StrEnum):
     TOO_MANY_REQUESTS = "too_many_requests"
     LOGIN_LOCKED = "login_locked"
     HEADERS_TOO_LARGE = "headers_too_large"
+    INIT_DATA_MISSING = "init_data_missing"
+    INIT_DATA_FORGED = "init_data_forged"
+    INIT_DATA_STALE = "init_data_stale"
 
 
 class WebRefused(Exception):
@@ -86,6 +89,17 @@ WEB_MESSAGES: dict[WebReason, str] = {
     WebReason.HEADERS_TOO_LARGE: N_(
         "Your browser sent too much with this request (often too many or too large cookies). "
         "Clear this site's cookies and try again."
+    ),
+    WebReason.INIT_DATA_MISSING: N_(
+        "Telegram sent no sign-in data. Open this page from the bot's “Open form” button."
+    ),
+    WebReason.INIT_DATA_FORGED: N_(
+        "Telegram did not sign this sign-in data, so we cannot let it in. Close the app and "
+        "open it again from the bot."
+    ),
+    WebReason.INIT_DATA_STALE: N_(
+        "This Telegram sign-in is too old (it lasts {minutes} minutes). Close the app and open "
+        "it again from the bot."
     ),
 }
 
@@ -203,6 +217,9 @@ REASON_STATUS: dict[str, int] = {
     WebReason.TOO_MANY_REQUESTS: 429,
     WebReason.LOGIN_LOCKED: 429,
     WebReason.HEADERS_TOO_LARGE: 431,
+    WebReason.INIT_DATA_MISSING: 401,
+    WebReason.INIT_DATA_FORGED: 401,
+    WebReason.INIT_DATA_STALE: 401,
 }
 
 

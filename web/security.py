@@ -1,18 +1,17 @@
-"""Signed cookies, CSRF tokens and Telegram initData checks (rate limits: web/ratelimit.py).
+"""Signed cookies and CSRF tokens (rate limits: web/ratelimit.py; Telegram's initData is
+checked in web/telegram_auth.py).
 
-All of it is HTTP plumbing: who is this browser, did this form come from our page, is this
-Telegram payload genuine. Business rules stay in campaigns/.
+All of it is HTTP plumbing: who is this browser, did this form come from our page. Business
+rules stay in campaigns/.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import secrets
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from itsdangerous.encoding import base64_encode
@@ -28,7 +27,6 @@ STRONG_COOKIE_MAX_AGE = 30 * 24 * 3600
 STRONG_MAX_AGE = 12 * 3600  # how long a sign-in proven in this request stays strong
 SCAN_PASS_MAX_AGE = 10 * 60  # time a new phone has to register after scanning a rotating code
 RESULT_MAX_AGE = 24 * 3600
-INIT_DATA_MAX_AGE = 3600  # Telegram's initData is refused an hour after auth_date
 
 
 class AuthMethod:
@@ -150,74 +148,3 @@ def _browser_digest(browser: str) -> str:
 
 def new_random_token() -> str:
     return secrets.token_urlsafe(24)
-
-
-# Telegram Mini App initData -------------------------------------------------------
-
-
-class InitDataError(ValueError):
-    """initData that is malformed, forged or stale."""
-
-
-@dataclass(frozen=True)
-class TelegramUser:
-    id: int
-    first_name: str
-    last_name: str
-    username: str | None
-    language_code: str | None
-    auth_date: int
-
-    @property
-    def full_name(self) -> str:
-        return " ".join(p for p in (self.first_name, self.last_name) if p).strip()
-
-
-def verify_init_data(
-    init_data: str, *, bot_token: str, now: float, max_age: int = INIT_DATA_MAX_AGE
-) -> TelegramUser:
-    """Check a Mini App's initData as Telegram specifies, plus a freshness limit.
-
-    data-check-string: every field but `hash`, sorted by key, `key=value` joined by newlines;
-    secret = HMAC-SHA256(key="WebAppData", msg=bot_token); hash = hex HMAC-SHA256(secret, dcs).
-    """
-    if not init_data or len(init_data) > 4096:
-        raise InitDataError("empty or oversized")
-    try:
-        pairs = parse_qsl(init_data, keep_blank_values=True, strict_parsing=True)
-    except ValueError as exc:
-        raise InitDataError("not a query string") from exc
-    fields = dict(pairs)
-    if len(fields) != len(pairs):
-        raise InitDataError("repeated field")
-    received = fields.pop("hash", "")
-    check_string = "\n".join(f"{k}={fields[k]}" for k in sorted(fields))
-    secret = hmac.new(b"WebAppData", bot_token.encode(), hashlib.sha256).digest()
-    expected = hmac.new(secret, check_string.encode(), hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, received.lower()):
-        raise InitDataError("bad hash")
-    try:
-        auth_date = int(fields["auth_date"])
-        user = json.loads(fields["user"])
-        user_id = int(user["id"])
-    except (KeyError, ValueError, TypeError) as exc:
-        raise InitDataError("missing auth_date or user") from exc
-    if now - auth_date > max_age or auth_date - now > 60:
-        raise InitDataError("stale")
-    return TelegramUser(
-        id=user_id,
-        first_name=str(user.get("first_name", "")),
-        last_name=str(user.get("last_name", "")),
-        username=user.get("username"),
-        language_code=user.get("language_code"),
-        auth_date=auth_date,
-    )
-
-
-def sign_init_data(fields: dict[str, str], *, bot_token: str) -> str:
-    """Build initData as Telegram would (for tests, the bench and the fake Bot API)."""
-
-    check_string = "\n".join(f"{k}={fields[k]}" for k in sorted(fields))
-    secret = hmac.new(b"WebAppData", bot_token.encode(), hashlib.sha256).digest()
-    digest = hmac.new(secret, check_string.encode(), hashlib.sha256).hexdigest()
-    return urlencode({**fields, "hash": digest})

@@ -16,9 +16,9 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
-from bot import keyboards, render
+from bot import conversation, keyboards, render
 from bot.callbacks import CanteenCb, UnitCb
-from bot.filters import INPUT
+from bot.filters import INPUT, TYPED
 from bot.handlers.common import (
     answer_callback,
     answer_unit_search,
@@ -132,6 +132,13 @@ async def result_photo(message: Message, state: FSMContext, photos: EvidenceFold
     await photos.attach(message, state)
     await message.answer(
         _("📎 Photo attached. Now tap the result."), reply_markup=keyboards.canteen_result()
+    )
+
+
+@router.message(Canteen.result, TYPED)
+async def not_a_result(message: Message) -> None:
+    await message.answer(
+        _(conversation.EXPECTS["canteen.result"]), reply_markup=keyboards.canteen_result()
     )
 
 

@@ -13,10 +13,10 @@ from aiogram.utils.i18n import gettext as _
 
 from bot import keyboards, render, texts
 from bot.board import ProgressBoard
+from bot.conversation import event_code
 from bot.filters import TYPED, MenuText
 from bot.handlers.common import (
     begin_flow,
-    event_code,
     finish_flow,
     lang,
     message_key,

@@ -3,15 +3,13 @@ ending a flow, the registration gate, the unit pick list."""
 
 from __future__ import annotations
 
-import re
-
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 
 from bot import keyboards
+from bot.conversation import parse_number
 from bot.middlewares import LANG_KEY
 from bot.photos import EVIDENCE_KEY, EvidenceFolder
 from bot.states import Register
@@ -19,45 +17,16 @@ from campaigns import catalog
 from campaigns.core import Core
 from campaigns.results import PersonView, UnitView
 
-_CODE = r"([A-Za-z0-9_-]{3,64})"
-# The code itself, `e_<code>`, the poster's web link …/e/<code> or its t.me …?start=e_<code>.
-CODE_IN_TEXT = re.compile(
-    rf"^(?:e_{_CODE}|{_CODE}|\S*?/e/{_CODE}/?(?:[?#]\S*)?|\S*?[?&]start=e_{_CODE}(?:&\S*)?)$"
-)
-NUMBER = re.compile(r"^\s*(-?\d+(?:[.,，]\d+)?)\s*(?:km|公里|千米|h|小时|人)?\s*$", re.IGNORECASE)
-
 
 async def answer_callback(callback: CallbackQuery) -> None:
     """Stop the button's spinner. Telegram takes one answer per callback: a second one (a
     redelivered update, or the error router after the handler) is refused as "query is too
-    old", which is no reason to fail the update or keep words from the person."""
-    try:
-        await callback.answer()
-    except TelegramBadRequest as exc:
-        if "query" not in exc.message:
-            raise
+    old", which the Bot API session survives (bot.middlewares)."""
+    await callback.answer()
 
 
 def lang() -> str:
     return get_i18n().current_locale
-
-
-def event_code(text: str) -> str | None:
-    """The event code in what someone typed: the code itself, `e_<code>` or a poster link."""
-    match = CODE_IN_TEXT.match(text.strip())
-    if match is None:
-        return None
-    return next(group for group in match.groups() if group)
-
-
-def parse_number(text: str) -> float | None:
-    """A number as people type it ("2.5", "2,5", "3 km", "3公里"), else None.
-
-    Only the reading happens here; whether the value is acceptable is the core's call."""
-    match = NUMBER.match(text or "")
-    if not match:
-        return None
-    return float(match.group(1).replace(",", ".").replace("，", "."))
 
 
 async def awaited_number(

@@ -41,7 +41,7 @@ async def help_(
     ]
     await message.answer("\n".join(lines))
     if person is not None:
-        await sync_chat_menu(bot, person, settings)  # the command menu follows the role
+        await sync_chat_menu(bot, person, settings, state)  # the menu follows the role
 
 
 @router.message(PHOTO)

@@ -60,4 +60,4 @@ async def choose(
             _("Pick an action below, or see /help."),
             reply_markup=keyboards.main_menu(volunteer=person.can(Role.VOLUNTEER)),
         )
-        await sync_chat_menu(bot, person, settings)  # the command menu in the new language
+        await sync_chat_menu(bot, person, settings, state)  # the menu in the new language

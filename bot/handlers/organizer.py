@@ -10,6 +10,7 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 
 from bot import render
 from bot.handlers.common import require_person
@@ -58,9 +59,12 @@ async def login(
         )
         return
     await message.answer(
-        _(
+        ngettext(
+            "🔑 Your one-time sign-in link (valid for {minutes} minute, works once):\n{url}\n"
+            "Do not forward it: whoever opens it is signed in as you.",
             "🔑 Your one-time sign-in link (valid for {minutes} minutes, works once):\n{url}\n"
-            "Do not forward it: whoever opens it is signed in as you."
+            "Do not forward it: whoever opens it is signed in as you.",
+            LOGIN_TTL_SECONDS // 60,
         ).format(minutes=LOGIN_TTL_SECONDS // 60, url=login_url(settings, token)),
         link_preview_options={"is_disabled": True},  # type: ignore[arg-type]
     )
@@ -114,6 +118,8 @@ async def stats(
     recent = [d for d in days if d.day >= since]
     if recent:
         lines.append("")
-        lines.append(_("Last {days} days:").format(days=RECENT_DAYS))
-        lines.extend(f"{d.day:%m-%d}  {d.totals.toward_goal}" for d in recent)
+        lines.append(
+            ngettext("Last {days} day:", "Last {days} days:", RECENT_DAYS).format(days=RECENT_DAYS)
+        )
+        lines.extend(f"{render.day(d.day)}  {d.totals.toward_goal}" for d in recent)
     await message.answer("\n".join(lines))

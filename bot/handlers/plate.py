@@ -11,9 +11,9 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
-from bot import keyboards, render, texts
+from bot import conversation, keyboards, render, texts
 from bot.callbacks import PlateCb
-from bot.filters import MenuText
+from bot.filters import TYPED, MenuText
 from bot.handlers.common import (
     answer_callback,
     begin_flow,
@@ -56,6 +56,13 @@ async def got_photo(
     await photos.attach(message, state)
     await message.answer(
         _("📎 Photo attached. Now pick the meal."), reply_markup=keyboards.meals(core.rules.meals)
+    )
+
+
+@router.message(Plate.meal, TYPED)
+async def not_a_meal(message: Message, core: Core) -> None:
+    await message.answer(
+        _(conversation.EXPECTS["plate.meal"]), reply_markup=keyboards.meals(core.rules.meals)
     )
 
 

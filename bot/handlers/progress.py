@@ -10,6 +10,7 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 
 from bot import render, texts
 from bot.filters import MenuText
@@ -37,7 +38,11 @@ async def progress(
     overview = await totals.overview(core, year=year)
     lines = [
         render.progress_line(overview.progress),
-        _("{people} people took part · {co2} CO₂ avoided").format(
+        ngettext(
+            "{people} person took part · {co2} CO₂ avoided",
+            "{people} people took part · {co2} CO₂ avoided",
+            overview.progress.totals.people,
+        ).format(
             people=overview.progress.totals.people, co2=render.co2(overview.progress.totals.co2_g)
         ),
     ]
@@ -47,9 +52,11 @@ async def progress(
         lines.append(_("By campaign:"))
     for item in shown:
         lines.append(
-            _("• {campaign}: {count} person-times").format(
-                campaign=item.campaign.title(lang()), count=item.totals.toward_goal
-            )
+            ngettext(
+                "• {campaign}: {count} person-time",
+                "• {campaign}: {count} person-times",
+                item.totals.toward_goal,
+            ).format(campaign=item.campaign.title(lang()), count=item.totals.toward_goal)
         )
     await message.answer("\n".join(lines))
 

@@ -11,7 +11,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
-from bot import keyboards
+from bot import conversation, keyboards
 from bot.board import ProgressBoard
 from bot.callbacks import UnitCb
 from bot.filters import TYPED
@@ -26,9 +26,8 @@ from bot.handlers.common import (
     units_for,
 )
 from bot.menus import sync_chat_menu
-from bot.photos import EvidenceFolder
+from bot.photos import PHOTO, EvidenceFolder
 from bot.states import Register
-from campaigns import people
 from campaigns.core import Core
 from campaigns.errors import Refused
 from campaigns.reasons import Reason
@@ -80,7 +79,7 @@ async def start(
         await ask_to_register(message, state, photos)
         return
     await clear_flow(state, photos)
-    await sync_chat_menu(bot, person, settings)  # a role changed on the web shows here
+    await sync_chat_menu(bot, person, settings, state)  # a role changed on the web shows here
     await message.answer(
         _("Welcome back, {name}! 🌱 Pick an action below, or see /help.").format(
             name=person.display_name
@@ -101,6 +100,11 @@ async def got_name(message: Message, typed: str, state: FSMContext, core: Core) 
         ).format(name=typed),
         reply_markup=keyboards.units(found, purpose="reg", lang=lang()),
     )
+
+
+@router.message(Register.name, PHOTO)
+async def photo_for_name(message: Message) -> None:
+    await message.answer(_(conversation.EXPECTS["register.name"]))
 
 
 @router.message(Register.unit, TYPED)
@@ -134,10 +138,16 @@ async def pick_unit(
     bot: Bot,
     settings: Settings,
 ) -> None:
+    """The unit picked: registered, then the poster's check-in if one is waiting.
+
+    Every step may run twice (a redelivered update after a failed reply): registration
+    finds the person already linked, the check-in's key returns its first answer, and the
+    flow ends last, so a redelivery still finds the check-in it has to complete."""
     data = await state.get_data()
     assert callback.message is not None
+    message = callback.message
     try:
-        person = await people.register_person(
+        person = await conversation.register(
             core,
             name=str(data.get("name", "")),
             unit_id=callback_data.unit_id,
@@ -149,29 +159,31 @@ async def pick_unit(
         if exc.reason in NAME_REASONS:
             await state.set_state(Register.name)
         raise
-    await finish_flow(state)
-    message = callback.message
     await message.edit_text(  # type: ignore[union-attr]
         _("Registered: {name}, {unit}.").format(
             name=person.display_name, unit=person.unit_name(lang())
         )
     )
-    await sync_chat_menu(bot, person, settings)
+    await sync_chat_menu(bot, person, settings, state)
     after_code = data.get("after_code")
     if after_code:
-        # A refusal goes to the error router, which answers this callback (once) and says why.
-        await answer_check_in(
-            message,  # type: ignore[arg-type]
-            core=core,
-            person=person,
-            code=str(after_code),
-            now=clock(),
-            board=board,
-            key=f"tg:cb:{callback.id}:checkin",
-        )
+        try:
+            await answer_check_in(
+                message,  # type: ignore[arg-type]
+                core=core,
+                person=person,
+                code=str(after_code),
+                now=clock(),
+                board=board,
+                key=f"tg:cb:{callback.id}:checkin",
+            )
+        except Refused:
+            await finish_flow(state)  # registered all the same; the error router says why
+            raise
     else:
         await message.answer(
             _("All set! 🌱 Pick an action below, or see /help."),
             reply_markup=keyboards.main_menu(volunteer=person.can(Role.VOLUNTEER)),
         )
-    await answer_callback(callback)
+    await answer_callback(callback)  # last: a refusal's answer (error router) is the one
+    await finish_flow(state)

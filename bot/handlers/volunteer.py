@@ -16,6 +16,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot import keyboards, render, texts
 from bot.callbacks import VolunteerCb
+from bot.conversation import event_code
 from bot.filters import INPUT, MenuText
 from bot.handlers.canteen import begin_check
 from bot.handlers.common import (
@@ -23,7 +24,6 @@ from bot.handlers.common import (
     awaited_number,
     begin_flow,
     clear_flow,
-    event_code,
     finish_flow,
     lang,
     message_key,

@@ -61,8 +61,38 @@ async def other_core(db_url: str) -> AsyncIterator[Core]:
         await opened.close()
 
 
-async def deliver(dp: Dispatcher, bot: Bot, core: Core, update: dict[str, Any] | bytes) -> int:
+async def deliver(dp: Dispatcher, bot: Bot, update: dict[str, Any] | bytes) -> int:
     """Push one update to an instance's webhook; the HTTP status it answers."""
     return await handle_webhook_update(
-        dp, bot, core, secret_header=WEBHOOK_SECRET, expected_secret=WEBHOOK_SECRET, payload=update
+        dp, bot, secret_header=WEBHOOK_SECRET, expected_secret=WEBHOOK_SECRET, payload=update
     )
+
+
+REDIS_URL = "redis://127.0.0.1:6379/13"
+
+
+@pytest.fixture
+async def redis_url() -> AsyncIterator[str]:
+    """The machine's Redis for shared conversations and chat locks (skips when it is not
+    running); the keys of this module's test users are removed before and after."""
+    from redis.asyncio import Redis  # noqa: PLC0415
+    from redis.exceptions import ConnectionError as RedisConnectionError  # noqa: PLC0415
+
+    client = Redis.from_url(REDIS_URL)
+    try:
+        await client.ping()
+    except RedisConnectionError:
+        await client.aclose()
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+
+    async def clean() -> None:
+        keys = [key async for key in client.scan_iter("greentally:fsm:*")]
+        if keys:
+            await client.delete(*keys)
+
+    await clean()
+    try:
+        yield REDIS_URL
+    finally:
+        await clean()
+        await client.aclose()

@@ -5,6 +5,7 @@ message, a callback query takes one answer, an edit that changes nothing is refu
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -25,7 +26,7 @@ USER = tg_user(961, language_code="en")
 async def test_get_updates_calls_are_recorded(core: Core, settings: Settings) -> None:
     async with polling_bot(core, settings, clock=lambda: factories.NOW) as (tg, _, _):
         await tg.reply_to(USER, "/help")
-        (poll,) = [c for c in tg.calls_to("getUpdates") if c.params.get("_result")]
+        poll = next(c for c in tg.calls_to("getUpdates") if c.params.get("_result"))
         assert poll.params["_result"][0]["message"]["text"] == "/help"
         assert int(poll.params["timeout"]) == 1  # the long poll, as the bot asked for it
 
@@ -35,16 +36,36 @@ async def test_an_edit_answers_with_the_same_message(bot: Bot, fake_tg: FakeTele
     edited = await bot.edit_message_text(chat_id=42, message_id=sent.message_id, text="two")
     assert not isinstance(edited, bool)
     assert edited.message_id == sent.message_id and edited.text == "two"
-    with pytest.raises(TelegramBadRequest, match="message is not modified"):
-        await bot.edit_message_text(chat_id=42, message_id=sent.message_id, text="two")
-    with pytest.raises(TelegramBadRequest, match="message to edit not found"):
-        await bot.edit_message_text(chat_id=42, message_id=sent.message_id + 99, text="x")
 
 
-async def test_a_callback_query_takes_one_answer(bot: Bot, fake_tg: FakeTelegram) -> None:
-    assert await bot.answer_callback_query("cb-1")
-    with pytest.raises(TelegramBadRequest, match="query is too old"):
-        await bot.answer_callback_query("cb-1")
+async def test_refused_edits_and_answers_are_survived_by_the_bot(
+    bot: Bot, fake_tg: FakeTelegram, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The fake refuses as Telegram does; the bot's session logs the refusal and goes on:
+    an edit that changes nothing is done, an edit of a vanished message is sent anew, a
+    second callback answer is too late and nothing more."""
+    sent = await bot.send_message(chat_id=42, text="two")
+    with caplog.at_level(logging.INFO, logger="bot.middlewares"):
+        same = await bot.edit_message_text(chat_id=42, message_id=sent.message_id, text="two")
+        gone = await bot.edit_message_text(chat_id=42, message_id=sent.message_id + 99, text="x")
+        assert await bot.answer_callback_query("cb-1")
+        assert await bot.answer_callback_query("cb-1")
+    assert same is True
+    assert not isinstance(gone, bool) and gone.text == "x"  # a new message carries the text
+    refused = [c for c in fake_tg.calls_to("editMessageText") if "_result" not in c.params]
+    assert len(refused) == 2  # both edits were refused by the fake, as Telegram would
+    (resent,) = fake_tg.calls_to("sendMessage")[1:]
+    assert resent.text == "x" and resent.chat_id == 42
+    answers = fake_tg.calls_to("answerCallbackQuery")
+    assert ["_result" in a.params for a in answers] == [True, False]
+    logged = " ".join(r.getMessage() for r in caplog.records)
+    assert "changed nothing" in logged and "sent as a new message" in logged
+    assert "query is too old" in logged
+
+
+async def test_other_refusals_still_raise(bot: Bot, fake_tg: FakeTelegram) -> None:
+    with pytest.raises(TelegramBadRequest, match="message text is empty"):
+        await bot.send_message(chat_id=42, text="")
 
 
 async def test_the_bot_takes_a_double_tap_that_changes_nothing_in_its_stride(
@@ -59,7 +80,6 @@ async def test_the_bot_takes_a_double_tap_that_changes_nothing_in_its_stride(
         return await handle_webhook_update(
             dp,
             bot,
-            core,
             secret_header=WEBHOOK_SECRET,
             expected_secret=WEBHOOK_SECRET,
             payload=fake_tg.make_update(update),

@@ -19,19 +19,29 @@ ROOT = Path(__file__).resolve().parents[2]
 LATIN = re.compile(r"[A-Za-z]{3,}")
 
 
-def bot_msgids() -> list[str]:
-    """The bot's own words and the shared labels (campaigns/labels.py) it shows."""
-    found: list[str] = []
+KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)}
+
+
+def _extracted() -> list[str | tuple[str, str]]:
+    """The bot's own words and the shared labels (campaigns/labels.py) it shows; a plural
+    message as (singular, plural)."""
+    found: list[str | tuple[str, str]] = []
     for folder, pattern in ((ROOT / "bot", "**.py"), (ROOT / "campaigns", "labels.py")):
         for _file, _line, message, _comments, _context in extract_from_dir(
-            folder,
-            method_map=[(pattern, "python")],
-            keywords={"_": None, "N_": None, "gettext": None},
+            folder, method_map=[(pattern, "python")], keywords=KEYWORDS
         ):
-            text = message[0] if isinstance(message, tuple) else message
+            text = (message[0], message[1]) if isinstance(message, tuple) else message
             if text not in found:
                 found.append(text)
     return found
+
+
+def bot_msgids() -> list[str]:
+    return [m for m in _extracted() if isinstance(m, str)]
+
+
+def bot_plurals() -> list[tuple[str, str]]:
+    return [m for m in _extracted() if isinstance(m, tuple)]
 
 
 def catalog(language: str) -> Catalog:
@@ -93,3 +103,33 @@ def test_compiled_catalog_matches_the_po(language: str) -> None:
 )
 def test_telegram_language_codes(code: str, expected: str | None) -> None:
     assert telegram_locale(code, ("zh", "en")) == expected
+
+
+PLURAL_FORMS = {"zh": 1, "en": 2}  # Chinese says "人次" for one or many
+
+
+def test_the_bot_has_plural_messages() -> None:
+    assert ("• {campaign}: {count} person-time", "• {campaign}: {count} person-times") in (
+        bot_plurals()
+    )
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_every_plural_has_its_forms(language: str) -> None:
+    entries = catalog(language)
+    compiled_path = ROOT / "locales" / language / "LC_MESSAGES" / "messages.mo"
+    with compiled_path.open("rb") as handle:
+        compiled = gettext.GNUTranslations(handle)
+    problems = []
+    for singular, plural in bot_plurals():
+        entry = entries.get(singular)
+        forms = entry.string if entry is not None else None
+        if entry is None or entry.id != (singular, plural) or not isinstance(forms, tuple):
+            problems.append(f"missing plural: {singular!r}")
+        elif len(forms) != PLURAL_FORMS[language] or not all(forms):
+            problems.append(f"forms: {singular!r} -> {forms!r}")
+        elif any(fields(form) != fields(plural) for form in forms):
+            problems.append(f"placeholders differ: {singular!r}")
+        elif compiled.ngettext(singular, plural, 2) != forms[-1]:
+            problems.append(f"not compiled: {singular!r}")
+    assert problems == []

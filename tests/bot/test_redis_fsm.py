@@ -77,7 +77,6 @@ async def test_trip_begun_on_one_instance_finishes_on_the_other(
         status = await handle_webhook_update(
             instances[instance],
             bot,
-            core,
             secret_header=WEBHOOK_SECRET,
             expected_secret=WEBHOOK_SECRET,
             payload=fake_tg.make_update(update),
@@ -114,7 +113,6 @@ async def test_memory_storage_does_not_share(
     await handle_webhook_update(
         instances[0],
         bot,
-        core,
         secret_header=WEBHOOK_SECRET,
         expected_secret=WEBHOOK_SECRET,
         payload=fake_tg.make_update(fake_tg.message_update(USER, "/trip")),
@@ -123,7 +121,6 @@ async def test_memory_storage_does_not_share(
     await handle_webhook_update(
         instances[1],
         bot,
-        core,
         secret_header=WEBHOOK_SECRET,
         expected_secret=WEBHOOK_SECRET,
         payload=fake_tg.make_update(fake_tg.callback_update(USER, modes, "公交")),

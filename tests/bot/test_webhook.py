@@ -10,7 +10,7 @@ from aiogram import Bot
 
 from bot.dispatcher import build_dispatcher
 from bot.runner import handle_webhook_update, start_webhook
-from campaigns import catalog, people, totals
+from campaigns import catalog, people, totals, updates
 from campaigns.core import Core
 from greentally.settings import Settings
 from tests import factories
@@ -33,7 +33,6 @@ async def test_wrong_or_missing_secret_is_refused_and_nothing_runs(
     status = await handle_webhook_update(
         dp,
         bot,
-        core,
         secret_header=header,
         expected_secret=bot_settings.webhook_secret,
         payload=update,
@@ -41,9 +40,7 @@ async def test_wrong_or_missing_secret_is_refused_and_nothing_runs(
     assert status == 401
     assert fake_tg.calls == []
     # Not even marked as seen: the genuine delivery that follows is still processed.
-    assert await people.mark_update_processed(
-        core, update_id=update["update_id"], now=factories.NOW
-    )
+    assert not await updates.already_processed(core, update["update_id"])
 
 
 async def test_no_configured_secret_refuses_everything(
@@ -52,7 +49,7 @@ async def test_no_configured_secret_refuses_everything(
     dp = build_dispatcher(core, bot_settings, clock=clock)
     update = fake_tg.make_update(fake_tg.message_update(USER, "/start"))
     status = await handle_webhook_update(
-        dp, bot, core, secret_header="", expected_secret=None, payload=update
+        dp, bot, secret_header="", expected_secret=None, payload=update
     )
     assert status == 401 and fake_tg.calls == []
 
@@ -71,7 +68,6 @@ async def test_update_delivered_twice_is_processed_once(
         status = await handle_webhook_update(
             dp,
             bot,
-            core,
             secret_header=WEBHOOK_SECRET,
             expected_secret=bot_settings.webhook_secret,
             payload=raw,
@@ -91,7 +87,6 @@ async def test_garbage_body_is_400(
         status = await handle_webhook_update(
             dp,
             bot,
-            core,
             secret_header=WEBHOOK_SECRET,
             expected_secret=bot_settings.webhook_secret,
             payload=payload,
@@ -135,7 +130,6 @@ async def test_https_deployment_gets_the_mini_app_menu_button(
     status = await handle_webhook_update(
         dp,
         bot,
-        core,
         secret_header=WEBHOOK_SECRET,
         expected_secret=https.webhook_secret,
         payload=fake_tg.make_update(fake_tg.message_update(USER, "/start")),

@@ -101,11 +101,6 @@ async def test_deletion_anonymises_but_totals_stay(core) -> None:  # noqa: ANN00
     assert (await totals.reconcile(core, now=NOW)).ok
 
 
-async def test_update_dedup(core) -> None:  # noqa: ANN001
-    assert await people.mark_update_processed(core, update_id=5, now=NOW)
-    assert not await people.mark_update_processed(core, update_id=5, now=NOW)
-
-
 async def test_a_repeated_registration_form_makes_one_person(core) -> None:  # noqa: ANN001
     import asyncio  # noqa: PLC0415
 

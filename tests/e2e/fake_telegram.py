@@ -2,10 +2,14 @@
 
 It speaks just enough of the Bot API for aiogram pointed at it through
 `TelegramAPIServer.from_base(server.url)`: updates pushed by the test are served by
-`getUpdates` (a real long poll), every method call (getUpdates too) is recorded with its
-decoded parameters, photos sent by the bot keep their bytes, and files pushed by the test
-can be fetched with `getFile` and the file download URL. `fail_next(method, retry_after=…)`
-makes the next call of a method answer 429 once, as Telegram's flood control does.
+`getUpdates` (a real long poll; an update stays until a later call's offset passes it), or,
+once the bot has set a webhook, POSTed to it with the secret header and delivered again
+after a pause while the answer is not a 2xx (as Telegram does); `getUpdates` is then a 409.
+Every method call (getUpdates too) is recorded with its decoded parameters, photos sent by
+the bot keep their bytes and can be sent again by file_id, and files pushed by the test can
+be fetched with `getFile` and the file download URL. `fail_next(method, retry_after=…)`
+makes the next call of a method answer 429 once, as Telegram's flood control does (or
+another status and description: a 500, a 400 "message to edit not found").
 
 Where Telegram is strict, so is the fake: a callback query can be answered once (a second
 answer is a 400), an edit that changes neither text nor buttons is a 400 "message is not
@@ -24,6 +28,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 BOT_ID = 777000111
@@ -79,7 +84,9 @@ class FakeTelegram:
     def __init__(self, *, token: str = "123456:TEST-token") -> None:
         self.token = token
         self.calls: list[Call] = []
-        self.updates: list[dict[str, Any]] = []
+        self.updates: list[dict[str, Any]] = []  # waiting for getUpdates
+        self.pushed: dict[int, dict[str, Any]] = {}  # every update sent, by update_id
+        self.offset = 0  # the highest getUpdates offset asked for: updates below it are gone
         self.files: dict[str, tuple[str, bytes]] = {}  # file_id -> (file_path, bytes)
         self.webhook: dict[str, Any] | None = None
         self._update_ids = itertools.count(1)
@@ -87,14 +94,19 @@ class FakeTelegram:
         self._file_ids = itertools.count(1)
         self._new_update = asyncio.Condition()
         self._new_call = asyncio.Condition()
-        self._failures: dict[str, list[tuple[int, int]]] = {}
+        self._failures: dict[str, list[tuple[int, int, str]]] = {}
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}  # (chat, id) -> message
         self.answered: set[str] = set()  # callback query ids already answered
         self.commands: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
         self.menu_buttons: dict[int | None, dict[str, Any]] = {}  # chat (None: default)
         self._runner: web.AppRunner | None = None
+        self._client: aiohttp.ClientSession | None = None
+        self._pushing: set[asyncio.Task[None]] = set()
         self._closing = False
         self.url = ""
+        # Webhook delivery: every attempt as (update_id, HTTP status, or 0 for no answer).
+        self.deliveries: list[tuple[int, int]] = []
+        self.redelivery_delays: tuple[float, ...] = (0.2, 0.5, 1.0, 2.0, 3.0, 5.0, 8.0)
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -116,6 +128,12 @@ class FakeTelegram:
         self._closing = True
         async with self._new_update:
             self._new_update.notify_all()
+        for task in list(self._pushing):
+            task.cancel()
+        if self._pushing:
+            await asyncio.gather(*self._pushing, return_exceptions=True)
+        if self._client is not None:
+            await self._client.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -128,11 +146,19 @@ class FakeTelegram:
     # -- what the test does ----------------------------------------------------------
 
     def fail_next(
-        self, method: str, *, retry_after: int = 1, times: int = 1, status: int = 429
+        self,
+        method: str,
+        *,
+        retry_after: int = 1,
+        times: int = 1,
+        status: int = 429,
+        description: str = "Internal Server Error",
     ) -> None:
         """Answer the next `times` calls of `method` with 429 Too Many Requests (or another
-        error `status`, such as 500 for Telegram having trouble)."""
-        self._failures.setdefault(method.lower(), []).extend([(status, retry_after)] * times)
+        error `status` with its `description`: 500 for Telegram having trouble, 400 "Bad
+        Request: message to edit not found")."""
+        failure = (status, retry_after, description)
+        self._failures.setdefault(method.lower(), []).extend([failure] * times)
 
     def commands_for(self, chat_id: int, language: str | None = None) -> list[str]:
         """The command names a person sees in this chat, resolved as Telegram does: the
@@ -148,25 +174,115 @@ class FakeTelegram:
         return []
 
     async def push_update(self, update: dict[str, Any]) -> int:
-        update_id = next(self._update_ids)
-        update = {"update_id": update_id, **update}
+        """Send an update as Telegram would: to the webhook when one is set, else queued
+        for getUpdates. Its update_id."""
+        update = update if "update_id" in update else self.make_update(update)
+        self.pushed[int(update["update_id"])] = update
+        if self.webhook and self.webhook.get("url"):
+            task = asyncio.create_task(self._push(update, dict(self.webhook)))
+            self._pushing.add(task)
+            task.add_done_callback(self._pushing.discard)
+            return int(update["update_id"])
         async with self._new_update:
             self.updates.append(update)
             self._new_update.notify_all()
-        return update_id
+        return int(update["update_id"])
+
+    async def _push(self, update: dict[str, Any], hook: dict[str, Any]) -> None:
+        """POST the update to the webhook until it answers 2xx, pausing between tries."""
+        if self._client is None:
+            self._client = aiohttp.ClientSession()
+        headers = {"X-Telegram-Bot-Api-Secret-Token": str(hook.get("secret_token", ""))}
+        for delay in (0.0, *self.redelivery_delays):
+            await asyncio.sleep(delay)
+            try:
+                async with self._client.post(
+                    hook["url"], json=update, headers=headers, timeout=aiohttp.ClientTimeout(60)
+                ) as response:
+                    status = response.status
+            except (aiohttp.ClientError, TimeoutError):
+                status = 0
+            async with self._new_call:
+                self.deliveries.append((int(update["update_id"]), status))
+                self._new_call.notify_all()
+            if 200 <= status < 300:
+                return
+
+    async def push_batch(self, updates: list[dict[str, Any]]) -> None:
+        """Queue updates for getUpdates at once, so that one call returns them together
+        (the same update twice, say, as Telegram has been seen to send it)."""
+        for update in updates:
+            self.pushed[int(update["update_id"])] = update
+        async with self._new_update:
+            self.updates.extend(updates)
+            self._new_update.notify_all()
+
+    def confirmed(self, update_id: int) -> bool:
+        """Whether a getUpdates call's offset has passed this update (Telegram forgets it
+        as the call arrives, before its long poll ends)."""
+        return self.offset > update_id
+
+    async def wait_taken(self, update_id: int, *, timeout: float = 15.0) -> None:
+        """Wait until the bot has taken an update to the end: answered 2xx on the webhook,
+        or, polling, confirmed it by a later getUpdates offset."""
+        if self.webhook and self.webhook.get("url"):
+            await self.wait_delivered(update_id, timeout=timeout)
+            return
+        async with self._new_call:
+            try:
+                await asyncio.wait_for(
+                    self._new_call.wait_for(lambda: self.confirmed(update_id)), timeout
+                )
+            except TimeoutError:
+                seen = [(c.method, c.params.get("offset")) for c in self.calls[-12:]]
+                raise AssertionError(
+                    f"update {update_id} was never confirmed (offset {self.offset}): {seen}"
+                ) from None
+
+    def delivered(self, update_id: int) -> list[int]:
+        """The HTTP statuses the webhook answered this update with, in order (0: none)."""
+        return [status for uid, status in self.deliveries if uid == update_id]
+
+    async def wait_delivered(
+        self, update_id: int, *, count: int = 1, timeout: float = 15.0
+    ) -> list[int]:
+        """Wait until the webhook took this update with a 2xx (`count` times: it was pushed
+        more than once); the statuses of every try."""
+
+        def done() -> bool:
+            return sum(200 <= s < 300 for s in self.delivered(update_id)) >= count
+
+        async with self._new_call:
+            try:
+                await asyncio.wait_for(self._new_call.wait_for(done), timeout)
+            except TimeoutError:
+                raise AssertionError(
+                    f"update {update_id} not taken: {self.delivered(update_id)}"
+                ) from None
+        return self.delivered(update_id)
 
     def make_update(self, update: dict[str, Any]) -> dict[str, Any]:
         """An update with a fresh update_id, not queued (for webhook tests)."""
         return {"update_id": next(self._update_ids), **update}
 
     def message_update(
-        self, user: dict[str, Any], text: str | None = None, **extra: Any
+        self,
+        user: dict[str, Any] | None,
+        text: str | None = None,
+        *,
+        chat: dict[str, Any] | None = None,
+        **extra: Any,
     ) -> dict[str, Any]:
+        """A message from `user` (None: no sender, as a channel post or an anonymous group
+        admin's message is) in their private chat, or in `chat`."""
+        if chat is None:
+            assert user is not None, "a message without a sender needs its chat"
+            chat = {"id": user["id"], "type": "private", "first_name": user["first_name"]}
         message: dict[str, Any] = {
             "message_id": next(self._message_ids),
             "date": int(time.time()),
-            "chat": {"id": user["id"], "type": "private", "first_name": user["first_name"]},
-            "from": user,
+            "chat": chat,
+            **({"from": user} if user is not None else {}),
             **extra,
         }
         if text is not None:
@@ -328,10 +444,7 @@ class FakeTelegram:
             return await self._fail(Call(method, params, files))
         call = Call(method, params, files)
         if method == "getupdates":
-            result: Any = await self._get_updates(params)
-            call.params["_result"] = result
-            await self._record(call)
-            return web.json_response({"ok": True, "result": result})
+            return await self._answer_get_updates(call)
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
             await self._record(call)
@@ -344,13 +457,26 @@ class FakeTelegram:
         await self._record(call)
         return web.json_response({"ok": True, "result": result})
 
+    async def _answer_get_updates(self, call: Call) -> web.Response:
+        if self.webhook and self.webhook.get("url"):
+            await self._record(call)
+            return _error(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; use "
+                "deleteWebhook to delete the webhook first",
+            )
+        result = await self._get_updates(call.params)
+        call.params["_result"] = result
+        await self._record(call)
+        return web.json_response({"ok": True, "result": result})
+
     async def _fail(self, call: Call) -> web.Response:
         """The failure `fail_next` asked for."""
-        status, retry_after = self._failures[call.method].pop(0)
+        status, retry_after, description = self._failures[call.method].pop(0)
         call.params["_failed"] = status
         await self._record(call)
         if status != 429:
-            return _error(status, "Internal Server Error")
+            return _error(status, description)
         return web.json_response(
             {
                 "ok": False,
@@ -372,6 +498,9 @@ class FakeTelegram:
         limit = int(params.get("limit") or 100)
         if offset:
             self.updates = [u for u in self.updates if u["update_id"] >= offset]
+            async with self._new_call:
+                self.offset = max(self.offset, offset)
+                self._new_call.notify_all()
 
         def ready() -> bool:
             return self._closing or any(u["update_id"] >= offset for u in self.updates)
@@ -391,7 +520,7 @@ class FakeTelegram:
         message = {
             "message_id": next(self._message_ids),
             "date": int(time.time()),
-            "chat": {"id": call.chat_id, "type": "private"},
+            "chat": {"id": call.chat_id, "type": "private" if call.chat_id > 0 else "supergroup"},
             "from": self._bot_user(),
             **content,
         }
@@ -435,9 +564,14 @@ class FakeTelegram:
 
     def _m_sendphoto(self, call: Call) -> dict[str, Any] | web.Response:
         data = call.files.get("photo")
-        if data is None:
-            return _error(400, "Bad Request: there is no photo in the request")
-        file_id = self.add_file(data, suffix="png")
+        by_id = call.params.get("photo")
+        if data is None and isinstance(by_id, str) and by_id in self.files:
+            file_id = by_id  # sent again by the file_id Telegram gave it
+            data = self.files[file_id][1]
+        elif data is None:
+            return _error(400, "Bad Request: wrong file identifier/HTTP URL specified")
+        else:
+            file_id = self.add_file(data, suffix="png")
         sizes = [
             {
                 "file_id": file_id,
@@ -555,27 +689,89 @@ def tg_user(
     return user
 
 
+WEBHOOK_SECRET = "e2e_webhook-SECRET"
+
+
+def _configured(settings: Any, tg: FakeTelegram, **more: Any) -> Any:
+    from pydantic import SecretStr  # noqa: PLC0415 - keep the server importable on its own
+
+    return settings.model_copy(
+        update={"bot_token": SecretStr(tg.token), "bot_api_base": tg.url, **more}
+    )
+
+
 @contextlib.asynccontextmanager
 async def polling_bot(
     core: Any, settings: Any, *, clock: Any, storage: Any = None
 ) -> AsyncIterator[tuple[FakeTelegram, Any, Any]]:
-    """The real bot, polling the fake server in a task: yields (server, bot, dispatcher)."""
-    from pydantic import SecretStr  # noqa: PLC0415 - keep the server importable on its own
-
+    """The real bot, polling the fake server in a task (bot.polling, as `greentally
+    serve` runs it): yields (server, bot, dispatcher)."""
     from bot.dispatcher import build_dispatcher  # noqa: PLC0415
+    from bot.polling import Poller  # noqa: PLC0415
     from bot.runner import make_bot  # noqa: PLC0415
 
     async with FakeTelegram() as tg:
-        configured = settings.model_copy(
-            update={"bot_token": SecretStr(tg.token), "bot_api_base": tg.url}
+        configured = _configured(settings, tg)
+        bot = make_bot(configured)
+        dp = build_dispatcher(core, configured, storage, clock=clock)
+        poller = Poller(dp, bot, timeout=1, retry_delays=(0.3, 0.6, 1.0))
+        task = asyncio.create_task(poller.run())
+        try:
+            await tg.wait_for("setMyCommands")  # the startup hook ran: polling begins
+            await asyncio.wait_for(poller.started.wait(), 10)
+            yield tg, bot, dp
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait_for(task, 15)
+            await bot.session.close()
+
+
+@contextlib.asynccontextmanager
+async def webhook_bot(
+    core: Any, settings: Any, *, clock: Any, storage: Any = None
+) -> AsyncIterator[tuple[FakeTelegram, Any, Any]]:
+    """The real bot behind the real web app's webhook route, served by uvicorn on
+    loopback: the fake pushes every update to it (and pushes again after a failure, as
+    Telegram does). Yields (server, bot, dispatcher)."""
+    import socket  # noqa: PLC0415
+
+    import uvicorn  # noqa: PLC0415
+
+    from bot.dispatcher import build_dispatcher  # noqa: PLC0415
+    from bot.runner import make_bot, start_webhook  # noqa: PLC0415
+    from greentally.app import _mount_webhook  # noqa: PLC0415 - the route `serve` mounts
+    from web.app import create_app  # noqa: PLC0415
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    async with FakeTelegram() as tg:
+        from pydantic import SecretStr  # noqa: PLC0415
+
+        configured = _configured(
+            settings,
+            tg,
+            webhook_secret=SecretStr(WEBHOOK_SECRET),
+            public_url=f"http://127.0.0.1:{port}",
         )
         bot = make_bot(configured)
         dp = build_dispatcher(core, configured, storage, clock=clock)
-        task = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=1))
+        app = create_app(core, configured)
+        _mount_webhook(app, configured, bot, dp)
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"
+        )
+        server = uvicorn.Server(config)
+        serving = asyncio.create_task(server.serve())
         try:
-            await tg.wait_for("setMyCommands")  # the startup hook ran: polling has begun
+            while not server.started:
+                if serving.done():
+                    serving.result()
+                await asyncio.sleep(0.02)
+            await start_webhook(bot, dp, configured)
             yield tg, bot, dp
         finally:
-            with contextlib.suppress(RuntimeError):
-                await dp.stop_polling()
-            await asyncio.wait_for(task, 10)
+            server.should_exit = True
+            await asyncio.wait_for(serving, 15)
+            await bot.session.close()

@@ -72,22 +72,110 @@ async def test_green_trip_through_the_fsm_zh(
     assert_clean(evidence.folder(settings.data_dir) / trip.evidence_path)
 
 
-async def test_implausible_walk_refused_then_corrected_en(
+async def test_implausible_walk_refused_where_it_is_typed_then_corrected_en(
     core: Core, tg: FakeTelegram, en_person: PersonView
 ) -> None:
     (modes,) = await tg.reply_to(EN, "/trip")
-    await tg.tap(EN, modes, "Walk", method="editMessageText")
-    (confirm,) = await tg.reply_to(EN, "500")
-    (refusal,) = await tg.tap(EN, confirm, "Confirm")
+    (ask_km,) = await tg.tap(EN, modes, "Walk", method="editMessageText")
+    assert "at most 20 km" in ask_km.text  # the step says what it takes
+    (refusal,) = await tg.reply_to(EN, "500")  # refused at once, not echoed as a summary
     assert "500 km is more than we can accept" in refusal.text
+    assert "Type the distance again" in refusal.text
+    assert [b["text"] for b in refusal.buttons] == ["✖ Cancel"]  # nothing to confirm
     assert await facts(core, en_person) == []
 
-    # The flow is back at "how many km": a plausible distance goes through.
+    # The flow is still at "how many km": a plausible distance goes through.
     (confirm,) = await tg.reply_to(EN, "0.8")
+    assert "0.8 km by walking" in confirm.text
     (done,) = await tg.tap(EN, confirm, "Confirm", method="editMessageText")
     assert "Green trip logged: 0.8 km by walking" in done.text
     assert "fits the “135” advice" in done.text
     assert len(await facts(core, en_person)) == 1
+
+
+async def test_a_distance_typed_at_confirm_corrects_it_and_the_old_button_is_replaced(
+    core: Core, tg: FakeTelegram, en_person: PersonView
+) -> None:
+    (modes,) = await tg.reply_to(EN, "/trip")
+    await tg.tap(EN, modes, "Bike", method="editMessageText")
+    (first,) = await tg.reply_to(EN, "70")  # over the bike's 60 km: refused where typed
+    assert "at most 60 km" in first.text
+    (summary,) = await tg.reply_to(EN, "13")
+    (corrected,) = await tg.reply_to(EN, "3.5")  # at the confirm step: a correction
+    assert "3.5 km by cycling" in corrected.text and corrected.button("Confirm")
+    (too_far,) = await tg.reply_to(EN, "99")  # a correction is checked as well
+    assert "99 km is more than we can accept" in too_far.text
+
+    # The first summary's Confirm belongs to an entry that was replaced: it logs nothing.
+    mark = len(tg.calls)
+    await tg.press(EN, summary, "Confirm")
+    (answer,) = await tg.wait_for("answerCallbackQuery", chat_id=None, after=mark)
+    assert answer.params["text"].startswith("This entry was replaced by a newer one")
+    assert answer.params.get("show_alert") in (True, "true")
+    assert await facts(core, en_person) == []
+
+    (done,) = await tg.tap(EN, corrected, "Confirm", method="editMessageText")
+    assert "Green trip logged: 3.5 km by cycling" in done.text
+    (trip,) = await facts(core, en_person)
+    assert trip.quantity == 3.5
+    # The flow is over: the old button now says so, and still logs nothing.
+    mark = len(tg.calls)
+    await tg.press(EN, summary, "Confirm")
+    (late,) = await tg.wait_for("answerCallbackQuery", chat_id=None, after=mark)
+    assert "expired" in late.params["text"]
+    assert len(await facts(core, en_person)) == 1
+
+
+async def test_a_confirm_button_of_an_earlier_trip_flow_logs_nothing(
+    core: Core, tg: FakeTelegram, zh_person: PersonView
+) -> None:
+    (modes,) = await tg.reply_to(ZH, "/trip")
+    await tg.tap(ZH, modes, "骑行", method="editMessageText")
+    (old,) = await tg.reply_to(ZH, "5")
+    (modes,) = await tg.reply_to(ZH, "/trip")  # a new trip, left at its first step
+    mark = len(tg.calls)
+    await tg.press(ZH, old, "确认")
+    (answer,) = await tg.wait_for("answerCallbackQuery", chat_id=None, after=mark)
+    assert answer.params["text"] == "这条记录已被更新的内容取代，请使用最新的消息。"
+    assert await facts(core, zh_person) == []
+
+
+@pytest.mark.parametrize(
+    ("enter", "typed", "expects"),
+    [
+        ([], "骑车", "请点击下方按钮选择出行方式"),  # the mode step takes a button
+        (["骑行", "3"], "好的", "点击“✔ 确认”记录本次出行"),  # confirm: a button or a number
+    ],
+)
+async def test_each_trip_step_says_what_it_expects(
+    core: Core,
+    *,
+    tg: FakeTelegram,
+    zh_person: PersonView,
+    enter: list[str],
+    typed: str,
+    expects: str,
+) -> None:
+    (modes,) = await tg.reply_to(ZH, "/trip")
+    if enter:
+        await tg.tap(ZH, modes, enter[0], method="editMessageText")
+        await tg.reply_to(ZH, enter[1])
+    (answer,) = await tg.reply_to(ZH, typed)
+    assert expects in answer.text and "没有理解" not in answer.text
+    assert answer.buttons and answer.buttons[-1]["text"] == "✖ 取消"
+    assert await facts(core, zh_person) == []
+
+
+async def test_plate_and_canteen_steps_say_what_they_expect(
+    core: Core, tg: FakeTelegram, zh_person: PersonView
+) -> None:
+    await tg.reply_to(ZH, "/plate")
+    (meal,) = await tg.reply_to(ZH, "吃完了")
+    assert "请点击下方您吃光的餐次" in meal.text and meal.button("午餐")
+    await tg.reply_to(ZH, "/canteen")
+    (result,) = await tg.reply_to(ZH, "还行")
+    assert "合格" in result.text and result.button("👍")
+    assert await facts(core, zh_person) == []
 
 
 async def test_clean_plate(core: Core, tg: FakeTelegram, zh_person: PersonView) -> None:
@@ -150,6 +238,34 @@ async def test_me_sends_a_qr_that_decodes_to_the_token(
     assert [r.text for r in results] == [zh_person.qr_token]
     assert "张三" in photo.text
     assert "积分：0" in summary.text
+
+
+async def test_me_uploads_the_qr_once_then_sends_it_by_file_id(
+    core: Core, tg: FakeTelegram, zh_person: PersonView
+) -> None:
+    sent = []
+    for _ in range(3):
+        mark = len(tg.calls)
+        await tg.send_text(ZH, "/me")
+        (photo,) = await tg.wait_for("sendPhoto", chat_id=ZH["id"], after=mark)
+        await tg.wait_for("sendMessage", chat_id=ZH["id"], after=mark)
+        sent.append(photo)
+    first, *again = sent
+    assert first.files["photo"].startswith(b"\x89PNG")  # uploaded once
+    file_id = first.params["_result"]["photo"][-1]["file_id"]
+    assert [p.params["photo"] for p in again] == [file_id, file_id]  # then by reference
+    assert all(not p.files for p in again) and all("张三" in p.text for p in again)
+
+    # Telegram no longer knows the file: uploaded again, and that file_id kept instead.
+    tg.files.pop(file_id)
+    mark = len(tg.calls)
+    await tg.send_text(ZH, "/me")
+    refused, uploaded = await tg.wait_for("sendPhoto", chat_id=ZH["id"], after=mark, count=2)
+    assert refused.params["photo"] == file_id and "_result" not in refused.params
+    png = uploaded.files["photo"]
+    assert [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))] == [
+        zh_person.qr_token
+    ]
 
 
 async def test_unregistered_person_is_asked_to_register(core: Core, tg: FakeTelegram) -> None:

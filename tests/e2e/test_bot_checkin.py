@@ -94,7 +94,7 @@ async def test_new_person_from_a_refused_poster_registers_then_hears_why(
         closed = await factories.event(
             core, opens=factories.NOW - 5 * hour, closes=factories.NOW - hour
         )
-        code, words = closed.code, "Check-in for this event closed at 09:00"
+        code, words = closed.code, "Check-in for this event closed at 9:00\u202fAM"  # CLDR
     user = tg_user(505, language_code="en")
     await tg.reply_to(user, f"/start e_{code}")
     (ask_unit,) = await tg.reply_to(user, "Wang")

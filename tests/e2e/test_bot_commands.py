@@ -3,6 +3,8 @@ middleware, through the real polling loop."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from campaigns import checkin, people, totals
@@ -32,6 +34,21 @@ async def test_progress_shows_the_goal_bar_and_campaigns(
     (answer,) = await tg.reply_to(ZH, "/progress")
     assert "2023 年目标" in answer.text and "1/2000 人次" in answer.text
     assert "全国低碳日" in answer.text or "低碳日" in answer.text
+
+
+async def test_progress_in_english_counts_with_plurals(
+    core: Core, tg: FakeTelegram, unit: UnitView
+) -> None:
+    person = await factories.person(core, unit, telegram_id=EN["id"])
+    await people.set_language(core, person_id=person.id, language="en")
+    event = await factories.event(core)
+    await checkin.check_in(
+        core, code=event.code, person_id=person.id, now=factories.NOW, channel=Channel.WEB
+    )
+    (answer,) = await tg.reply_to(EN, "/progress")
+    assert "1/2000 person-times" in answer.text  # of a goal of 2000
+    assert "1 person took part" in answer.text  # one, not "1 people"
+    assert ": 1 person-time\n" in answer.text + "\n"
 
 
 async def test_top_ranks_units_by_share(core: Core, tg: FakeTelegram, unit: UnitView) -> None:
@@ -252,6 +269,53 @@ async def test_a_registering_participant_keeps_the_participant_menu(
     await tg.reply_to(ZH, "/start")
     (ask_unit,) = await tg.reply_to(ZH, "王小明")
     await tg.tap(ZH, ask_unit, unit.name_zh)
-    await tg.wait_for("setMyCommands", after=0, count=4)
     seen = set(tg.commands_for(ZH["id"], "zh"))
     assert "trip" in seen and not seen & {"volunteer", "login", "stats"}
+    # The default list of their language, set at start: their chat needs none of its own.
+    scoped = [
+        c for c in tg.calls_to("setMyCommands") if c.params.get("scope", {}).get("type") == "chat"
+    ]
+    assert scoped == []
+
+
+async def test_commands_are_set_once_per_language_and_once_per_volunteer(
+    core: Core, tg: FakeTelegram, unit: UnitView
+) -> None:
+    """At start: one list per language (and the default). A volunteer's own list is set
+    when it first differs, not on every /start or /help; again when their language or
+    role changes; a participant again loses it."""
+    at_start = tg.calls_to("setMyCommands")
+    assert sorted(str(c.params.get("language_code")) for c in at_start) == ["None", "en", "zh"]
+    volunteer = await factories.person(core, unit, telegram_id=ZH["id"], role=Role.VOLUNTEER)
+
+    def chat_lists() -> list[Any]:
+        calls = tg.calls_to("setMyCommands")
+        return [c for c in calls if c.params.get("scope", {}).get("chat_id") == ZH["id"]]
+
+    for text in ("/start", "/start", "/help", "/help", "/start"):
+        await tg.reply_to(ZH, text)
+    assert len(chat_lists()) == 1 and len(tg.calls_to("setMyCommands")) == 4
+    assert {"volunteer", "login"} <= set(tg.commands_for(ZH["id"], "zh"))
+
+    (choose,) = await tg.reply_to(ZH, "/lang")
+    mark = len(tg.calls)
+    await tg.tap(ZH, choose, "English", method="editMessageText")
+    await tg.wait_for("setMyCommands", after=mark)
+    (english,) = chat_lists()[1:]
+    assert english.params["commands"][0]["description"] == "Check in at an event"
+    await tg.reply_to(ZH, "/start")
+    assert len(chat_lists()) == 2  # nothing new to set
+
+    organizer = await factories.person(core, unit, role=Role.ORGANIZER)
+    await people.set_role(
+        core,
+        actor_id=organizer.id,
+        person_id=volunteer.id,
+        role=Role.PARTICIPANT,
+        now=factories.NOW,
+    )
+    mark = len(tg.calls)
+    await tg.reply_to(ZH, "/start")
+    (dropped,) = await tg.wait_for("deleteMyCommands", after=mark)
+    assert dropped.params["scope"]["chat_id"] == ZH["id"]
+    assert not {"volunteer", "login"} & set(tg.commands_for(ZH["id"], "en"))

@@ -127,6 +127,7 @@ async def test_photo_at_every_trip_step_and_its_caption_as_the_km(
     await tg.send_document(ZH, jpeg_with_gps(), caption="3")
     (confirm,) = await tg.wait_for("sendMessage", chat_id=ZH["id"], after=mark)
     assert "3 公里" in confirm.text
+    assert confirm.text.startswith("📎 照片已附上")  # the photo that came with it, acknowledged
     (stored,) = stored_photos(evidence_dir)  # the second photo replaced the first
     (done,) = await tg.tap(ZH, confirm, "确认", method="editMessageText")
     assert "绿色出行已记录" in done.text

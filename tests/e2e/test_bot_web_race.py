@@ -60,7 +60,6 @@ async def test_bot_and_web_at_the_same_moment_count_once(
             handle_webhook_update(
                 dp,
                 bot,
-                other_core,
                 secret_header=WEBHOOK_SECRET,
                 expected_secret=WEBHOOK_SECRET,
                 payload=json.dumps(update).encode(),

@@ -22,7 +22,7 @@ from tests.console.helpers import csrf_of, signed_in
 from tests.factories import NOW
 from tests.web.conftest import BASE
 from web.app import create_app
-from web.security import sign_init_data
+from web.telegram_auth import sign_init_data
 
 BOT_TOKEN = "123456:api-test-token"
 DAY = "2023-07-12"

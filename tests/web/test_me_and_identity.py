@@ -17,7 +17,7 @@ from campaigns.results import EventView, Role, UnitView
 from greentally.settings import Settings
 from tests.factories import NOW
 from tests.web.conftest import BASE, get, post_form
-from web.security import InitDataError, sign_init_data, verify_init_data
+from web.telegram_auth import InitDataRefused, check_init_data, sign_init_data
 
 BOT_TOKEN = "123456:TEST-token-for-initdata"
 
@@ -187,16 +187,18 @@ def _init_data(user_id: int, *, auth_date: int, token: str = BOT_TOKEN) -> str:
 
 def test_init_data_valid_forged_and_stale() -> None:
     now = time.time()
+
+    def check(data: str) -> int:
+        return check_init_data(data, bot_token=BOT_TOKEN, now=now, max_age=3600).id
+
     good = _init_data(42, auth_date=int(now) - 10)
-    assert verify_init_data(good, bot_token=BOT_TOKEN, now=now).id == 42
-    with pytest.raises(InitDataError):
-        verify_init_data(
-            _init_data(42, auth_date=int(now), token="999:other"), bot_token=BOT_TOKEN, now=now
-        )
-    with pytest.raises(InitDataError):  # a field changed after signing
-        verify_init_data(good.replace("query_id=AAA", "query_id=AAB"), bot_token=BOT_TOKEN, now=now)
-    with pytest.raises(InitDataError):
-        verify_init_data(_init_data(42, auth_date=int(now) - 7200), bot_token=BOT_TOKEN, now=now)
+    assert check(good) == 42
+    with pytest.raises(InitDataRefused):
+        check(_init_data(42, auth_date=int(now), token="999:other"))
+    with pytest.raises(InitDataRefused):  # a field changed after signing
+        check(good.replace("query_id=AAA", "query_id=AAB"))
+    with pytest.raises(InitDataRefused):
+        check(_init_data(42, auth_date=int(now) - 7200))
 
 
 async def test_mini_app_sign_in_and_join(core: Core, settings: Settings, unit: UnitView) -> None:
@@ -239,4 +241,4 @@ async def test_mini_app_sign_in_and_join(core: Core, settings: Settings, unit: U
         bad = await c.get(
             "/api/v1/me", headers={"authorization": "tma " + _init_data(77, auth_date=now - 90000)}
         )
-        assert bad.status_code == 401 and bad.json()["reason"] == "bad_init_data"
+        assert bad.status_code == 401 and bad.json()["reason"] == "init_data_stale"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from typing import Annotated
 
@@ -14,14 +15,11 @@ from campaigns.results import PersonView, Role
 from web.deps import CsrfDep, Viewer, ViewerDep, client_address, safe_next
 from web.errors import WebReason, WebRefused, retry_headers, status_for, words_for
 from web.routes.common import join_form, parse_int
-from web.security import (
-    AuthMethod,
-    InitDataError,
-    TelegramUser,
-    verify_init_data,
-)
+from web.security import AuthMethod
+from web.telegram_auth import InitDataRefused, TelegramUser, bot_id_of, check_init_data
 
 router = APIRouter(tags=["pages"])
+log = logging.getLogger(__name__)
 
 
 def client_key(request: Request) -> str:
@@ -138,13 +136,24 @@ async def signout_everywhere(viewer: ViewerDep) -> Response:
 
 
 def telegram_user(viewer: Viewer, init_data: str) -> TelegramUser:
+    """The Telegram user a Mini App's initData names (the page, the API's body or its `tma`
+    authorization): by the bot token's HMAC, or, on a server that holds no token but knows
+    the bot's id (settings.telegram_bot_id), by Telegram's Ed25519 signature. Each refusal
+    is logged with its reason: init_data_missing, init_data_forged, init_data_stale."""
+    settings = viewer.state.settings
     token = viewer.state.bot_token
-    if not token:
-        raise WebRefused(WebReason.BAD_INIT_DATA)
+    bot_id = settings.telegram_bot_id or (bot_id_of(token) if token else None)
     try:
-        return verify_init_data(init_data, bot_token=token, now=viewer.now.timestamp())
-    except InitDataError:
-        raise WebRefused(WebReason.BAD_INIT_DATA) from None
+        return check_init_data(
+            init_data,
+            now=viewer.now.timestamp(),
+            max_age=settings.init_data_max_age,
+            bot_token=token,
+            bot_id=bot_id,
+        )
+    except InitDataRefused as exc:
+        log.warning("Mini App sign-in refused: %s (%s)", exc.reason.value, exc.why)
+        raise WebRefused(exc.reason, minutes=max(1, settings.init_data_max_age // 60)) from None
 
 
 @router.get("/tg", response_class=HTMLResponse)
@@ -207,6 +216,7 @@ async def mini_app_join(
     name: Annotated[str, Form(max_length=200)] = "",
     unit_id: Annotated[str, Form()] = "",
     unit_q: Annotated[str, Form(max_length=200)] = "",
+    verifier: Annotated[str, Form(max_length=64)] = "",
     next: Annotated[str, Form()] = "/me",  # noqa: A002
 ) -> Response:
     telegram_id = viewer.state.signer.load_telegram_join(telegram)
@@ -214,9 +224,14 @@ async def mini_app_join(
         raise WebRefused(WebReason.BAD_INIT_DATA)
     try:
         person = await people.register_person(
-            viewer.state.core, name=name.strip(), unit_id=parse_int(unit_id),
-            language=viewer.lang.code, telegram_id=telegram_id, now=viewer.now,
-        )  # fmt: skip
+            viewer.state.core,
+            name=name.strip(),
+            unit_id=parse_int(unit_id),
+            language=viewer.lang.code,
+            telegram_id=telegram_id,
+            now=viewer.now,
+            verifier=verifier or None,
+        )
     except Refused as exc:
         return await _telegram_join_form(
             viewer, telegram=telegram, next=next, name=name, unit_q=unit_q, unit_id=unit_id,

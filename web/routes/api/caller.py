@@ -20,7 +20,8 @@ from web.deps import StateDep, Viewer, ViewerDep, csrf_cookie_of, same_origin
 from web.errors import REASON_STATUS, WebReason, WebRefused
 from web.routes.account import telegram_user
 from web.schemas import PersonPublic, Problem
-from web.security import AuthMethod, Session, TelegramUser
+from web.security import AuthMethod, Session
+from web.telegram_auth import TelegramUser
 
 API_ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem} for status in sorted(set(REASON_STATUS.values()))
