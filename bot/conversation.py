@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from campaigns import actions, people
+from campaigns import actions, joining
 from campaigns.core import Core
 from campaigns.labels import N_
 from campaigns.results import PersonView
@@ -37,6 +37,9 @@ EXPECTS = {
     "plate.meal": N_("Tap the meal you finished below, or ✖ Cancel."),
     "canteen.result": N_("Tap 👍 Passed or 👎 Not passed below, or ✖ Cancel."),
     "register.name": N_("Please type your name (as your colleagues know you)."),
+    "register.verifier": N_(
+        "Please type your staff number or the last four digits of your phone number."
+    ),
 }
 
 
@@ -125,11 +128,34 @@ def private_start_payload(text: str) -> str | None:
 
 
 async def register(
-    core: Core, *, name: str, unit_id: int, telegram_id: int, language: str, now: datetime
+    core: Core,
+    *,
+    name: str,
+    unit_id: int,
+    telegram_id: int,
+    language: str,
+    now: datetime,
+    verifier: str | None = None,
 ) -> PersonView:
     """The bot's registration step: name and unit once, linked to the Telegram account (a
-    repeat finds the person already linked). Refuses NAME_REQUIRED, NAME_TOO_LONG,
-    UNKNOWN_UNIT. The one place the bot registers anyone: a roster check goes here."""
-    return await people.register_person(
-        core, name=name, unit_id=unit_id, language=language, telegram_id=telegram_id, now=now
+    repeat finds the person already linked). The unit's staff list decides as on the web: a
+    listed name with a staff number or phone digits on file is asked for it (`verifier`),
+    and the right answer links the account to the person already on record (one person,
+    whatever the door). Refuses NAME_REQUIRED, NAME_TOO_LONG, UNKNOWN_UNIT,
+    VERIFIER_REQUIRED, VERIFIER_WRONG, VERIFIER_LOCKED."""
+    joined = await joining.join(
+        core,
+        name=name,
+        unit_id=unit_id,
+        now=now,
+        language=language,
+        verifier=verifier,
+        telegram_id=telegram_id,
     )
+    return joined.person
+
+
+async def link_account(core: Core, *, code: str, telegram_id: int, now: datetime) -> PersonView:
+    """`/link <code>`: the Telegram account becomes the person a link code from their web
+    "Me" page names. Refuses LINK_CODE_INVALID."""
+    return await joining.redeem_link_code(core, code=code, now=now, telegram_id=telegram_id)

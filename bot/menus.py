@@ -29,7 +29,18 @@ from campaigns.results import PersonView, Role
 if TYPE_CHECKING:
     from greentally.settings import Settings
 
-PARTICIPANT = ("checkin", "trip", "plate", "canteen", "me", "progress", "top", "lang", "help")
+PARTICIPANT = (
+    "checkin",
+    "trip",
+    "plate",
+    "canteen",
+    "me",
+    "link",
+    "progress",
+    "top",
+    "lang",
+    "help",
+)
 VOLUNTEER = ("volunteer", "login")
 ORGANIZER = ("stats",)
 LAST = ("cancel",)

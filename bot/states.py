@@ -8,6 +8,7 @@ from aiogram.fsm.state import State, StatesGroup
 class Register(StatesGroup):
     name = State()
     unit = State()
+    verifier = State()  # the roster has this name: staff number or phone's last four
 
 
 class CheckIn(StatesGroup):

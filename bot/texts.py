@@ -37,6 +37,7 @@ COMMANDS = {
     "canteen": N_("Canteen self-evaluation"),
     "volunteer": N_("Volunteer: hours, headcount, canteen check"),
     "me": N_("My points, history and personal QR code"),
+    "link": N_("Link this account to the web, or the web to it"),
     "progress": N_("The year's goal and each campaign"),
     "top": N_("Units by share of staff taking part"),
     "lang": N_("Language"),

@@ -88,6 +88,12 @@ class TelegramRegistration(Body):
     )
     name: str = Field("", max_length=200, description="Empty: the Telegram account's name.")
     unit_id: Id
+    verifier: str | None = Field(
+        None,
+        max_length=64,
+        description="The staff number or phone's last four digits, when the roster asks "
+        "(verifier_required), as for `POST /people`.",
+    )
 
 
 class LanguageChoice(Body):

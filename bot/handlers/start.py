@@ -38,6 +38,7 @@ router = Router(name=__name__)
 
 DEEP_LINK = F.args.regexp(r"^e_[A-Za-z0-9_-]{1,62}$")
 NAME_REASONS = {Reason.NAME_REQUIRED, Reason.NAME_TOO_LONG}
+VERIFIER_REASONS = {Reason.VERIFIER_REQUIRED, Reason.VERIFIER_WRONG}
 
 
 @router.message(CommandStart(deep_link=True, magic=DEEP_LINK))
@@ -158,24 +159,112 @@ async def pick_unit(
     except Refused as exc:
         if exc.reason in NAME_REASONS:
             await state.set_state(Register.name)
+        elif exc.reason in VERIFIER_REASONS:
+            # The staff list has this name: its words ask for the staff number, typed next.
+            await state.update_data(unit_id=callback_data.unit_id)
+            await state.set_state(Register.verifier)
         raise
     await message.edit_text(  # type: ignore[union-attr]
         _("Registered: {name}, {unit}.").format(
             name=person.display_name, unit=person.unit_name(lang())
         )
     )
+    await _registered(
+        message,  # type: ignore[arg-type]
+        person,
+        state=state,
+        core=core,
+        now=clock(),
+        board=board,
+        bot=bot,
+        settings=settings,
+        key=f"tg:cb:{callback.id}:checkin",
+    )
+    await answer_callback(callback)  # last: a refusal's answer (error router) is the one
+    await finish_flow(state)
+
+
+@router.message(Register.verifier, TYPED)
+async def got_verifier(
+    message: Message,
+    *,
+    typed: str,
+    state: FSMContext,
+    core: Core,
+    clock: Callable[[], datetime],
+    board: ProgressBoard,
+    bot: Bot,
+    settings: Settings,
+) -> None:
+    """The staff number or phone digits the roster asked for: the right answer links this
+    Telegram account to the person already on record (their history, one count); a wrong
+    one is counted by the core and asked again, until the roster row waits it out."""
+    data = await state.get_data()
+    assert message.from_user is not None
+    try:
+        person = await conversation.register(
+            core,
+            name=str(data.get("name", "")),
+            unit_id=int(data.get("unit_id") or 0),
+            language=lang(),
+            telegram_id=message.from_user.id,
+            now=clock(),
+            verifier=typed,
+        )
+    except Refused as exc:
+        if exc.reason not in VERIFIER_REASONS:
+            await finish_flow(state)  # locked out, or the unit vanished: the words say what next
+        raise
+    await message.answer(
+        _("Found you on the staff list: {name}, {unit}.").format(
+            name=person.display_name, unit=person.unit_name(lang())
+        )
+    )
+    await _registered(
+        message,
+        person,
+        state=state,
+        core=core,
+        now=clock(),
+        board=board,
+        bot=bot,
+        settings=settings,
+        key=f"tg:msg:{message.chat.id}:{message.message_id}:checkin",
+    )
+    await finish_flow(state)
+
+
+@router.message(Register.verifier, PHOTO)
+async def photo_for_verifier(message: Message) -> None:
+    await message.answer(_(conversation.EXPECTS["register.verifier"]))
+
+
+async def _registered(
+    message: Message,
+    person: PersonView,
+    *,
+    state: FSMContext,
+    core: Core,
+    now: datetime,
+    board: ProgressBoard,
+    bot: Bot,
+    settings: Settings,
+    key: str,
+) -> None:
+    """After registration: the menu for this person's role, then the poster's check-in that
+    started it all (or the main menu)."""
     await sync_chat_menu(bot, person, settings, state)
-    after_code = data.get("after_code")
+    after_code = (await state.get_data()).get("after_code")
     if after_code:
         try:
             await answer_check_in(
-                message,  # type: ignore[arg-type]
+                message,
                 core=core,
                 person=person,
                 code=str(after_code),
-                now=clock(),
+                now=now,
                 board=board,
-                key=f"tg:cb:{callback.id}:checkin",
+                key=key,
             )
         except Refused:
             await finish_flow(state)  # registered all the same; the error router says why
@@ -185,5 +274,3 @@ async def pick_unit(
             _("All set! 🌱 Pick an action below, or see /help."),
             reply_markup=keyboards.main_menu(volunteer=person.can(Role.VOLUNTEER)),
         )
-    await answer_callback(callback)  # last: a refusal's answer (error router) is the one
-    await finish_flow(state)
