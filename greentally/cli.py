@@ -35,7 +35,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from campaigns import access, catalog, exports, people, seed, totals
+from campaigns import access, catalog, exports, people, rosters, seed, totals
 from campaigns.core import Core, open_core
 from campaigns.errors import Refused
 from campaigns.labels import N_
@@ -299,6 +299,87 @@ def _day(value: str, option: str) -> date:
         raise Fail(
             N_("{option} {value} is not a date (YYYY-MM-DD)."), option=option, value=value
         ) from None
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise Fail(N_("The file {path} does not exist."), path=str(path)) from None
+    except OSError as exc:
+        raise Fail(N_("Cannot read {path}: {error}"), path=str(path), error=str(exc)) from None
+
+
+@command(
+    "import-staff",
+    N_("import units' staff lists (CSV or XLSX: unit_code,name,staff_no,phone_last4)"),
+    arg("file", type=click.Path(dir_okay=False, path_type=Path)),
+    opt(
+        "--dry-run", is_flag=True, help=N_("check the file and say what it would do; write nothing")
+    ),
+    opt(
+        "--replace",
+        is_flag=True,
+        help=N_("whoever the file's units no longer list is marked as left (never deleted)"),
+    ),
+)
+def cmd_import_staff(settings: Settings, *, file: Path, dry_run: bool, replace: bool) -> int:
+    """The console's staff-list import from the command line: the whole file is checked
+    first, and nothing is written unless every row is clean."""
+    data = _read_bytes(file)
+
+    async def job(core: Core) -> int:
+        with progress(N_("Checking the staff list")):
+            report = await rosters.import_roster(
+                core,
+                actor_id=None,
+                data=data,
+                filename=file.name,
+                now=datetime.now(UTC),
+                replace=replace,
+                dry_run=dry_run,
+            )
+        if not report.ok:
+            for error in report.errors:
+                words = rosters.describe(error, _)
+                if error.row:
+                    say(N_("Row {row}: {problem}"), row=error.row, problem=words)
+                else:
+                    out.print(words, markup=False)
+            raise Fail(N_("Nothing was imported: fix these rows and run the command again."))
+        say(
+            N_("Preview: nothing is written yet") if not report.written else N_("Imported"),
+        )
+        say(N_("{n} rows read"), n=report.rows)
+        say(
+            N_("{n} new, {u} updated, {same} unchanged"),
+            n=report.created,
+            u=report.updated,
+            same=report.unchanged,
+        )
+        if report.rejoined:
+            say(N_("{n} people back on the list"), n=report.rejoined)
+        if replace:
+            say(
+                N_(
+                    "{n} rows no longer listed were marked as left ({p} registered people "
+                    "among them); their records stay."
+                )
+                if report.written
+                else N_(
+                    "{n} rows no longer listed will be marked as left ({p} registered people "
+                    "among them); nobody is deleted and their records stay."
+                ),
+                n=report.left,
+                p=report.people_left,
+            )
+        if report.written:
+            say(N_("{n} people registered earlier matched to their row by name"), n=report.linked)
+        if report.ignored_columns:
+            say(N_("Columns not used: {names}"), names=", ".join(report.ignored_columns))
+        return 0
+
+    return run_core(settings, job)
 
 
 @command(

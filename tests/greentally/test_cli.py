@@ -95,3 +95,60 @@ def test_the_migrations_build_exactly_the_models(workdir: Path) -> None:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     engine.dispose()
     assert diff == []
+
+
+def test_import_staff_checks_the_whole_file_then_imports_and_replaces(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["migrate"]) == 0
+    units = workdir / "units.csv"
+    units.write_text(
+        "code,name_zh,name_en,parent_code,headcount,has_canteen\nedu,县教育局,Education Bureau,,40,yes\n",
+        encoding="utf-8",
+    )
+    assert main(["seed", "--units", str(units)]) == 0
+    db = workdir / "data" / "greentally.sqlite3"
+
+    def roster_rows() -> list[tuple[str, object]]:
+        with sqlite3.connect(db) as conn:
+            return conn.execute("SELECT name, left_at FROM roster_entries ORDER BY name").fetchall()
+
+    staff = workdir / "staff.csv"
+    # GB18030, the Chinese header, one bad row: nothing is written, each row said in words
+    staff.write_bytes(
+        "单位代码,姓名,工号,手机尾号\nedu,张三,A1,1234\nnosuch,李四,,\nedu,,B2,\n".encode("gb18030")
+    )
+    capsys.readouterr()
+    assert main(["import-staff", str(staff)]) == 2
+    said = capsys.readouterr()
+    assert "Row 3:" in said.out and "nosuch" in said.out and "Row 4:" in said.out
+    assert "Nothing was imported" in said.err
+    assert roster_rows() == []
+
+    staff.write_bytes(
+        "单位代码,姓名,工号,手机尾号\nedu,张三,A1,1234\nedu,李四,,5678\n".encode("gb18030")
+    )
+    assert main(["import-staff", "--dry-run", str(staff)]) == 0
+    out = capsys.readouterr().out
+    assert "Preview: nothing is written yet" in out and "2 new, 0 updated" in out
+    assert roster_rows() == []
+    assert main(["import-staff", str(staff)]) == 0
+    assert "Imported" in capsys.readouterr().out
+    assert [name for name, _ in roster_rows()] == ["张三", "李四"]
+    assert main(["import-staff", str(staff)]) == 0  # again: updates, never duplicates
+    assert "0 new, 0 updated, 2 unchanged" in capsys.readouterr().out
+
+    staff.write_text(
+        "unit_code,name,staff_no,phone_last4\nedu,张三,A1,1234\n", encoding="utf-8-sig"
+    )
+    assert main(["import-staff", "--replace", "--dry-run", str(staff)]) == 0
+    assert "1 rows no longer listed will be marked as left" in capsys.readouterr().out
+    assert all(left is None for _, left in roster_rows())
+    assert main(["import-staff", "--replace", str(staff)]) == 0
+    assert "1 rows no longer listed were marked as left" in capsys.readouterr().out
+    assert [(name, left is not None) for name, left in roster_rows()] == [
+        ("张三", False),
+        ("李四", True),
+    ]
+    assert main(["import-staff", str(workdir / "missing.csv")]) == 2
+    assert "does not exist" in capsys.readouterr().err
