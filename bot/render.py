@@ -170,7 +170,16 @@ def recorded(rec: Recorded, *, lang: str, progress: Progress | None = None) -> s
     # `rec.repeated` (the same idempotency key again) is said nowhere here: the bot's keys
     # are made from the update, so a repeat is this same update run again after a failure
     # or a crash, whose first answer never reached the person. They hear it as it was.
-    lines.append(earned(fact, capped=rec.points_capped))
+    if fact.status == "pending":  # counts, and earns, once an organizer approves it
+        lines.append(
+            "⏳ "
+            + _(
+                "Sent for approval: an organizer checks it, and then it counts toward the "
+                "goal and earns its points."
+            )
+        )
+    else:
+        lines.append(earned(fact, capped=rec.points_capped))
     tip = advice(rec.advice)
     if tip:
         lines.append(tip)
@@ -220,5 +229,7 @@ def history_line(fact: FactView) -> str:
         FactKind.HEADCOUNT: lambda: _("headcount {heads}").format(heads=fact.headcount),
         FactKind.SORTING: lambda: _("garbage sorting"),
     }.get(fact.kind, lambda: str(fact.kind))()
+    if fact.status == "pending":
+        return f"{day(fact.occurred_on)} {icon} {what} ⏳ " + _("waiting for approval")
     void = " " + _("(void)") if fact.void_reason else ""
     return f"{day(fact.occurred_on)} {icon} {what} +{fact.points}{void}"

@@ -290,6 +290,9 @@ async def test_service_hours_by_a_volunteer(core: Core, tg: FakeTelegram, unit: 
     await tg.tap(VOLUNTEER, menu, "服务时长", method="editMessageText")
     (done,) = await tg.reply_to(VOLUNTEER, "2.5")
     assert "2.5" in done.text
+    assert "已提交审核" in done.text and "积分" in done.text and "+0" not in done.text
+    (listing,) = await tg.reply_to(VOLUNTEER, "/me")  # after the QR photo: the history
+    assert "待审核" in listing.text
     (fact,) = await facts(core, volunteer)
     assert fact.kind is FactKind.SERVICE and fact.quantity == 2.5
     assert fact.status == "pending" and fact.counted == 0  # self-logged hours wait for approval
