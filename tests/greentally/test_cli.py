@@ -103,7 +103,8 @@ def test_import_staff_checks_the_whole_file_then_imports_and_replaces(
     assert main(["migrate"]) == 0
     units = workdir / "units.csv"
     units.write_text(
-        "code,name_zh,name_en,parent_code,headcount,has_canteen\nedu,县教育局,Education Bureau,,40,yes\n",
+        "code,name_zh,name_en,parent_code,headcount,has_canteen\n"
+        "edu,县教育局,Education Bureau,,40,yes\n",
         encoding="utf-8",
     )
     assert main(["seed", "--units", str(units)]) == 0
