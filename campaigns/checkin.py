@@ -66,7 +66,7 @@ class _Batch:
         }
         self.people = await queries.people_by_ids(conn, list(ids)) if ids else {}
         tokens = [c.token for c in self.cmds if c.token]
-        self.by_token: dict[str, Any] = {}
+        self.by_token = {}
         if tokens:
             rows = await queries.people_by_column(conn, Person.qr_token, tokens)
             self.by_token = {r["qr_token"]: r for r in rows}

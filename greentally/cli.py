@@ -111,7 +111,7 @@ COMMANDS: list[_Command] = []
 def command(
     name: str,
     help: str,
-    *params: Opt,  # noqa: A002
+    *params: Opt,
 ) -> Callable[[Callable[..., int]], Callable[..., int]]:
     """Register a command (its help a msgid): built into the CLI in the reader's language.
     The function is called with the settings and its options as keywords."""

@@ -534,9 +534,15 @@ async def live_signature(conn: AsyncConnection, year: int) -> tuple[int, ...]:
 async def tallies_for_year(conn: AsyncConnection, year: int, dims: Sequence[str]) -> Sequence[Any]:
     """Every stored tally of a year for the given dims, in one read: (dim, key, *FIELDS)."""
     stmt = select(
-        Tally.dim, Tally.key, Tally.person_times, Tally.headcount, Tally.people, Tally.facts,
-        Tally.co2_g, Tally.points,
-    ).where(Tally.year == year, Tally.dim.in_(list(dims)))  # fmt: skip
+        Tally.dim,
+        Tally.key,
+        Tally.person_times,
+        Tally.headcount,
+        Tally.people,
+        Tally.facts,
+        Tally.co2_g,
+        Tally.points,
+    ).where(Tally.year == year, Tally.dim.in_(list(dims)))
     return (await conn.execute(stmt)).all()
 
 
@@ -547,10 +553,14 @@ async def canteen_coverage(conn: AsyncConnection, start: date, end: date) -> tup
         return (
             select(func.count(func.distinct(CanteenCheck.unit_id)))
             .join(Unit, Unit.id == CanteenCheck.unit_id)
-            .where(CanteenCheck.kind == kind, CanteenCheck.status == "counted",
-                   Unit.has_canteen.is_(True), CanteenCheck.checked_on.between(start, end))
+            .where(
+                CanteenCheck.kind == kind,
+                CanteenCheck.status == "counted",
+                Unit.has_canteen.is_(True),
+                CanteenCheck.checked_on.between(start, end),
+            )
             .scalar_subquery()
-        )  # fmt: skip
+        )
 
     canteens = select(func.count(Unit.id)).where(Unit.has_canteen.is_(True)).scalar_subquery()
     row = (await conn.execute(select(canteens, covered("self"), covered("spot")))).one()

@@ -40,7 +40,7 @@ def _pg_admin_url(database: str) -> str:
 
 
 def _pg_exec(sql: str) -> None:
-    import asyncpg  # noqa: PLC0415 - only when PostgreSQL is configured
+    import asyncpg  # only when PostgreSQL is configured
 
     async def run() -> None:
         dsn = _pg_admin_url("postgres").replace("postgresql+asyncpg://", "postgresql://")

@@ -75,8 +75,8 @@ REDIS_URL = "redis://127.0.0.1:6379/13"
 async def redis_url() -> AsyncIterator[str]:
     """The machine's Redis for shared conversations and chat locks (skips when it is not
     running); the keys of this module's test users are removed before and after."""
-    from redis.asyncio import Redis  # noqa: PLC0415
-    from redis.exceptions import ConnectionError as RedisConnectionError  # noqa: PLC0415
+    from redis.asyncio import Redis
+    from redis.exceptions import ConnectionError as RedisConnectionError
 
     client = Redis.from_url(REDIS_URL)
     try:

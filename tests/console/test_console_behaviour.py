@@ -29,7 +29,7 @@ from web.routes.console.words import Words
 async def _sign_in(app: FastAPI, core: Core, unit: UnitView, role: Role) -> httpx.Response:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url=BASE) as client:
-        from campaigns import people  # noqa: PLC0415
+        from campaigns import people
 
         login = f"landing-{role.value}"
         await people.create_user(
@@ -114,8 +114,8 @@ async def test_records_pages_do_not_repeat_or_skip(
     app: FastAPI, core: Core, unit: UnitView
 ) -> None:
     event = await factories.event(core)
-    from campaigns import checkin  # noqa: PLC0415
-    from campaigns.results import Channel  # noqa: PLC0415
+    from campaigns import checkin
+    from campaigns.results import Channel
 
     for i in range(230):
         p = await factories.person(core, unit, name=f"员工{i}")

@@ -153,7 +153,7 @@ def test_pace_before_the_year() -> None:
 async def test_dashboard_data_equals_the_totals_services(core: Core) -> None:
     """The one-connection dashboard read agrees with campaigns.totals, and a new fact or an
     audited change is seen at once (the cache is keyed by what changed)."""
-    from campaigns import reports  # noqa: PLC0415
+    from campaigns import reports
 
     unit = await factories.unit(core)
     await _activity(core, unit)

@@ -358,9 +358,16 @@ async def test_canteen_self_evaluation_of_a_canteen_closed_meanwhile_ends_in_wor
 ) -> None:
     (ask,) = await tg.reply_to(ZH, "/canteen")
     await catalog.upsert_unit(  # an organizer records that the canteen has closed
-        core, actor_id=None, code=unit.code, name_zh=unit.name_zh, name_en=unit.name_en,
-        parent_code=None, headcount=unit.headcount, has_canteen=False, now=factories.NOW,
-    )  # fmt: skip
+        core,
+        actor_id=None,
+        code=unit.code,
+        name_zh=unit.name_zh,
+        name_en=unit.name_en,
+        parent_code=None,
+        headcount=unit.headcount,
+        has_canteen=False,
+        now=factories.NOW,
+    )
     mark = len(tg.calls)
     await tg.press(ZH, ask, "合格")
     (refused,) = await tg.wait_for("sendMessage", chat_id=ZH["id"], after=mark)
@@ -378,9 +385,16 @@ async def test_canteen_that_closed_meanwhile_is_refused_and_the_flow_stays(
     (listed,) = await tg.tap(VOLUNTEER, menu, "食堂抽查", method="editMessageText")
     (ask,) = await tg.tap(VOLUNTEER, listed, "渠县卫健局", method="editMessageText")
     await catalog.upsert_unit(  # an organizer records that the canteen has closed
-        core, actor_id=None, code=unit.code, name_zh=unit.name_zh, name_en=unit.name_en,
-        parent_code=None, headcount=unit.headcount, has_canteen=False, now=factories.NOW,
-    )  # fmt: skip
+        core,
+        actor_id=None,
+        code=unit.code,
+        name_zh=unit.name_zh,
+        name_en=unit.name_en,
+        parent_code=None,
+        headcount=unit.headcount,
+        has_canteen=False,
+        now=factories.NOW,
+    )
     (refused,) = await tg.tap(VOLUNTEER, ask, "合格")
     assert refused.text == "该单位没有登记食堂。"
     assert (await totals.canteen_rates(core, year=2023)).spot_checked == 0

@@ -108,9 +108,14 @@ async def test_sign_in_limits_lock_the_guesser_not_the_office(
     and never its owner elsewhere below the login's own limit."""
     for login in ("org", "vol"):
         await people.create_user(
-            core, login=login, password="right password 1", name=login,
-            role=Role.ORGANIZER, unit_id=unit.id, now=NOW,
-        )  # fmt: skip
+            core,
+            login=login,
+            password="right password 1",
+            name=login,
+            role=Role.ORGANIZER,
+            unit_id=unit.id,
+            now=NOW,
+        )
 
     def phone(address: str) -> httpx.AsyncClient:
         transport = httpx.ASGITransport(app=app, client=(address, 40000))

@@ -236,8 +236,14 @@ async def _token_from(token: str, photo: UploadFile | None) -> str:
 async def scanner(
     code: str, viewer: ViewerDep, q: str = "", unit_q: str = "", name: str = "", unit_id: str = ""
 ) -> Response:
-    return await _page(viewer, code, q=q.strip()[:40], unit_q=unit_q.strip()[:40], name=name,
-                       unit_id=parse_int(unit_id))  # fmt: skip
+    return await _page(
+        viewer,
+        code,
+        q=q.strip()[:40],
+        unit_q=unit_q.strip()[:40],
+        name=name,
+        unit_id=parse_int(unit_id),
+    )
 
 
 @router.post("/{code}", response_class=HTMLResponse, dependencies=[CsrfDep])

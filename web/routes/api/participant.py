@@ -134,9 +134,13 @@ async def register_telegram(body: TelegramRegistration, caller: CallerDep) -> Re
     user = caller.telegram or telegram_user(caller.viewer, body.init_data or "")
     v = caller.viewer
     person = await people.register_person(
-        v.state.core, name=(body.name or user.full_name).strip(), unit_id=body.unit_id,
-        language=v.lang.code, telegram_id=user.id, now=v.now,
-    )  # fmt: skip
+        v.state.core,
+        name=(body.name or user.full_name).strip(),
+        unit_id=body.unit_id,
+        language=v.lang.code,
+        telegram_id=user.id,
+        now=v.now,
+    )
     return await _session_response(caller, person, AuthMethod.TELEGRAM, status=201)
 
 
