@@ -11,7 +11,6 @@ or a closed tab never loses or doubles a check-in."""
 
 from __future__ import annotations
 
-import io
 import re
 from datetime import timedelta
 from typing import Annotated, Any
@@ -19,7 +18,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, Path, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from campaigns import catalog, checkin, door, joining, people, review, rewards
+from campaigns import catalog, checkin, door, joining, people, qr, review, rewards
 from campaigns.errors import Refused
 from campaigns.reasons import Reason
 from campaigns.results import Channel, EventView, PersonView, Role
@@ -32,32 +31,12 @@ from web.security import new_random_token
 
 router = APIRouter(prefix="/scanner", tags=["scanner"], dependencies=[Depends(require_volunteer)])
 _KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-MAX_PIXELS = 40_000_000
 # The scanner page alone may compile WebAssembly (its QR decoder); nothing else changes.
 SCANNER_CSP = CSP.replace("script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'")
 
 
 def scan_key(value: str | None) -> str | None:
     return f"scan:{value}" if value and _KEY.match(value) else None
-
-
-def decode_qr(data: bytes) -> str | None:
-    """The text of the first QR code in a photo, or None (zxing-cpp, server side)."""
-    import zxingcpp  # noqa: PLC0415
-    from PIL import Image, ImageOps, UnidentifiedImageError  # noqa: PLC0415
-
-    try:
-        opened = Image.open(io.BytesIO(data))
-        if opened.width * opened.height > MAX_PIXELS:
-            return None
-        image = ImageOps.exif_transpose(opened).convert("L")
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
-        return None
-    image.thumbnail((1600, 1600))
-    for found in zxingcpp.read_barcodes(image):
-        if found.text:
-            return str(found.text).strip()
-    return None
 
 
 async def _open_events(viewer: Viewer) -> list[EventView]:
@@ -223,7 +202,7 @@ async def redeem(
 async def _token_from(token: str, photo: UploadFile | None) -> str:
     if photo is not None and photo.filename:
         data = await photo.read(10 * 1024 * 1024)
-        decoded = decode_qr(data) if data else None
+        decoded = qr.first(data, max_side=1600) if data else None
         if decoded is None:
             raise (
                 WebRefused(WebReason.PHOTO_NOT_IMAGE) if not data else Refused(Reason.UNKNOWN_TOKEN)
