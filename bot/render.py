@@ -95,7 +95,7 @@ def refusal(exc: Refused, *, tz: tzinfo, now: datetime) -> str:
         key: local_time(value, tz, now=now) if isinstance(value, datetime) else value
         for key, value in exc.detail.items()
     }
-    text = message_for(exc.reason, detail, _)
+    text = message_for(exc.reason, detail, _, tz)
     if exc.reason is Reason.ALREADY_CHECKED_IN:
         return "✅ " + text  # a friendly answer: the person is in, nothing went wrong
     return text

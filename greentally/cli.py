@@ -131,11 +131,12 @@ def run_core(settings: Settings, job: Callable[[Core], Coroutine[Any, Any, int]]
             settings.resolved_database_url,
             goal=settings.year_goal,
             secret=settings.resolved_secret(),
+            tz=settings.zone,
         )
         try:
             return await job(core)
         except Refused as exc:
-            raise Fail(message_for(exc.reason, exc.detail, _)) from None
+            raise Fail(message_for(exc.reason, exc.detail, _, core.tz)) from None
         finally:
             await core.close()
 

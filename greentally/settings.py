@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -70,6 +71,20 @@ class Settings(BaseSettings):
         if value not in {"zh", "en"}:
             raise ValueError("default_language must be 'zh' or 'en'")
         return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("timezone must be an IANA zone such as 'Asia/Shanghai'") from exc
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The county's time zone: campaign days are local dates in it."""
+        return ZoneInfo(self.timezone)
 
     @property
     def resolved_database_url(self) -> str:

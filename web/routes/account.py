@@ -86,7 +86,7 @@ async def signin(
             await record_failure(viewer, address, login)
             raise WebRefused(WebReason.BAD_LOGIN)
     except WebRefused as exc:
-        reason, message = words_for(exc, viewer.lang.gettext)
+        reason, message = words_for(exc, viewer.lang.gettext, viewer.lang.tz)
         page = viewer.render(
             "signin.html",
             status_code=status_for(reason),

@@ -65,7 +65,7 @@ async def _page(
 ) -> HTMLResponse:
     status, message, reason = 200, None, None
     if error is not None:
-        reason, message = words_for(error, viewer.lang.gettext)
+        reason, message = words_for(error, viewer.lang.gettext, viewer.lang.tz)
         status = status_for(reason)
     core, person = viewer.state.core, viewer.person
     came = await personal.arrival(

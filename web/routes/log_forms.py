@@ -72,7 +72,7 @@ def _refused_form(
     viewer: Viewer, name: str, exc: Exception, values: dict[str, Any], **context: Any
 ) -> HTMLResponse:
     """The form again, with what was typed and the refusal in words."""
-    reason, message = words_for(exc, viewer.lang.gettext)
+    reason, message = words_for(exc, viewer.lang.gettext, viewer.lang.tz)
     return _form(viewer, name, status_for(reason), values=values, message=message, **context)
 
 

@@ -69,7 +69,7 @@ async def _outcome(viewer: Viewer, call: Any, token: str) -> dict[str, Any]:
         status, title, message = "ok", _("Checked in"), ""
         fact_id = recorded.fact.id
     except Refused as exc:
-        reason, message = words_for(exc, lang.gettext)
+        reason, message = words_for(exc, lang.gettext, lang.tz)
         status = "already" if exc.reason is Reason.ALREADY_CHECKED_IN else "refused"
         title = _("Already checked in") if status == "already" else _("Not checked in")
         if token:
@@ -179,7 +179,7 @@ async def redeem(
         }
         status = 200
     except Refused as exc:
-        reason, message = words_for(exc, viewer.lang.gettext)
+        reason, message = words_for(exc, viewer.lang.gettext, viewer.lang.tz)
         result = {
             "status": "refused",
             "title": _("Not handed over"),
@@ -240,7 +240,7 @@ async def scan_form(
     try:
         token = await _token_from(token, photo)
     except (Refused, WebRefused) as exc:
-        _reason, message = words_for(exc, viewer.lang.gettext)
+        _reason, message = words_for(exc, viewer.lang.gettext, viewer.lang.tz)
         result = {
             "status": "refused",
             "title": viewer.lang.gettext("No QR code found"),
@@ -355,7 +355,7 @@ async def walk_in(
             )
         ).person
     except Refused as exc:
-        _reason, message = words_for(exc, viewer.lang.gettext)
+        _reason, message = words_for(exc, viewer.lang.gettext, viewer.lang.tz)
         result = {
             "status": "refused",
             "title": viewer.lang.gettext("Not registered"),
@@ -409,7 +409,7 @@ async def undo(
         message = (
             _("There is no recent check-in of yours to undo.")
             if exc.reason is Reason.UNKNOWN_FACT
-            else words_for(exc, _)[1]
+            else words_for(exc, _, viewer.lang.tz)[1]
         )
         result = {
             "status": "refused",

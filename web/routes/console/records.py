@@ -205,7 +205,7 @@ async def void(
             core, fact_id=fact_id, actor_id=organizer.id, reason=reason, now=viewer.now
         )
     except Refused as exc:
-        code, message = words_for(exc, viewer.lang.gettext)
+        code, message = words_for(exc, viewer.lang.gettext, viewer.lang.tz)
         line = await review.get_fact(core, fact_id=fact_id)
         return render(
             viewer, "console/fact.html", status_code=status_for(code), line=line, message=message
