@@ -15,12 +15,12 @@ from datetime import datetime
 from typing import Any
 
 from campaigns import audit
-from campaigns.actions import void_in
 from campaigns.core import Core
 from campaigns.errors import Refused
 from campaigns.people import person_view_of
 from campaigns.reasons import Reason
 from campaigns.results import FactKind, PersonView, Role, pick
+from campaigns.review import void_in
 from campaigns.roles import require_role
 from storage import identity as store
 from storage import writes

@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI
 from openpyxl import load_workbook
 
-from campaigns import actions, checkin, totals
+from campaigns import actions, checkin, review, totals
 from campaigns.core import Core
 from campaigns.forecast import pace
 from campaigns.results import Channel, Role, UnitView
@@ -49,7 +49,7 @@ async def _activity(core: Core, unit: UnitView) -> None:
     extra = await checkin.check_in(
         core, code=event.code, person_id=vol.id, now=NOW, channel=Channel.WEB
     )
-    await actions.void_fact(core, fact_id=extra.fact.id, actor_id=None, reason="test", now=NOW)
+    await review.void_fact(core, fact_id=extra.fact.id, actor_id=None, reason="test", now=NOW)
     await totals.reconcile(core, now=NOW)
 
 

@@ -260,12 +260,12 @@ async def test_void_reverses_totals_and_points_and_is_audited(core) -> None:
     ev = await f.event(core)
     rec = await checkin.check_in(core, code=ev.code, person_id=p.id, now=NOW, channel="web")
     with pytest.raises(Refused) as exc:
-        await actions.void_fact(core, fact_id=rec.fact.id, actor_id=p.id, reason="x", now=NOW)
+        await review.void_fact(core, fact_id=rec.fact.id, actor_id=p.id, reason="x", now=NOW)
     assert exc.value.reason is Reason.NOT_ALLOWED
     with pytest.raises(Refused) as exc:
-        await actions.void_fact(core, fact_id=rec.fact.id, actor_id=org.id, reason=" ", now=NOW)
+        await review.void_fact(core, fact_id=rec.fact.id, actor_id=org.id, reason=" ", now=NOW)
     assert exc.value.reason is Reason.REASON_REQUIRED
-    voided = await actions.void_fact(
+    voided = await review.void_fact(
         core, fact_id=rec.fact.id, actor_id=org.id, reason="签到重复", now=NOW
     )
     assert voided.status == "void" and voided.void_reason == "签到重复"
@@ -273,7 +273,7 @@ async def test_void_reverses_totals_and_points_and_is_audited(core) -> None:
     assert prog.totals.person_times == 0 and prog.totals.people == 0
     assert (await totals.balance(core, person_id=p.id)).points == 0
     with pytest.raises(Refused) as exc:
-        await actions.void_fact(core, fact_id=rec.fact.id, actor_id=org.id, reason="x", now=NOW)
+        await review.void_fact(core, fact_id=rec.fact.id, actor_id=org.id, reason="x", now=NOW)
     assert exc.value.reason is Reason.ALREADY_VOID
     assert await rows(core) == 1  # the fact stays, voided
     async with core.read() as conn:
@@ -296,7 +296,7 @@ async def test_void_hands_the_person_day_to_another_entry(core) -> None:
         core, person_id=p.id, mode="bike", km=2, day=SEPT.date(), now=SEPT, channel="web"
     )
     assert (first.fact.counted, second.fact.counted) == (1, 0)
-    await actions.void_fact(core, fact_id=first.fact.id, actor_id=org.id, reason="测试", now=SEPT)
+    await review.void_fact(core, fact_id=first.fact.id, actor_id=org.id, reason="测试", now=SEPT)
     prog = await totals.progress(core, year=2023)
     assert prog.totals.person_times == 1 and prog.totals.people == 1
     assert (await totals.reconcile(core, now=SEPT)).ok
