@@ -348,7 +348,7 @@ async def judge_evidence(
             raise Refused(Reason.UNKNOWN_FACT)
         if row["status"] == "void":
             raise Refused(Reason.ALREADY_VOID)
-        await queries.set_evidence_status(tx.conn, fact_id, "ok" if accept else "rejected")
+        await writes.set_evidence_status(tx.conn, fact_id, "ok" if accept else "rejected")
         await audit.record(
             tx.conn,
             actor_id=actor_id,
