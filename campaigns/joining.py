@@ -28,7 +28,7 @@ from campaigns.identity import (
     request_fingerprint,
     verifier_matches,
 )
-from campaigns.people import LANGUAGES, clean_name, person_view_of
+from campaigns.profile import LANGUAGES, clean_name, person_view_of
 from campaigns.reasons import Reason
 from campaigns.recording import RetryAlone
 from campaigns.results import PersonView, Role

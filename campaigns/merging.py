@@ -17,7 +17,7 @@ from typing import Any
 from campaigns import audit
 from campaigns.core import Core
 from campaigns.errors import Refused
-from campaigns.people import person_view_of
+from campaigns.profile import person_view_of
 from campaigns.reasons import Reason
 from campaigns.results import FactKind, PersonView, Role, pick
 from campaigns.review import void_in
