@@ -39,8 +39,8 @@ from campaigns import catalog, checkin, people
 from campaigns.core import open_core
 from campaigns.results import Channel
 from campaigns.seed import load_calendar
+from campaigns.settings import Settings
 from greentally.app import freeze_startup_heap
-from greentally.settings import Settings
 
 NOW = datetime(2023, 7, 12, 2, 0, tzinfo=UTC)
 TOKEN = "123456:BENCH-token"

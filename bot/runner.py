@@ -30,7 +30,7 @@ from campaigns.labels import N_
 
 if TYPE_CHECKING:
     from campaigns.core import Core
-    from greentally.settings import Settings
+    from campaigns.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from fastapi import FastAPI, Request, Response
 
 from campaigns.core import Core, make_core, open_core
 from campaigns.seed import load_calendar
-from greentally.settings import Settings
+from campaigns.settings import Settings
 from storage.migrate import upgrade_sync
 from web.app import create_app
 

@@ -41,7 +41,7 @@ from campaigns.errors import Refused
 from campaigns.labels import N_
 from campaigns.messages import message_for
 from campaigns.results import Role
-from greentally.settings import Settings
+from campaigns.settings import Settings
 from web.i18n import translations
 
 # The language of this run's words (set by main before anything is said).

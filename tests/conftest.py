@@ -15,7 +15,7 @@ import pytest
 
 from campaigns.core import Core, open_core
 from campaigns.seed import load_calendar
-from greentally.settings import Settings
+from campaigns.settings import Settings
 
 PG_URL = os.environ.get("GREENTALLY_TEST_DATABASE_URL", "")
 SEED_NOW = datetime(2023, 1, 1, tzinfo=UTC)

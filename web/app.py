@@ -15,7 +15,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from campaigns.core import Core
 from campaigns.errors import Refused
 from campaigns.reasons import Reason
-from greentally.settings import Settings
+from campaigns.settings import Settings
 from web.assets import STATIC_DIR, Assets, HashedStaticFiles
 from web.deps import (
     TEMPLATES_DIR,

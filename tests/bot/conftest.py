@@ -12,7 +12,7 @@ from pydantic import SecretStr
 
 from bot.runner import handle_webhook_update, make_bot
 from campaigns.core import Core, open_core
-from greentally.settings import Settings
+from campaigns.settings import Settings
 from tests.e2e.fake_telegram import FakeTelegram
 
 WEBHOOK_SECRET = "s3cret_TOKEN-for-tests"

@@ -12,7 +12,7 @@ from bot import render
 from bot.dispatcher import make_i18n
 from campaigns.core import DEFAULT_TZ
 from campaigns.results import Progress, Totals
-from greentally.settings import Settings
+from campaigns.settings import Settings
 
 NINE = datetime(2023, 7, 12, 1, 0, tzinfo=UTC)  # 09:00 in Qu County
 

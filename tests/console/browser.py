@@ -14,7 +14,7 @@ import uvicorn
 from campaigns import people
 from campaigns.core import Core
 from campaigns.results import Role, UnitView
-from greentally.settings import Settings
+from campaigns.settings import Settings
 from tests.factories import NOW
 from web.app import create_app
 

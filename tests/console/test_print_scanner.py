@@ -11,7 +11,7 @@ from pydantic import SecretStr
 from campaigns import catalog, qr, review, totals
 from campaigns.core import Core
 from campaigns.results import Role, UnitView
-from greentally.settings import Settings
+from campaigns.settings import Settings
 from tests import factories
 from tests.console.helpers import csrf_of, signed_in
 

@@ -15,7 +15,7 @@ from sqlalchemy import text
 from campaigns import actions, evidence, people, totals
 from campaigns.core import Core
 from campaigns.results import Channel, PersonView, Role
-from greentally.settings import Settings
+from campaigns.settings import Settings
 from storage.migrate import alembic_config, upgrade
 from tests import factories
 from tests.factories import NOW

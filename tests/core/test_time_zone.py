@@ -12,8 +12,8 @@ from campaigns import checkin
 from campaigns.errors import Refused
 from campaigns.messages import message_for
 from campaigns.results import Channel
+from campaigns.settings import Settings
 from greentally.app import build_core
-from greentally.settings import Settings
 from tests import factories
 from tests.factories import (
     NOW,

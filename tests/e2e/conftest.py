@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from campaigns.core import Core
-from greentally.settings import Settings
+from campaigns.settings import Settings
 from tests import factories
 from tests.e2e.fake_telegram import FakeTelegram, polling_bot
 

@@ -10,7 +10,7 @@ import pytest
 from campaigns import catalog, evidence, people, qr, totals
 from campaigns.core import Core
 from campaigns.results import FactKind, PersonView, Role, UnitView
-from greentally.settings import Settings
+from campaigns.settings import Settings
 from tests import factories
 from tests.bot.images import assert_clean, jpeg_with_gps
 from tests.e2e.fake_telegram import FakeTelegram, tg_user

@@ -17,7 +17,7 @@ from pydantic import SecretStr
 from campaigns import qr
 from campaigns.core import Core
 from campaigns.results import Role
-from greentally.settings import Settings
+from campaigns.settings import Settings
 from tests import factories
 from tests.console.browser import browser_sign_in, chromium, live_server
 from tests.console.county import county

@@ -14,7 +14,7 @@ from PIL import Image
 from campaigns import totals
 from campaigns.core import Core
 from campaigns.results import EventView, Role, UnitView
-from greentally.settings import Settings
+from campaigns.settings import Settings
 from tests import factories
 from tests.web.conftest import get, post_form, sign_in_as
 

@@ -16,7 +16,7 @@ from pydantic import SecretStr
 from campaigns import checkin, people, rewards, totals
 from campaigns.core import Core
 from campaigns.results import Channel, EventView, Role, UnitView
-from greentally.settings import Settings
+from campaigns.settings import Settings
 from tests import factories
 from tests.console.helpers import csrf_of, signed_in
 from tests.factories import NOW

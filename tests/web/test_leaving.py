@@ -12,7 +12,7 @@ from PIL import Image
 from campaigns import people, totals
 from campaigns.core import Core
 from campaigns.results import UnitView
-from greentally.settings import Settings
+from campaigns.settings import Settings
 from tests.web.conftest import get, post_form
 
 

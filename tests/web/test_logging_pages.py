@@ -16,7 +16,7 @@ from starlette.datastructures import Headers, UploadFile
 from campaigns import actions, people, totals
 from campaigns.core import Core
 from campaigns.results import EventView, Recorded, Role, UnitView
-from greentally.settings import Settings
+from campaigns.settings import Settings
 from tests.factories import NOW
 from tests.web.conftest import get, post_form, sign_in_as
 from web.routes.common import with_photo

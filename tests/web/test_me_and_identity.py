@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from campaigns import people, qr, totals
 from campaigns.core import Core
 from campaigns.results import EventView, Role, UnitView
-from greentally.settings import Settings
+from campaigns.settings import Settings
 from tests.factories import NOW
 from tests.web.conftest import BASE, get, post_form
 from web.telegram_auth import InitDataRefused, check_init_data, sign_init_data

@@ -24,7 +24,7 @@ from campaigns import (
 from campaigns.errors import Refused
 from campaigns.reasons import Reason
 from campaigns.results import EventView
-from greentally.settings import Settings
+from campaigns.settings import Settings
 from web.deps import ViewerDep
 from web.errors import WebReason, WebRefused
 from web.i18n import Lang, translations
