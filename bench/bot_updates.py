@@ -33,14 +33,14 @@ from pydantic import SecretStr
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.dispatcher import build_dispatcher  # noqa: E402
-from bot.runner import make_bot  # noqa: E402
-from campaigns import catalog, checkin, people  # noqa: E402
-from campaigns.core import open_core  # noqa: E402
-from campaigns.results import Channel  # noqa: E402
-from campaigns.seed import load_calendar  # noqa: E402
-from greentally.app import freeze_startup_heap  # noqa: E402
-from greentally.settings import Settings  # noqa: E402
+from bot.dispatcher import build_dispatcher
+from bot.runner import make_bot
+from campaigns import catalog, checkin, people
+from campaigns.core import open_core
+from campaigns.results import Channel
+from campaigns.seed import load_calendar
+from campaigns.settings import Settings
+from greentally.app import freeze_startup_heap
 
 NOW = datetime(2023, 7, 12, 2, 0, tzinfo=UTC)
 TOKEN = "123456:BENCH-token"
@@ -198,7 +198,7 @@ async def run(count: int, concurrencies: list[int], rounds: int, fake_api: bool)
             core, settings, [*codes, own], ids = await prepare(Path(tmp), count, rounds + 1)
             server = None
             if fake_api:
-                from tests.e2e.fake_telegram import FakeTelegram  # noqa: PLC0415
+                from tests.e2e.fake_telegram import FakeTelegram
 
                 server = await FakeTelegram(token=TOKEN).start()
                 settings = settings.model_copy(update={"bot_api_base": server.url})

@@ -53,10 +53,15 @@ async def prepare(url: str, n_events: int) -> tuple[list[str], int]:
     codes = []
     for i in range(n_events):
         event = await catalog.create_event(
-            core, actor_id=None, campaign_id=campaign.id, title_zh=f"压测活动{i}",
-            starts_at=now, ends_at=now + timedelta(hours=4),
-            checkin_opens_at=now - timedelta(hours=1), now=now,
-        )  # fmt: skip
+            core,
+            actor_id=None,
+            campaign_id=campaign.id,
+            title_zh=f"压测活动{i}",
+            starts_at=now,
+            ends_at=now + timedelta(hours=4),
+            checkin_opens_at=now - timedelta(hours=1),
+            now=now,
+        )
         codes.append(event.code)
     await core.close()
     return codes, units[0].id
@@ -78,8 +83,16 @@ def start_server(data: Path, port: int) -> subprocess.Popen[bytes]:
         "PYTHONPATH": str(ROOT),
     }
     env.pop("GREENTALLY_BOT_TOKEN")
-    cmd = [sys.executable, "-c", "import sys; from greentally.cli import main; sys.exit(main())",
-           "serve", "--host", "127.0.0.1", "--port", str(port)]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-c",
+        "import sys; from greentally.cli import main; sys.exit(main())",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
     return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
 
 
@@ -119,8 +132,17 @@ def wrk(
 ) -> dict[str, object]:
     """One wrk run of `seconds`, sending lines of `requests` in order, each once."""
     env = {**os.environ, "REPLAY_FILE": str(requests), "REPLAY_THREADS": str(threads)}
-    cmd = ["wrk", f"-t{threads}", f"-c{clients}", f"-d{seconds}s", "--timeout", "10s",
-           "-s", str(ROOT / "bench" / "wrk_replay.lua"), base]  # fmt: skip
+    cmd = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{clients}",
+        f"-d{seconds}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(ROOT / "bench" / "wrk_replay.lua"),
+        base,
+    ]
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
     line = next(line for line in out.splitlines() if line.startswith("{"))
     summary: dict[str, object] = json.loads(line)

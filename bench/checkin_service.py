@@ -20,9 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from campaigns import catalog, checkin, totals  # noqa: E402
-from campaigns.core import open_core  # noqa: E402
-from campaigns.seed import load_calendar  # noqa: E402
+from campaigns import catalog, checkin, totals
+from campaigns.core import open_core
+from campaigns.seed import load_calendar
 
 NOW = datetime(2023, 7, 12, 2, 0, tzinfo=UTC)
 
@@ -177,10 +177,10 @@ def generate_facts(path: Path, n: int) -> None:
 
 
 async def rebuild_tallies(path: Path) -> None:
-    from sqlalchemy import delete, insert  # noqa: PLC0415
+    from sqlalchemy import delete, insert
 
-    from storage import tallies  # noqa: PLC0415
-    from storage.models import Tally  # noqa: PLC0415
+    from storage import tallies
+    from storage.models import Tally
 
     core = await open_core(f"sqlite+aiosqlite:///{path}", migrate=False)
     async with core.write_engine.begin() as conn:

@@ -124,7 +124,7 @@ def store_tallies(db: Path) -> None:
         con.execute(
             f"INSERT INTO tally_people (year, dim, key, person_id) SELECT DISTINCT {year}, "
             f"'{dim}', CAST({key} AS TEXT), f.person_id {base}{extra} AND f.person_id IS NOT NULL"
-        )  # noqa: S608 - fixed fragments
+        )  # fixed fragments
     con.commit()
     con.close()
 

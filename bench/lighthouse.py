@@ -55,7 +55,7 @@ def serve(data: Path, port: int) -> subprocess.Popen[bytes]:
     deadline = time.monotonic() + 60
     while True:
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz?ready=1", timeout=1).read()  # noqa: S310
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz?ready=1", timeout=1).read()
             return proc
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:

@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
-class UpdateFailed(Exception):  # noqa: N818 - reads as what happened to the update
+class UpdateFailed(Exception):  # reads as what happened to the update
     """An update whose handling failed; it is not recorded, so it runs again."""
 
     def __init__(self, update_id: int) -> None:
@@ -75,7 +75,7 @@ class UpdateGate(BaseMiddleware):
                 response = None
             else:
                 response = await handler(event, data)
-        except Exception as exc:  # noqa: BLE001 - the error router decides what it means
+        except Exception as exc:  # the error router decides what it means
             response = await data["dispatcher"].propagate_event(
                 update_type="error", event=ErrorEvent(update=update, exception=exc), **data
             )

@@ -22,7 +22,7 @@ from campaigns import evidence
 
 if TYPE_CHECKING:
     from campaigns.core import Core
-    from greentally.settings import Settings
+    from campaigns.settings import Settings
 
 LOCALES = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"

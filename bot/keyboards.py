@@ -20,6 +20,7 @@ from bot.callbacks import (
     UnitCb,
     VolunteerCb,
 )
+from campaigns import labels
 from campaigns.results import UnitView
 
 UNITS_PER_PAGE = 8
@@ -74,7 +75,7 @@ def units(
 def modes(available: Iterable[str], *, entry: str = "") -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for mode in available:
-        label = texts.MODE_LABELS.get(mode)
+        label = labels.MODE_BUTTONS.get(mode)
         builder.button(
             text=_(label) if label else mode,
             callback_data=TripCb(action="mode", mode=mode, entry=entry),
@@ -94,7 +95,7 @@ def confirm_trip(*, entry: str) -> InlineKeyboardMarkup:
 def meals(available: Iterable[str]) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for meal in available:
-        label = texts.MEAL_LABELS.get(meal)
+        label = labels.MEAL_LABELS.get(meal)
         builder.button(text=_(label) if label else meal, callback_data=PlateCb(meal=meal))
     builder.adjust(3)
     builder.row(*cancel().inline_keyboard[0])

@@ -27,7 +27,7 @@ from campaigns import links
 from campaigns.results import PersonView, Role
 
 if TYPE_CHECKING:
-    from greentally.settings import Settings
+    from campaigns.settings import Settings
 
 PARTICIPANT = (
     "checkin",

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from bot.board import ProgressBoard
     from bot.photos import EvidenceFolder
     from campaigns.core import Core
-    from greentally.settings import Settings
+    from campaigns.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -81,7 +81,7 @@ class Poller:
             method = GetUpdates(offset=self.offset(), timeout=self.timeout, allowed_updates=allowed)
             try:
                 batch = await self.bot(method, request_timeout=request_timeout)
-            except Exception as exc:  # noqa: BLE001 - the network or Telegram: try again
+            except Exception as exc:  # the network or Telegram: try again
                 log.warning("getUpdates failed (%s); trying again", exc)
                 await backoff.asleep()
                 continue
@@ -116,7 +116,7 @@ class Poller:
                     await asyncio.sleep(delay)
                 try:
                     await self.dp.feed_update(self.bot, update)
-                except Exception:  # noqa: BLE001 - logged; run again, as a webhook would
+                except Exception:  # logged; run again, as a webhook would
                     if attempt == len(self.retry_delays):
                         log.exception(
                             "Update %s failed %d times: given up", update.update_id, attempt + 1

@@ -13,7 +13,7 @@ from aiogram.utils.i18n import get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
 from babel.dates import format_skeleton, format_time, get_datetime_format
 
-from bot import texts
+from campaigns import labels
 from campaigns.actions import CanteenCheckView
 from campaigns.errors import Refused
 from campaigns.messages import message_for
@@ -95,19 +95,19 @@ def refusal(exc: Refused, *, tz: tzinfo, now: datetime) -> str:
         key: local_time(value, tz, now=now) if isinstance(value, datetime) else value
         for key, value in exc.detail.items()
     }
-    text = message_for(exc.reason, detail, _)
+    text = message_for(exc.reason, detail, _, tz)
     if exc.reason is Reason.ALREADY_CHECKED_IN:
         return "✅ " + text  # a friendly answer: the person is in, nothing went wrong
     return text
 
 
 def mode_name(mode: str) -> str:
-    name = texts.MODE_NAMES.get(mode)
+    name = labels.MODE_NAMES.get(mode)
     return _(name) if name else mode
 
 
 def meal_name(meal: str) -> str:
-    label = texts.MEAL_LABELS.get(meal)
+    label = labels.MEAL_LABELS.get(meal)
     return _(label) if label else meal
 
 

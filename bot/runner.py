@@ -30,7 +30,7 @@ from campaigns.labels import N_
 
 if TYPE_CHECKING:
     from campaigns.core import Core
-    from greentally.settings import Settings
+    from campaigns.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -210,7 +210,7 @@ async def handle_webhook_update(
         return 400
     try:
         await dp.feed_update(bot, update)
-    except Exception:  # noqa: BLE001 - answered below: Telegram delivers it again
+    except Exception:  # answered below: Telegram delivers it again
         log.warning(
             "Webhook update %s failed; Telegram will deliver it again",
             update.update_id,

@@ -1,12 +1,9 @@
-"""Labels shown on buttons and menus, marked for extraction and translated at render time."""
+"""The bot's own menu entries and command descriptions, marked for extraction and translated
+at render time; the words for kinds, modes and meals are in campaigns.labels."""
 
 from __future__ import annotations
 
-from campaigns.labels import MEAL_LABELS, MODE_NAMES, N_
-from campaigns.labels import MODE_BUTTONS as MODE_LABELS
-
-__all__ = ["MEAL_LABELS", "MODE_LABELS", "MODE_NAMES", "N_"]
-
+from campaigns.labels import N_
 
 LANGUAGE_NAMES = {"zh": "简体中文", "en": "English"}
 

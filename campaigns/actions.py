@@ -1,5 +1,5 @@
 """Logging green actions: trips, clean plates, service hours, booth headcounts, canteen
-checks; and voiding a fact with a reason."""
+checks. Voiding a fact lives with the other corrections, in campaigns.review."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from campaigns import audit, text
+from campaigns import text
 from campaigns.core import Core
 from campaigns.errors import Refused
 from campaigns.identity import request_fingerprint, scoped_key
@@ -20,18 +20,13 @@ from campaigns.recording import (
     fact_row,
     recorded_for,
     replay,
-    set_fact,
-    shape_of,
-    waiting_of,
     write_fact,
 )
-from campaigns.results import FactKind, FactView, Recorded, Role
+from campaigns.results import FactKind, Recorded, Role
 from campaigns.rules import Rules
-from campaigns.views import fact_view
 from storage import identity as identity_store
 from storage import queries, writes
-from storage.models import CanteenCheck, Fact, LedgerEntry
-from storage.tallies import dims_of, forget_person_if_gone
+from storage.models import CanteenCheck, LedgerEntry
 from storage.writer import Call, Tx
 
 
@@ -496,109 +491,3 @@ async def log_canteen_check(
         return CanteenCheckView(new_id, unit_id, kind, day, passed, points)
 
     return await core.write(Call[CanteenCheckView](run))
-
-
-async def void_fact(
-    core: Core, *, fact_id: int, actor_id: int | None, reason: str, now: datetime
-) -> FactView:
-    """Void a fact with a reason: totals and points are reversed, the fact and an audit
-    entry stay. Refuses NOT_ALLOWED (below organizer), REASON_REQUIRED, UNKNOWN_FACT,
-    ALREADY_VOID."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise Refused(Reason.REASON_REQUIRED)
-
-    async def run(tx: Tx) -> FactView:
-        if actor_id is not None:
-            await _actor(tx, actor_id, Role.ORGANIZER)
-        return await void_in(tx, fact_id=fact_id, actor_id=actor_id, reason=reason, now=now)
-
-    return await core.write(Call[FactView](run))
-
-
-async def void_in(
-    tx: Tx, *, fact_id: int, actor_id: int | None, reason: str, now: datetime
-) -> FactView:
-    """Void inside a running transaction (also used by the door scanner's undo)."""
-    row = await queries.fact(tx.conn, id=fact_id)
-    if row is None:
-        raise Refused(Reason.UNKNOWN_FACT)
-    if row["status"] == "void":
-        raise Refused(Reason.ALREADY_VOID)
-    goal = await counts_toward_goal(tx.conn, row["campaign_id"])
-    if row["status"] == "pending":
-        return await _void_pending(tx, row, goal, actor_id=actor_id, reason=reason, now=now)
-    shape = shape_of(row, goal)
-    await set_fact(
-        tx.conn,
-        fact_id,
-        status="void",
-        count_key=None,
-        void_reason=reason,
-        voided_at=now,
-        voided_by_id=actor_id,
-    )
-    tx.deltas.add_fact(shape, sign=-1)
-    if row["points"]:
-        owner = row["person_id"] if row["person_id"] is not None else row["logged_by_id"]
-        await writes.insert_row(
-            tx.conn,
-            LedgerEntry,
-            person_id=owner,
-            fact_id=fact_id,
-            delta=-row["points"],
-            kind="reverse",
-            created_at=now,
-        )
-    await forget_person_if_gone(tx.conn, shape, tx.deltas)
-    if row["counted"] and row["count_key"] and row["count_key"].startswith("d:"):
-        await _promote_same_day(tx, row, goal)
-    await audit.record(
-        tx.conn,
-        actor_id=actor_id,
-        action="void_fact",
-        target=f"fact:{fact_id}",
-        now=now,
-        reason=reason,
-        kind=row["kind"],
-        person_id=row["person_id"],
-    )
-    return fact_view(await queries.fact(tx.conn, id=fact_id))
-
-
-async def _void_pending(
-    tx: Tx, row: Any, goal: bool, *, actor_id: int | None, reason: str, now: datetime
-) -> FactView:
-    """A waiting entry rejected (or withdrawn): it counted nowhere, so only the waiting
-    figure changes."""
-    await set_fact(
-        tx.conn, row["id"], status="void", void_reason=reason, voided_at=now, voided_by_id=actor_id
-    )
-    if goal:
-        tx.deltas.add_pending(row["occurred_on"].year, waiting_of(row), -1)
-    await audit.record(
-        tx.conn,
-        actor_id=actor_id,
-        action="void_fact",
-        target=f"fact:{row['id']}",
-        now=now,
-        reason=reason,
-        kind=row["kind"],
-        person_id=row["person_id"],
-        was="pending",
-    )
-    return fact_view(await queries.fact(tx.conn, id=row["id"]))
-
-
-async def _promote_same_day(tx: Tx, row: Any, goal: bool) -> None:
-    """A voided habit fact held the person-day's count: hand it to another entry of that
-    person, campaign and day, if one remains."""
-    other = await queries.uncounted_same_day(
-        tx.conn, person_id=row["person_id"], campaign_id=row["campaign_id"], day=row["occurred_on"]
-    )
-    if other is None:
-        return
-    await writes.update_by_id(tx.conn, Fact, other["id"], counted=1, count_key=row["count_key"])
-    shape = shape_of({**dict(other), "counted": 1, "headcount": 0, "co2_g": 0, "points": 0}, goal)
-    for dim, key in dims_of(shape):
-        tx.deltas.add(shape.year, dim, key, "person_times", 1)

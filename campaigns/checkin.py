@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from campaigns import codes
-from campaigns.core import LOCAL_TZ, Core
+from campaigns.core import Core
 from campaigns.errors import Refused
 from campaigns.identity import request_fingerprint, scoped_key
 from campaigns.reasons import Reason
@@ -28,6 +28,7 @@ class CheckIn:
     code: str
     now: datetime
     channel: str
+    day: date  # the campaign day of `now`, in the core's time zone
     person_id: int | None = None
     token: str | None = None
     volunteer_id: int | None = None
@@ -66,7 +67,7 @@ class _Batch:
         }
         self.people = await queries.people_by_ids(conn, list(ids)) if ids else {}
         tokens = [c.token for c in self.cmds if c.token]
-        self.by_token: dict[str, Any] = {}
+        self.by_token = {}
         if tokens:
             rows = await queries.people_by_column(conn, Person.qr_token, tokens)
             self.by_token = {r["qr_token"]: r for r in rows}
@@ -149,7 +150,7 @@ class _Batch:
             unit_id=person["unit_id"],
             campaign_id=ev["campaign_id"],
             event_id=ev["id"],
-            occurred_on=c.now.astimezone(LOCAL_TZ).date(),
+            occurred_on=c.day,
             now=c.now,
             channel=c.channel,
             logged_by_id=logged_by,
@@ -257,6 +258,7 @@ async def check_in(
             code=code,
             now=now,
             channel=channel,
+            day=core.today(now),
             person_id=person_id,
             volunteer_id=logged_by_id,
             idempotency_key=scoped_key(caller, "checkin", idempotency_key),
@@ -290,6 +292,7 @@ async def check_in_by_token(
             code=code,
             now=now,
             channel=channel,
+            day=core.today(now),
             token=token,
             volunteer_id=volunteer_id,
             idempotency_key=scoped_key(f"p{volunteer_id}", "checkin", idempotency_key),

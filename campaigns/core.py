@@ -16,7 +16,9 @@ from storage.db import InlineConnection, is_sqlite, make_engine
 from storage.migrate import upgrade
 from storage.writer import Command, Writer
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+# Campaign days are local dates in the county's zone: Settings.timezone, handed to make_core
+# by greentally; this default serves tests and benchmarks that build a core themselves.
+DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
 T = TypeVar("T")
 
 
@@ -29,7 +31,7 @@ class Core:
     rules: Rules
     goal: int
     secret: str = ""
-    tz: ZoneInfo = LOCAL_TZ
+    tz: ZoneInfo = DEFAULT_TZ
     inline: InlineConnection | None = None
     inline_writer: InlineConnection | None = None
     # Telegram id -> (expiry, person): the bot looks its sender up on every update. Cleared
@@ -96,7 +98,12 @@ class Core:
 
 
 def make_core(
-    database_url: str, *, goal: int = 2000, secret: str = "", rules: Rules | None = None
+    database_url: str,
+    *,
+    goal: int = 2000,
+    secret: str = "",
+    rules: Rules | None = None,
+    tz: ZoneInfo = DEFAULT_TZ,
 ) -> Core:
     """A core over a database already migrated; connects lazily, on first use.
 
@@ -114,6 +121,7 @@ def make_core(
         rules=rules or load_rules(),
         goal=goal,
         secret=secret,
+        tz=tz,
         inline=InlineConnection(database_url) if sqlite else None,
         inline_writer=inline_writer,
     )
@@ -126,8 +134,9 @@ async def open_core(
     secret: str = "",
     migrate: bool = True,
     rules: Rules | None = None,
+    tz: ZoneInfo = DEFAULT_TZ,
 ) -> Core:
     """Open the database (applying migrations first) and start the writer."""
     if migrate:
         await upgrade(database_url)
-    return make_core(database_url, goal=goal, secret=secret, rules=rules)
+    return make_core(database_url, goal=goal, secret=secret, rules=rules, tz=tz)

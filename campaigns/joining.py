@@ -28,7 +28,7 @@ from campaigns.identity import (
     request_fingerprint,
     verifier_matches,
 )
-from campaigns.people import LANGUAGES, clean_name, person_view_of
+from campaigns.profile import LANGUAGES, clean_name, person_view_of
 from campaigns.reasons import Reason
 from campaigns.recording import RetryAlone
 from campaigns.results import PersonView, Role
@@ -204,7 +204,7 @@ def _locked(row: Any, window_start: datetime) -> bool:
 
 
 def _minutes_left(rows: list[Any], now: datetime) -> int:
-    ends = min(r["failures_since"] + VERIFY_WINDOW for r in rows)
+    ends: datetime = min(r["failures_since"] + VERIFY_WINDOW for r in rows)
     return max(1, math.ceil((ends - now).total_seconds() / 60))
 
 

@@ -5,7 +5,7 @@ extraction and translated at the edge (web or bot) in the reader's language."""
 from __future__ import annotations
 
 
-def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"
+def N_(message: str) -> str:  # the gettext convention for "mark, translate later"
     """Mark a msgid for extraction; the edge's `gettext` translates it where it is shown."""
     return message
 

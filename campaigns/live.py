@@ -112,7 +112,7 @@ class LiveHub:
                 await r.pexpire(LEASE_KEY, ttl)
                 return True
             return False
-        except Exception:  # noqa: BLE001 - Redis down: watch locally rather than go dark
+        except Exception:  # Redis down: watch locally rather than go dark
             log.warning("live: Redis unavailable, watching locally", exc_info=True)
             return True
 
@@ -123,7 +123,7 @@ class LiveHub:
                     await self._check()
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001 - keep watching through a database hiccup
+            except Exception:  # keep watching through a database hiccup
                 log.warning("live: watch failed", exc_info=True)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self.interval)
@@ -142,7 +142,7 @@ class LiveHub:
                 r = await self._redis_client()
                 await r.publish(CHANNEL, json.dumps(payload))
                 return
-            except Exception:  # noqa: BLE001
+            except Exception:
                 log.warning("live: publish failed, delivering locally", exc_info=True)
         self._deliver(payload)
 
@@ -157,7 +157,7 @@ class LiveHub:
                         self._deliver(json.loads(message["data"]))
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001 - reconnect after a pause
+            except Exception:  # reconnect after a pause
                 log.warning("live: Redis subscription lost", exc_info=True)
                 await asyncio.sleep(1)
 

@@ -47,7 +47,7 @@ class BatchLoader(Generic[K, V]):
     async def _answer(self, waiting: dict[K, list[asyncio.Future[V | None]]]) -> None:
         try:
             found = await self._fetch(list(waiting))
-        except Exception as exc:  # noqa: BLE001 - every caller of the batch gets the error
+        except Exception as exc:  # every caller of the batch gets the error
             for futures in waiting.values():
                 for future in futures:
                     if not future.done():

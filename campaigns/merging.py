@@ -15,12 +15,12 @@ from datetime import datetime
 from typing import Any
 
 from campaigns import audit
-from campaigns.actions import void_in
 from campaigns.core import Core
 from campaigns.errors import Refused
-from campaigns.people import person_view_of
+from campaigns.profile import person_view_of
 from campaigns.reasons import Reason
 from campaigns.results import FactKind, PersonView, Role, pick
+from campaigns.review import void_in
 from campaigns.roles import require_role
 from storage import identity as store
 from storage import writes
@@ -211,10 +211,10 @@ async def _void_doubles(
         for f in facts:
             if f["kind"] != FactKind.CHECKIN.value and f["status"] == "counted":
                 days[pid][(f["campaign_id"], f["occurred_on"])].append(f)
-    for day, mine in days[drop_id].items():
-        theirs = days[keep_id].get(day)
-        if theirs:
-            later = mine if _later(mine[0], theirs[0]) else theirs
+    for day, my_facts in days[drop_id].items():
+        their_facts = days[keep_id].get(day)
+        if their_facts:
+            later = my_facts if _later(my_facts[0], their_facts[0]) else their_facts
             # The entry holding the day's count goes last, so no other is promoted to it.
             doubles.extend(sorted(later, key=lambda f: f["counted"]))
     voided = []

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from campaigns.labels import N_
 from campaigns.reasons import Reason
-
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
-
 
 REASON_MESSAGES: dict[Reason, str] = {
     Reason.ALREADY_CHECKED_IN: N_("You already checked in at {at}."),
@@ -109,18 +105,21 @@ REASON_MESSAGES: dict[Reason, str] = {
 }
 
 
-def _render(value: Any) -> Any:
+def _render(value: Any, tz: tzinfo) -> Any:
     if isinstance(value, datetime):
-        return value.astimezone(LOCAL_TZ).strftime("%H:%M")
+        return value.astimezone(tz).strftime("%H:%M")
     if isinstance(value, float):
         return f"{value:g}"
     return value
 
 
-def message_for(reason: Reason, detail: Mapping[str, Any], gettext: Callable[[str], str]) -> str:
-    """The refusal in the reader's language, with its details filled in."""
+def message_for(
+    reason: Reason, detail: Mapping[str, Any], gettext: Callable[[str], str], tz: tzinfo
+) -> str:
+    """The refusal in the reader's language, with its details filled in (times of day in
+    the core's zone, `tz`)."""
     template = gettext(REASON_MESSAGES[reason])
-    values = {key: _render(value) for key, value in detail.items()}
+    values = {key: _render(value, tz) for key, value in detail.items()}
     try:
         return template.format(**values)
     except (KeyError, IndexError):

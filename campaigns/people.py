@@ -11,10 +11,11 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import RowMapping
 
-from campaigns import access, audit, codes, text
+from campaigns import access, audit, codes, joining, text
 from campaigns.core import Core
 from campaigns.errors import Refused
 from campaigns.loader import BatchLoader
+from campaigns.profile import LANGUAGES, clean_name, person_view_of
 from campaigns.reasons import Reason
 from campaigns.results import PersonView, Role
 from campaigns.roles import require_role
@@ -26,21 +27,6 @@ from storage.writer import Call, Tx
 
 _hasher = PasswordHasher()
 T = TypeVar("T")
-LANGUAGES = ("zh", "en")
-
-
-def clean_name(core: Core, name: str) -> str:
-    """A display name, trimmed (campaigns.text); refuses HIDDEN_CHARACTERS, NAME_REQUIRED
-    (nothing visible) and NAME_TOO_LONG."""
-    return text.clean_name(name, max_length=core.rules.max_name_length)
-
-
-async def person_view_of(conn: Any, person_id: int) -> PersonView:
-    """A person's view, read on the given connection. Refuses UNKNOWN_PERSON."""
-    row = await queries.person(conn, id=person_id)
-    if row is None:
-        raise Refused(Reason.UNKNOWN_PERSON)
-    return person_view(row)
 
 
 async def _person(tx_or_conn: Any, person_id: int) -> PersonView:
@@ -63,8 +49,6 @@ async def register_person(
     """The person behind a device that gives its name and unit: found on the roster or
     among the people already registered where that is safe, else made (see
     campaigns.joining.join, whose refusals it shares)."""
-    from campaigns import joining  # noqa: PLC0415 - joining builds on this module
-
     joined = await joining.join(
         core,
         name=name,

@@ -14,7 +14,7 @@ from campaigns.reports import subtree_ids
 from campaigns.results import CampaignView, PersonView, Role
 from campaigns.roles import require_role
 from campaigns.views import campaign_view, person_view
-from storage import queries
+from storage import queries, writes
 from storage.writer import Call, Tx
 
 
@@ -58,7 +58,7 @@ async def update_campaign(
         before = await queries.campaign(tx.conn, campaign_id)
         if before is None:
             raise Refused(Reason.UNKNOWN_CAMPAIGN)
-        await queries.update_campaign(tx.conn, campaign_id, values)
+        await writes.update_campaign(tx.conn, campaign_id, values)
         changed = {k: [str(before[k]), str(v)] for k, v in values.items() if before[k] != v}
         await audit.record(
             tx.conn,

@@ -1,5 +1,8 @@
-"""Corrections: the photo-evidence queue, voiding with a reason, undo at the door, and the
-audit log that records who did each of them and when."""
+"""Corrections: voiding a fact with a reason (and its rules: a reason is required, a void
+is never voided again, totals and points are reversed, a habit day's count passes to
+another entry), the approval and photo-evidence queue, undo at the door, and the audit log
+that records who did each of them and when. Every correction checks its actor through
+campaigns.roles.require_role."""
 
 from __future__ import annotations
 
@@ -9,7 +12,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from campaigns import audit
-from campaigns.actions import void_in
 from campaigns.core import Core
 from campaigns.errors import Refused
 from campaigns.reasons import Reason
@@ -18,7 +20,8 @@ from campaigns.results import FactKind, FactView, Role, pick
 from campaigns.roles import require_role
 from campaigns.views import fact_view
 from storage import queries, writes
-from storage.models import LedgerEntry
+from storage.models import Fact, LedgerEntry
+from storage.tallies import dims_of, forget_person_if_gone
 from storage.writer import Call, Tx
 
 UNDO_WINDOW = timedelta(minutes=30)
@@ -96,6 +99,111 @@ async def review_queue(core: Core, *, limit: int = 50) -> list[FactLine]:
         waiting = await queries.facts_listing(conn, limit=limit, pending_approval=True)
         photos = await queries.facts_listing(conn, limit=limit, pending_evidence=True)
     return [_line(r) for r in [*waiting, *photos][:limit]]
+
+
+async def void_fact(
+    core: Core, *, fact_id: int, actor_id: int | None, reason: str, now: datetime
+) -> FactView:
+    """Void a fact with a reason: totals and points are reversed, the fact and an audit
+    entry stay. Refuses NOT_ALLOWED (below organizer), REASON_REQUIRED, UNKNOWN_FACT,
+    ALREADY_VOID."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise Refused(Reason.REASON_REQUIRED)
+
+    async def run(tx: Tx) -> FactView:
+        await require_role(tx, actor_id, Role.ORGANIZER)
+        return await void_in(tx, fact_id=fact_id, actor_id=actor_id, reason=reason, now=now)
+
+    return await core.write(Call[FactView](run))
+
+
+async def void_in(
+    tx: Tx, *, fact_id: int, actor_id: int | None, reason: str, now: datetime
+) -> FactView:
+    """Void inside a running transaction (also used by the door scanner's undo)."""
+    row = await queries.fact(tx.conn, id=fact_id)
+    if row is None:
+        raise Refused(Reason.UNKNOWN_FACT)
+    if row["status"] == "void":
+        raise Refused(Reason.ALREADY_VOID)
+    goal = await counts_toward_goal(tx.conn, row["campaign_id"])
+    if row["status"] == "pending":
+        return await _void_pending(tx, row, goal, actor_id=actor_id, reason=reason, now=now)
+    shape = shape_of(row, goal)
+    await set_fact(
+        tx.conn,
+        fact_id,
+        status="void",
+        count_key=None,
+        void_reason=reason,
+        voided_at=now,
+        voided_by_id=actor_id,
+    )
+    tx.deltas.add_fact(shape, sign=-1)
+    if row["points"]:
+        owner = row["person_id"] if row["person_id"] is not None else row["logged_by_id"]
+        await writes.insert_row(
+            tx.conn,
+            LedgerEntry,
+            person_id=owner,
+            fact_id=fact_id,
+            delta=-row["points"],
+            kind="reverse",
+            created_at=now,
+        )
+    await forget_person_if_gone(tx.conn, shape, tx.deltas)
+    if row["counted"] and row["count_key"] and row["count_key"].startswith("d:"):
+        await _promote_same_day(tx, row, goal)
+    await audit.record(
+        tx.conn,
+        actor_id=actor_id,
+        action="void_fact",
+        target=f"fact:{fact_id}",
+        now=now,
+        reason=reason,
+        kind=row["kind"],
+        person_id=row["person_id"],
+    )
+    return fact_view(await queries.fact(tx.conn, id=fact_id))
+
+
+async def _void_pending(
+    tx: Tx, row: Any, goal: bool, *, actor_id: int | None, reason: str, now: datetime
+) -> FactView:
+    """A waiting entry rejected (or withdrawn): it counted nowhere, so only the waiting
+    figure changes."""
+    await set_fact(
+        tx.conn, row["id"], status="void", void_reason=reason, voided_at=now, voided_by_id=actor_id
+    )
+    if goal:
+        tx.deltas.add_pending(row["occurred_on"].year, waiting_of(row), -1)
+    await audit.record(
+        tx.conn,
+        actor_id=actor_id,
+        action="void_fact",
+        target=f"fact:{row['id']}",
+        now=now,
+        reason=reason,
+        kind=row["kind"],
+        person_id=row["person_id"],
+        was="pending",
+    )
+    return fact_view(await queries.fact(tx.conn, id=row["id"]))
+
+
+async def _promote_same_day(tx: Tx, row: Any, goal: bool) -> None:
+    """A voided habit fact held the person-day's count: hand it to another entry of that
+    person, campaign and day, if one remains."""
+    other = await queries.uncounted_same_day(
+        tx.conn, person_id=row["person_id"], campaign_id=row["campaign_id"], day=row["occurred_on"]
+    )
+    if other is None:
+        return
+    await writes.update_by_id(tx.conn, Fact, other["id"], counted=1, count_key=row["count_key"])
+    shape = shape_of({**dict(other), "counted": 1, "headcount": 0, "co2_g": 0, "points": 0}, goal)
+    for dim, key in dims_of(shape):
+        tx.deltas.add(shape.year, dim, key, "person_times", 1)
 
 
 async def waiting_count(core: Core) -> int:
@@ -240,7 +348,7 @@ async def judge_evidence(
             raise Refused(Reason.UNKNOWN_FACT)
         if row["status"] == "void":
             raise Refused(Reason.ALREADY_VOID)
-        await queries.set_evidence_status(tx.conn, fact_id, "ok" if accept else "rejected")
+        await writes.set_evidence_status(tx.conn, fact_id, "ok" if accept else "rejected")
         await audit.record(
             tx.conn,
             actor_id=actor_id,

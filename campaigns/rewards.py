@@ -17,7 +17,7 @@ from campaigns.results import PersonView, Role, pick
 from campaigns.roles import require_role
 from campaigns.views import person_view
 from storage import identity as identity_store
-from storage import queries
+from storage import queries, writes
 from storage.models import Person
 from storage.writer import Call, Tx
 
@@ -99,12 +99,12 @@ async def save_reward(
     async def run(tx: Tx) -> RewardView:
         await require_role(tx, actor_id, Role.ORGANIZER)
         if reward_id is None:
-            rid = await queries.insert_reward(tx.conn, values)
+            rid = await writes.insert_reward(tx.conn, values)
         else:
             if await queries.reward(tx.conn, reward_id) is None:
                 raise Refused(Reason.UNKNOWN_REWARD)
             rid = reward_id
-            await queries.update_reward(tx.conn, rid, values)
+            await writes.update_reward(tx.conn, rid, values)
         await audit.record(
             tx.conn,
             actor_id=actor_id,
@@ -158,9 +158,9 @@ async def redeem(
         balance = await queries.ledger_balance(tx.conn, person.id)
         if balance < row["price"]:
             raise Refused(Reason.INSUFFICIENT_BALANCE, balance=balance, price=row["price"])
-        if not await queries.take_from_stock(tx.conn, reward_id):
+        if not await writes.take_from_stock(tx.conn, reward_id):
             raise Refused(Reason.OUT_OF_STOCK)
-        ledger_id = await queries.insert_ledger(
+        ledger_id = await writes.insert_ledger(
             tx.conn,
             {
                 "person_id": person.id,

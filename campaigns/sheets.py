@@ -13,6 +13,7 @@ from typing import Any
 
 from campaigns import labels
 from campaigns.exports import Column, Gettext, Pgettext, Table, local
+from campaigns.labels import N_
 from campaigns.records import RecordLine
 from campaigns.reports import RangeTotals, TotalsRow
 from campaigns.results import Totals, pick
@@ -22,7 +23,6 @@ DAY = "yyyy-mm-dd"
 INT = "#,##0"
 KG = "#,##0.0"
 RATE = "0.0%"
-N_ = labels.N_
 COUNTING_RULE = N_(
     "Person-times count identified participations: an event check-in counts once per person "
     "per event; a habit campaign (green trips, clean plates) at most once per person per "

@@ -107,7 +107,7 @@ class _Ledger:
             batch = dict(self.pending)
             try:
                 await _record(self.core, batch)
-            except Exception:  # noqa: BLE001 - only a record of work done: keep serving
+            except Exception:  # only a record of work done: keep serving
                 log.warning("Could not record %d handled updates", len(batch), exc_info=True)
                 return
             for update_id in batch:

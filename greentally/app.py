@@ -15,7 +15,7 @@ from fastapi import FastAPI, Request, Response
 
 from campaigns.core import Core, make_core, open_core
 from campaigns.seed import load_calendar
-from greentally.settings import Settings
+from campaigns.settings import Settings
 from storage.migrate import upgrade_sync
 from web.app import create_app
 
@@ -31,7 +31,7 @@ def prepare_database(settings: Settings) -> None:
     upgrade_sync(url)
 
     async def seed() -> None:
-        core = await open_core(url, migrate=False)
+        core = await open_core(url, migrate=False, tz=settings.zone)
         try:
             added = await load_calendar(core, now=datetime.now(UTC))
             if added:
@@ -68,7 +68,10 @@ def freeze_startup_heap() -> None:
 
 def build_core(settings: Settings) -> Core:
     return make_core(
-        settings.resolved_database_url, goal=settings.year_goal, secret=settings.resolved_secret()
+        settings.resolved_database_url,
+        goal=settings.year_goal,
+        secret=settings.resolved_secret(),
+        tz=settings.zone,
     )
 
 

@@ -29,7 +29,7 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
-from greentally.settings import Settings
+from campaigns.settings import Settings
 from storage.db import is_sqlite
 
 FORMAT = "greentally-backup"

@@ -41,7 +41,7 @@ from campaigns.errors import Refused
 from campaigns.labels import N_
 from campaigns.messages import message_for
 from campaigns.results import Role
-from greentally.settings import Settings
+from campaigns.settings import Settings
 from web.i18n import translations
 
 # The language of this run's words (set by main before anything is said).
@@ -111,7 +111,7 @@ COMMANDS: list[_Command] = []
 def command(
     name: str,
     help: str,
-    *params: Opt,  # noqa: A002
+    *params: Opt,
 ) -> Callable[[Callable[..., int]], Callable[..., int]]:
     """Register a command (its help a msgid): built into the CLI in the reader's language.
     The function is called with the settings and its options as keywords."""
@@ -131,11 +131,12 @@ def run_core(settings: Settings, job: Callable[[Core], Coroutine[Any, Any, int]]
             settings.resolved_database_url,
             goal=settings.year_goal,
             secret=settings.resolved_secret(),
+            tz=settings.zone,
         )
         try:
             return await job(core)
         except Refused as exc:
-            raise Fail(message_for(exc.reason, exc.detail, _)) from None
+            raise Fail(message_for(exc.reason, exc.detail, _, core.tz)) from None
         finally:
             await core.close()
 

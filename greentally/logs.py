@@ -47,7 +47,7 @@ class TextFormatter(logging.Formatter):
     _second: int = -1
     _stamp: str = ""
 
-    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         second = int(record.created)
         if second != self._second:
             self._second, self._stamp = second, super().formatTime(record, datefmt)

@@ -213,7 +213,7 @@ async def people_with_staff_number(conn: AsyncConnection, staff_hash: str) -> li
     stmt = select(RosterEntry.person_id).where(
         RosterEntry.staff_no_hash == staff_hash, RosterEntry.person_id.is_not(None)
     )
-    return [int(p) for p in (await conn.execute(stmt)).scalars().all()]
+    return [p for p in (await conn.execute(stmt)).scalars().all() if p is not None]
 
 
 async def flagged_people(conn: AsyncConnection) -> Sequence[RowMapping]:

@@ -14,6 +14,21 @@ from storage.db import insert_ignore, upsert_add
 from storage.models import Campaign, Fact, Tally, TallyPerson
 
 FIELDS = ("person_times", "headcount", "people", "facts", "co2_g", "points")
+
+
+def fact_sums() -> tuple[Any, ...]:
+    """The one list of FIELDS summed over counted facts, in its order (`people` counts
+    distinct people): the recount and every report's sums read it."""
+    return (
+        func.sum(Fact.counted),
+        func.sum(Fact.headcount),
+        func.count(func.distinct(Fact.person_id)),
+        func.count(Fact.id),
+        func.sum(Fact.co2_g),
+        func.sum(Fact.points),
+    )
+
+
 Key = tuple[int, str, str]
 # dims of a fact: the goal's dims only for campaigns that count toward it
 GOAL_DIMS = ("year", "day", "unit")
@@ -168,12 +183,7 @@ async def recount(conn: AsyncConnection) -> dict[Key, dict[str, int]]:
             select(
                 year.label("y"),
                 (col if col is not None else key_col).label("k"),
-                func.sum(Fact.counted),
-                func.sum(Fact.headcount),
-                func.count(func.distinct(Fact.person_id)),
-                func.count(Fact.id),
-                func.sum(Fact.co2_g),
-                func.sum(Fact.points),
+                *fact_sums(),
             )
             .join(Campaign, Campaign.id == Fact.campaign_id)
             .where(and_(*base, *extra))

@@ -110,7 +110,7 @@ class Writer:
                 tx = Tx(conn)
                 outcomes = await _run_all(tx, batch)
                 await tx.deltas.flush(conn)
-        except Exception as exc:  # noqa: BLE001 - isolate, then report per command
+        except Exception as exc:  # isolate, then report per command
             log.debug("batch of %d failed (%r); retrying each alone", len(batch), exc)
             if len(batch) == 1:
                 if not batch[0].future.done():

@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import as_id
-from storage.models import LoginToken, ProcessedUpdate
+from storage.models import Campaign, Fact, LedgerEntry, LoginToken, Reward
 
 
 async def insert_row(conn: AsyncConnection, model: Any, **values: Any) -> int:
@@ -46,9 +46,31 @@ async def use_login_token(
     return None if person_id is None else int(person_id)
 
 
-async def delete_processed_update(conn: AsyncConnection, update_id: int) -> None:
-    await conn.execute(delete(ProcessedUpdate).where(ProcessedUpdate.update_id == update_id))
+async def set_evidence_status(conn: AsyncConnection, fact_id: int, status: str) -> None:
+    await conn.execute(update(Fact).where(Fact.id == fact_id).values(evidence_status=status))
 
 
-async def prune_processed_updates(conn: AsyncConnection, *, before: datetime) -> None:
-    await conn.execute(delete(ProcessedUpdate).where(ProcessedUpdate.at < before))
+async def insert_reward(conn: AsyncConnection, values: dict[str, Any]) -> int:
+    return as_id(await conn.scalar(insert(Reward).values(**values).returning(Reward.id)))
+
+
+async def update_reward(conn: AsyncConnection, reward_id: int, values: dict[str, Any]) -> None:
+    await conn.execute(update(Reward).where(Reward.id == reward_id).values(**values))
+
+
+async def take_from_stock(conn: AsyncConnection, reward_id: int) -> bool:
+    """One item out of stock, only if one is left (a conditional update, race-free)."""
+    result = await conn.execute(
+        update(Reward)
+        .where(Reward.id == reward_id, Reward.stock > 0)
+        .values(stock=Reward.stock - 1)
+    )
+    return bool(result.rowcount)
+
+
+async def insert_ledger(conn: AsyncConnection, values: dict[str, Any]) -> int:
+    return as_id(await conn.scalar(insert(LedgerEntry).values(**values).returning(LedgerEntry.id)))
+
+
+async def update_campaign(conn: AsyncConnection, campaign_id: int, values: dict[str, Any]) -> None:
+    await conn.execute(update(Campaign).where(Campaign.id == campaign_id).values(**values))

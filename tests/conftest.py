@@ -15,7 +15,7 @@ import pytest
 
 from campaigns.core import Core, open_core
 from campaigns.seed import load_calendar
-from greentally.settings import Settings
+from campaigns.settings import Settings
 
 PG_URL = os.environ.get("GREENTALLY_TEST_DATABASE_URL", "")
 SEED_NOW = datetime(2023, 1, 1, tzinfo=UTC)
@@ -40,7 +40,7 @@ def _pg_admin_url(database: str) -> str:
 
 
 def _pg_exec(sql: str) -> None:
-    import asyncpg  # noqa: PLC0415 - only when PostgreSQL is configured
+    import asyncpg  # only when PostgreSQL is configured
 
     async def run() -> None:
         dsn = _pg_admin_url("postgres").replace("postgresql+asyncpg://", "postgresql://")

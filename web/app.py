@@ -15,7 +15,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from campaigns.core import Core
 from campaigns.errors import Refused
 from campaigns.reasons import Reason
-from greentally.settings import Settings
+from campaigns.settings import Settings
 from web.assets import STATIC_DIR, Assets, HashedStaticFiles
 from web.deps import (
     TEMPLATES_DIR,
@@ -116,7 +116,7 @@ def _bare_lang(request: Request) -> Lang:
 def _install_error_handlers(app: FastAPI) -> None:
     async def refused(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, Refused | WebRefused)
-        reason, message = words_for(exc, _bare_lang(request).gettext)
+        reason, message = words_for(exc, _bare_lang(request).gettext, _bare_lang(request).tz)
         if reason == WebReason.SIGN_IN_REQUIRED and not _is_api(request):
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/join?next={_quote(target)}", status_code=303)

@@ -20,7 +20,7 @@ from campaigns import access, people, text
 from campaigns.core import Core
 from campaigns.errors import Refused
 from campaigns.results import PersonView, Role
-from greentally.settings import Settings
+from campaigns.settings import Settings
 from web.errors import WebReason, WebRefused, field_label
 from web.i18n import ENDONYMS, LANGUAGES, Lang, negotiate, pick_language
 from web.ratelimit import Limits, SignInGuard

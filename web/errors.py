@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from datetime import tzinfo
 from enum import StrEnum
 from typing import Any
 
@@ -237,13 +238,14 @@ def web_message(reason: WebReason, detail: Mapping[str, Any], gettext: Callable[
         return template
 
 
-def words_for(exc: Exception, gettext: Callable[[str], str]) -> tuple[str, str]:
-    """(reason, message) for a core or web refusal, in the request's language."""
+def words_for(exc: Exception, gettext: Callable[[str], str], tz: tzinfo) -> tuple[str, str]:
+    """(reason, message) for a core or web refusal, in the request's language (times of day
+    in the core's zone, `tz`)."""
 
     if isinstance(exc, WebRefused):
         return exc.reason.value, web_message(exc.reason, exc.detail, gettext)
     if isinstance(exc, Refused):
-        return exc.reason.value, message_for(exc.reason, exc.detail, gettext)
+        return exc.reason.value, message_for(exc.reason, exc.detail, gettext, tz)
     raise TypeError(exc)
 
 

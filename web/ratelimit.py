@@ -1,7 +1,7 @@
 """Rate limits through the `limits` library: in Redis when one is configured (every instance
 counts together), in this process's memory otherwise.
 
-What is limited, each by the settings' figure (greentally.settings, `rate_*`):
+What is limited, each by the settings' figure (campaigns.settings, `rate_*`):
 - failed sign-ins, three ways (SignInGuard): one login from one address, one login from
   anywhere, one address whatever the login. A locked login does not lock its owner out:
   a one-time link (the bot's /login) still signs them in;
@@ -22,7 +22,7 @@ from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter, RateLimiter
 
-from greentally.settings import Settings
+from campaigns.settings import Settings
 
 
 def _storage(redis_url: str | None) -> Storage:

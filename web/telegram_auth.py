@@ -31,7 +31,7 @@ MAX_LENGTH = 4096  # what Telegram sends is far shorter
 FUTURE_SLACK = 60  # seconds a phone's clock may run ahead of ours
 
 
-class InitDataRefused(Exception):  # noqa: N818 - a refusal, as campaigns.errors.Refused
+class InitDataRefused(Exception):  # a refusal, as campaigns.errors.Refused
     """initData refused; `reason` is one of the three INIT_DATA_* web reasons, `why` says
     what exactly was wrong (for the log, not for the person)."""
 

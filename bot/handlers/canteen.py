@@ -30,10 +30,10 @@ from bot.handlers.common import (
 )
 from bot.photos import EVIDENCE_KEY, PHOTO, EvidenceFolder
 from bot.states import Canteen
-from bot.texts import N_
 from campaigns import actions, catalog
 from campaigns.core import Core
 from campaigns.errors import Refused
+from campaigns.labels import N_
 from campaigns.results import Channel, PersonView, UnitView
 
 router = Router(name=__name__)

@@ -79,6 +79,6 @@ async def unexpected(event: ErrorEvent) -> Any:
         await reply(
             event, _("Sorry, something went wrong on our side. Please try again in a minute.")
         )
-    except Exception:  # noqa: BLE001 - the apology is best effort
+    except Exception:  # the apology is best effort
         log.warning("Could not tell the person about the failure", exc_info=True)
     return UNHANDLED

@@ -14,7 +14,7 @@ from bot.handlers.common import clear_flow
 from bot.menus import command_names, sync_chat_menu
 from bot.photos import PHOTO, EvidenceFolder
 from campaigns.results import PersonView
-from greentally.settings import Settings
+from campaigns.settings import Settings
 
 router = Router(name=__name__)
 

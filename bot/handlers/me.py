@@ -7,10 +7,8 @@ Telegram no longer knows the file."""
 from __future__ import annotations
 
 import dataclasses
-import io
 import logging
 
-import qrcode
 from aiogram import Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
@@ -22,7 +20,7 @@ from bot import render, texts
 from bot.filters import MenuText
 from bot.handlers.common import begin_flow, lang
 from bot.photos import EvidenceFolder
-from campaigns import totals
+from campaigns import qr, totals
 from campaigns.core import Core
 from campaigns.results import PersonView
 
@@ -31,16 +29,6 @@ log = logging.getLogger(__name__)
 
 HISTORY_LINES = 10
 QR_DESTINY = "qr"  # FSM storage: {"token": the QR's payload, "file_id": Telegram's id of it}
-
-
-def qr_png(payload: str) -> bytes:
-    """A PNG of the QR code for `payload`, large enough for a phone camera at the door."""
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=10, border=4)
-    code.add_data(payload)
-    code.make(fit=True)
-    buffer = io.BytesIO()
-    code.make_image(fill_color="black", back_color="white").save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 @router.message(Command("me"))
@@ -83,7 +71,7 @@ async def send_qr(message: Message, state: FSMContext, token: str, caption: str)
         else:
             return
     sent = await message.answer_photo(
-        BufferedInputFile(qr_png(token), filename="greentally-qr.png"), caption=caption
+        BufferedInputFile(qr.personal_png(token), filename="greentally-qr.png"), caption=caption
     )
     if sent.photo:
         await state.storage.set_data(key, {"token": token, "file_id": sent.photo[-1].file_id})

@@ -32,7 +32,7 @@ from campaigns.core import Core
 from campaigns.errors import Refused
 from campaigns.reasons import Reason
 from campaigns.results import PersonView, Role
-from greentally.settings import Settings
+from campaigns.settings import Settings
 
 router = Router(name=__name__)
 

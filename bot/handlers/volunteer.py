@@ -121,19 +121,33 @@ async def got_hours(
     typed: str | None = None,
 ) -> None:
     hours = await awaited_number(
-        message, state, photos, typed,
+        message,
+        state,
+        photos,
+        typed,
         after_photo=_("📎 Photo attached. Now type the hours."),
         not_a_number=_("Please type the hours as a number, for example 2 or 1.5."),
-    )  # fmt: skip
+    )
     if hours is None:
         return
     assert person is not None
     now = clock()
-    await _log(message, state, photos, retype=RETYPE_HOURS, act=lambda data: actions.log_service(
-        core, volunteer_id=person.id, hours=hours, day=core.today(now), now=now,
-        channel=Channel.BOT, idempotency_key=message_key(message, "service"),
-        evidence_path=data.get(EVIDENCE_KEY),
-    ))  # fmt: skip
+    await _log(
+        message,
+        state,
+        photos,
+        retype=RETYPE_HOURS,
+        act=lambda data: actions.log_service(
+            core,
+            volunteer_id=person.id,
+            hours=hours,
+            day=core.today(now),
+            now=now,
+            channel=Channel.BOT,
+            idempotency_key=message_key(message, "service"),
+            evidence_path=data.get(EVIDENCE_KEY),
+        ),
+    )
 
 
 @router.message(Headcount.code, INPUT)
@@ -177,16 +191,30 @@ async def got_heads(
     typed: str | None = None,
 ) -> None:
     heads = await awaited_number(
-        message, state, photos, typed,
+        message,
+        state,
+        photos,
+        typed,
         after_photo=_("📎 Photo attached. Now type the number of people."),
         not_a_number=_("Please type the number of people, for example 35."),
-    )  # fmt: skip
+    )
     if heads is None:
         return
     assert person is not None
     # A whole number above zero, or the core refuses INVALID_QUANTITY.
-    await _log(message, state, photos, retype=RETYPE_HEADS, act=lambda data: actions.log_headcount(
-        core, volunteer_id=person.id, code=data["code"], heads=heads, now=clock(),
-        channel=Channel.BOT, idempotency_key=message_key(message, "headcount"),
-        evidence_path=data.get(EVIDENCE_KEY),
-    ))  # fmt: skip
+    await _log(
+        message,
+        state,
+        photos,
+        retype=RETYPE_HEADS,
+        act=lambda data: actions.log_headcount(
+            core,
+            volunteer_id=person.id,
+            code=data["code"],
+            heads=heads,
+            now=clock(),
+            channel=Channel.BOT,
+            idempotency_key=message_key(message, "headcount"),
+            evidence_path=data.get(EVIDENCE_KEY),
+        ),
+    )

@@ -12,7 +12,7 @@ from pydantic import SecretStr
 
 from bot.runner import handle_webhook_update, make_bot
 from campaigns.core import Core, open_core
-from greentally.settings import Settings
+from campaigns.settings import Settings
 from tests.e2e.fake_telegram import FakeTelegram
 
 WEBHOOK_SECRET = "s3cret_TOKEN-for-tests"
@@ -75,8 +75,8 @@ REDIS_URL = "redis://127.0.0.1:6379/13"
 async def redis_url() -> AsyncIterator[str]:
     """The machine's Redis for shared conversations and chat locks (skips when it is not
     running); the keys of this module's test users are removed before and after."""
-    from redis.asyncio import Redis  # noqa: PLC0415
-    from redis.exceptions import ConnectionError as RedisConnectionError  # noqa: PLC0415
+    from redis.asyncio import Redis
+    from redis.exceptions import ConnectionError as RedisConnectionError
 
     client = Redis.from_url(REDIS_URL)
     try:

@@ -36,9 +36,13 @@ async def test_unit_ranking_by_share_of_staff_taking_part(core: Core) -> None:
     for index, where in enumerate((small, small, big)):
         person = await factories.person(core, where)
         await checkin.check_in(
-            core, code=event.code, person_id=person.id, now=NOW, channel=Channel.WEB,
+            core,
+            code=event.code,
+            person_id=person.id,
+            now=NOW,
+            channel=Channel.WEB,
             idempotency_key=str(index),
-        )  # fmt: skip
+        )
     ranking = await totals.unit_ranking(core, year=2023)
     assert [u.unit.id for u in ranking[:2]] == [small.id, big.id]
     assert all(u.rolled_headcount > 0 for u in ranking)
@@ -52,15 +56,23 @@ async def test_headcount_must_be_a_whole_number_above_zero(core: Core, heads: fl
     event = await factories.event(core)
     with pytest.raises(Refused) as refused:
         await actions.log_headcount(
-            core, volunteer_id=volunteer.id, code=event.code, heads=heads, now=NOW,
+            core,
+            volunteer_id=volunteer.id,
+            code=event.code,
+            heads=heads,
+            now=NOW,
             channel=Channel.BOT,
-        )  # fmt: skip
+        )
     assert refused.value.reason is Reason.INVALID_QUANTITY
     assert (await totals.progress(core, year=2023)).totals.headcount == 0
     recorded = await actions.log_headcount(
-        core, volunteer_id=volunteer.id, code=event.code, heads=35.0, now=NOW,
+        core,
+        volunteer_id=volunteer.id,
+        code=event.code,
+        heads=35.0,
+        now=NOW,
         channel=Channel.BOT,
-    )  # fmt: skip
+    )
     assert recorded.fact.headcount == 35
 
 

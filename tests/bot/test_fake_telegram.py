@@ -15,7 +15,7 @@ from aiogram.exceptions import TelegramBadRequest
 from bot.dispatcher import build_dispatcher
 from bot.runner import handle_webhook_update
 from campaigns.core import Core
-from greentally.settings import Settings
+from campaigns.settings import Settings
 from tests import factories
 from tests.bot.conftest import WEBHOOK_SECRET
 from tests.e2e.fake_telegram import FakeTelegram, polling_bot, tg_user

@@ -16,7 +16,7 @@ from bot.dispatcher import build_dispatcher
 from campaigns import catalog, people, totals, updates
 from campaigns.core import Core
 from campaigns.results import Role
-from greentally.settings import Settings
+from campaigns.settings import Settings
 from tests import factories
 from tests.bot.conftest import both_backends, deliver
 from tests.e2e.fake_telegram import FakeTelegram, tg_user

@@ -16,7 +16,7 @@ from bot.dispatcher import build_dispatcher
 from campaigns import evidence, totals
 from campaigns.core import Core
 from campaigns.results import FactView, PersonView, Role
-from greentally.settings import Settings
+from campaigns.settings import Settings
 from tests import factories
 from tests.bot.conftest import deliver
 from tests.bot.images import jpeg_with_gps, stored_photos

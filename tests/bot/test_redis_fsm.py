@@ -19,7 +19,7 @@ from bot.runner import handle_webhook_update
 from campaigns import people, totals
 from campaigns.core import Core
 from campaigns.results import FactKind
-from greentally.settings import Settings
+from campaigns.settings import Settings
 from tests import factories
 from tests.bot.conftest import WEBHOOK_SECRET
 from tests.e2e.fake_telegram import FakeTelegram, tg_user

@@ -10,9 +10,9 @@ from aiogram.utils.i18n import I18n
 
 from bot import render
 from bot.dispatcher import make_i18n
-from campaigns.core import LOCAL_TZ
+from campaigns.core import DEFAULT_TZ
 from campaigns.results import Progress, Totals
-from greentally.settings import Settings
+from campaigns.settings import Settings
 
 NINE = datetime(2023, 7, 12, 1, 0, tzinfo=UTC)  # 09:00 in Qu County
 
@@ -39,7 +39,7 @@ def test_times_in_each_languages_style(
     i18n: I18n, language: str, now: datetime | None, expected: str
 ) -> None:
     with i18n.use_locale(language):
-        assert render.local_time(NINE, LOCAL_TZ, now=now) == expected
+        assert render.local_time(NINE, DEFAULT_TZ, now=now) == expected
 
 
 @pytest.mark.parametrize(("language", "expected"), [("zh", "7月12日"), ("en", "Jul 12")])

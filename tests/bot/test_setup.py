@@ -16,7 +16,7 @@ from pydantic import SecretStr
 from bot.dispatcher import build_dispatcher
 from bot.runner import BotSetupError, local_bot_api, start_webhook, webhook_problem
 from campaigns.core import Core
-from greentally.settings import Settings
+from campaigns.settings import Settings
 from tests.e2e.fake_telegram import FakeTelegram
 
 ROOT = Path(__file__).resolve().parents[2]

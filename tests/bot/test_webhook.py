@@ -12,7 +12,7 @@ from bot.dispatcher import build_dispatcher
 from bot.runner import handle_webhook_update, start_webhook
 from campaigns import catalog, people, totals, updates
 from campaigns.core import Core
-from greentally.settings import Settings
+from campaigns.settings import Settings
 from tests import factories
 from tests.bot.conftest import WEBHOOK_SECRET
 from tests.e2e.fake_telegram import FakeTelegram, tg_user

@@ -14,7 +14,7 @@ import uvicorn
 from campaigns import people
 from campaigns.core import Core
 from campaigns.results import Role, UnitView
-from greentally.settings import Settings
+from campaigns.settings import Settings
 from tests.factories import NOW
 from web.app import create_app
 
@@ -57,7 +57,7 @@ async def live_server(core: Core, settings: Settings) -> AsyncIterator[str]:
 
 @contextlib.asynccontextmanager
 async def chromium() -> AsyncIterator[Any]:
-    from playwright.async_api import async_playwright  # noqa: PLC0415
+    from playwright.async_api import async_playwright
 
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)

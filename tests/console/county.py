@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from campaigns import actions, checkin, joining, people, rewards, rosters, totals
+from campaigns import actions, checkin, joining, people, review, rewards, rosters, totals
 from campaigns.core import Core
 from campaigns.results import Channel, EventView, PersonView, Role, UnitView
 from tests import factories
@@ -103,7 +103,7 @@ async def county(
         now=NOW + timedelta(minutes=50),
         channel=Channel.WEB,
     )
-    await actions.void_fact(
+    await review.void_fact(
         core,
         fact_id=extra.fact.id,
         actor_id=boss.id,

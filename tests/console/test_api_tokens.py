@@ -92,7 +92,7 @@ async def test_a_demoted_organizers_token_stops_working(
         signed_in(app, core, unit, Role.ADMIN) as (admin_client, admin),
     ):
         secret = await _make_token(app, client, "read")
-        from campaigns import people  # noqa: PLC0415
+        from campaigns import people
 
         await people.set_role(
             core, actor_id=admin.id, person_id=boss.id, role=Role.VOLUNTEER, now=factories.NOW

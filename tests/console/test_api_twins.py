@@ -86,8 +86,8 @@ def _called_names(fn: Any, depth: int = 2) -> set[str]:
 
 
 def _core_functions() -> set[str]:
-    import pkgutil  # noqa: PLC0415
-    from importlib import import_module  # noqa: PLC0415
+    import pkgutil
+    from importlib import import_module
 
     out = set()
     for info in pkgutil.iter_modules(campaigns.__path__):
@@ -102,7 +102,7 @@ def _core_functions() -> set[str]:
 
 def _console_helpers() -> set[str]:
     """The console's own helpers that the API reuses (a file both build the same way)."""
-    import web.routes.console as package  # noqa: PLC0415
+    import web.routes.console as package
 
     out = set()
     for module in [m for m in vars(package).values() if inspect.ismodule(m)]:

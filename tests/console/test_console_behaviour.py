@@ -16,7 +16,7 @@ import pytest
 from fastapi import FastAPI
 
 from campaigns import catalog, figures, sources, totals
-from campaigns.core import LOCAL_TZ, Core
+from campaigns.core import DEFAULT_TZ, Core
 from campaigns.results import DayTotals, Role, Totals, UnitView
 from tests import factories
 from tests.console.county import county
@@ -29,7 +29,7 @@ from web.routes.console.words import Words
 async def _sign_in(app: FastAPI, core: Core, unit: UnitView, role: Role) -> httpx.Response:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url=BASE) as client:
-        from campaigns import people  # noqa: PLC0415
+        from campaigns import people
 
         login = f"landing-{role.value}"
         await people.create_user(
@@ -114,8 +114,8 @@ async def test_records_pages_do_not_repeat_or_skip(
     app: FastAPI, core: Core, unit: UnitView
 ) -> None:
     event = await factories.event(core)
-    from campaigns import checkin  # noqa: PLC0415
-    from campaigns.results import Channel  # noqa: PLC0415
+    from campaigns import checkin
+    from campaigns.results import Channel
 
     for i in range(230):
         p = await factories.person(core, unit, name=f"员工{i}")
@@ -187,14 +187,14 @@ async def test_leaderboard_compares_rolled_up_units(core: Core) -> None:
 def test_arrivals_by_quarter_hour() -> None:
     t0 = datetime(2023, 7, 12, 1, 52, tzinfo=UTC)  # 09:52 local
     times = [t0, t0 + timedelta(minutes=5), t0 + timedelta(minutes=40)]
-    slots = figures.arrivals_by_quarter(times, LOCAL_TZ)
+    slots = figures.arrivals_by_quarter(times, DEFAULT_TZ)
     assert [(s.start.strftime("%H:%M"), s.arrivals) for s in slots] == [
         ("09:45", 2),
         ("10:00", 0),
         ("10:15", 0),
         ("10:30", 1),
     ]
-    assert figures.arrivals_by_quarter([], LOCAL_TZ) == []
+    assert figures.arrivals_by_quarter([], DEFAULT_TZ) == []
 
 
 @pytest.mark.parametrize(
@@ -207,7 +207,7 @@ def test_arrivals_by_quarter_hour() -> None:
 def test_values_as_each_language_writes_them(
     *, lang: str, day: str, when: str, number: str, ratio: str, needed: str
 ) -> None:
-    w = Words(Lang(lang, LOCAL_TZ), 2026)
+    w = Words(Lang(lang, DEFAULT_TZ), 2026)
     assert w.day(date(2026, 12, 2)) == day
     assert w.when(datetime(2026, 12, 2, 6, 5, tzinfo=UTC)) == when
     assert w.n(12345) == number and w.pct(0.125) == ratio and w.one(3) == "3.0"

@@ -146,6 +146,6 @@ def _data_words(c: Any, boss: Any) -> set[str]:
 
 
 def _csrf(app: FastAPI, client: Any) -> str:
-    from tests.console.helpers import csrf_of  # noqa: PLC0415
+    from tests.console.helpers import csrf_of
 
     return csrf_of(app, client)

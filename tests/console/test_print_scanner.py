@@ -3,25 +3,17 @@ door scanner checks in once per key, decodes photos, registers walk-ins and undo
 
 from __future__ import annotations
 
-import io
 import re
 
-import zxingcpp
 from fastapi import FastAPI
-from PIL import Image
 from pydantic import SecretStr
 
-from campaigns import catalog, review, totals
+from campaigns import catalog, qr, review, totals
 from campaigns.core import Core
 from campaigns.results import Role, UnitView
-from greentally.settings import Settings
+from campaigns.settings import Settings
 from tests import factories
 from tests.console.helpers import csrf_of, signed_in
-from web.routes.console.printing import qr_png
-
-
-def decode(png: bytes) -> list[str]:
-    return [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))]
 
 
 async def _facts_in(core: Core, event_id: int) -> int:
@@ -54,8 +46,10 @@ async def test_poster_qr_decodes_to_the_links(
         and event.place in poster.text
     )
     assert f"t.me/{settings.bot_username}?start=e_{event.code}" in poster.text
-    assert decode(web_png.content) == [f"{settings.public_url}/e/{event.code}"]
-    assert decode(tg_png.content) == [f"https://t.me/{settings.bot_username}?start=e_{event.code}"]
+    assert qr.decode(web_png.content) == [f"{settings.public_url}/e/{event.code}"]
+    assert qr.decode(tg_png.content) == [
+        f"https://t.me/{settings.bot_username}?start=e_{event.code}"
+    ]
     assert "http" not in re.sub(
         r'(href|src)="/[^"]*"', "", poster.text.split("<body", 1)[1]
     ).replace(f"{settings.public_url}/e/{event.code}", "").replace(
@@ -70,7 +64,7 @@ async def test_personal_cards_decode_to_tokens(app: FastAPI, core: Core, unit: U
         for person in staff:
             assert f"/console/people/{person.id}/qr.png" in sheet.text
             png = await client.get(f"/console/people/{person.id}/qr.png")
-            assert decode(png.content) == [person.qr_token]
+            assert qr.decode(png.content) == [person.qr_token]
 
 
 async def test_scan_sync_is_idempotent(app: FastAPI, core: Core, unit: UnitView) -> None:
@@ -98,7 +92,7 @@ async def test_photo_name_search_walk_in_and_undo(app: FastAPI, core: Core, unit
     other = await factories.person(core, unit, name="赵六")
     async with signed_in(app, core, unit, Role.VOLUNTEER) as (client, volunteer):
         csrf = csrf_of(app, client)
-        photo = qr_png(staff.qr_token, box=6)
+        photo = qr.print_png(staff.qr_token, box=6)
         shot = await client.post(
             f"/scanner/{event.code}",
             data={"csrf": csrf, "idem": "p" * 20},
@@ -129,7 +123,7 @@ async def test_photo_name_search_walk_in_and_undo(app: FastAPI, core: Core, unit
         blank = await client.post(
             f"/scanner/{event.code}",
             data={"csrf": csrf},
-            files={"photo": ("x.png", qr_png("")[:10], "image/png")},
+            files={"photo": ("x.png", qr.print_png("")[:10], "image/png")},
         )
         assert blank.status_code == 422 and "No QR code found" in blank.text
     log = await review.audit_log(core, limit=10)

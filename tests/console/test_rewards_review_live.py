@@ -167,7 +167,7 @@ async def test_undo_only_own_recent_checkin(core: Core) -> None:
     with pytest.raises(Refused) as out:
         await review.undo_last_checkin(core, volunteer_id=other_vol.id, code=event.code, now=NOW)
     assert out.value.reason is Reason.UNKNOWN_FACT
-    from datetime import timedelta  # noqa: PLC0415
+    from datetime import timedelta
 
     with pytest.raises(Refused):
         await review.undo_last_checkin(
@@ -215,7 +215,7 @@ def redis_url(tmp_path: object) -> Iterator[str]:
             with socket.socket() as s:
                 if s.connect_ex(("127.0.0.1", port)) == 0:
                     break
-            import time  # noqa: PLC0415
+            import time
 
             time.sleep(0.05)
         yield f"redis://127.0.0.1:{port}/0"

@@ -126,11 +126,11 @@ def test_every_value_a_person_sees_has_words() -> None:
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_an_unknown_value_is_named_as_such(lang: str) -> None:
-    from campaigns.core import LOCAL_TZ  # noqa: PLC0415
-    from web.i18n import Lang  # noqa: PLC0415
-    from web.routes.console.words import Words  # noqa: PLC0415
+    from campaigns.core import DEFAULT_TZ
+    from web.i18n import Lang
+    from web.routes.console.words import Words
 
-    w = Words(Lang(lang, LOCAL_TZ), 2023)
+    w = Words(Lang(lang, DEFAULT_TZ), 2023)
     assert w.channel("carrier_pigeon") != "carrier_pigeon"
     assert "carrier_pigeon" in w.channel("carrier_pigeon")
     assert w.channel("web") == {"zh": "网页表单", "en": "Web form"}[lang]

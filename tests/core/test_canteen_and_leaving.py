@@ -16,9 +16,16 @@ from tests.factories import NOW
 
 async def _check(core: Core, person_id: int, unit_id: int, kind: str, **extra: object) -> object:
     return await actions.log_canteen_check(
-        core, person_id=person_id, unit_id=unit_id, kind=kind, passed=True, day=NOW.date(),
-        now=NOW, channel="web", **extra,  # type: ignore[arg-type]
-    )  # fmt: skip
+        core,
+        person_id=person_id,
+        unit_id=unit_id,
+        kind=kind,
+        passed=True,
+        day=NOW.date(),
+        now=NOW,
+        channel="web",
+        **extra,  # type: ignore[arg-type]
+    )
 
 
 @pytest.mark.parametrize("role", [Role.PARTICIPANT, Role.VOLUNTEER, Role.ORGANIZER])
@@ -47,9 +54,15 @@ async def test_export_has_canteen_checks_and_leaving_blanks_notes_and_photos(cor
     person = await f.person(core, unit, name="自评人")
     await _check(core, person.id, unit.id, "self", notes="私人备注", evidence_path="2023/07/a.jpg")
     await actions.log_trip(
-        core, person_id=person.id, mode="bike", km=2, day=NOW.date(), now=NOW, channel="web",
+        core,
+        person_id=person.id,
+        mode="bike",
+        km=2,
+        day=NOW.date(),
+        now=NOW,
+        channel="web",
         evidence_path="2023/07/b.jpg",
-    )  # fmt: skip
+    )
     exported = await people.export_person(core, person_id=person.id)
     (check,) = exported["canteen_checks"]
     assert check["notes"] == "私人备注" and check["evidence_path"] == "2023/07/a.jpg"

@@ -16,12 +16,12 @@ from tests import factories as f
 from tests.factories import NOW
 
 
-async def count(core, model=Fact) -> int:  # noqa: ANN001
+async def count(core, model=Fact) -> int:
     async with core.read() as conn:
         return int(await conn.scalar(select(func.count()).select_from(model)))
 
 
-async def test_check_in_counts_once_and_earns_points(core) -> None:  # noqa: ANN001
+async def test_check_in_counts_once_and_earns_points(core) -> None:
     u = await f.unit(core)
     p = await f.person(core, u)
     ev = await f.event(core)
@@ -33,7 +33,7 @@ async def test_check_in_counts_once_and_earns_points(core) -> None:  # noqa: ANN
     assert prog.totals.person_times == 1 and prog.totals.people == 1
 
 
-async def test_second_check_in_is_refused_with_the_first_time(core) -> None:  # noqa: ANN001
+async def test_second_check_in_is_refused_with_the_first_time(core) -> None:
     u = await f.unit(core)
     p = await f.person(core, u)
     ev = await f.event(core)
@@ -47,7 +47,7 @@ async def test_second_check_in_is_refused_with_the_first_time(core) -> None:  # 
     assert await count(core) == 1 and await count(core, LedgerEntry) == 1
 
 
-async def test_same_idempotency_key_replays_the_first_answer(core) -> None:  # noqa: ANN001
+async def test_same_idempotency_key_replays_the_first_answer(core) -> None:
     u = await f.unit(core)
     p = await f.person(core, u)
     ev = await f.event(core)
@@ -68,7 +68,7 @@ async def test_same_idempotency_key_replays_the_first_answer(core) -> None:  # n
         (NOW - timedelta(hours=2), NOW - timedelta(minutes=1), Reason.WINDOW_CLOSED),
     ],
 )
-async def test_window_is_checked(core, opens, closes, reason) -> None:  # noqa: ANN001
+async def test_window_is_checked(core, opens, closes, reason) -> None:
     p = await f.person(core, await f.unit(core))
     ev = await f.event(core, opens=opens, closes=closes)
     with pytest.raises(Refused) as exc:
@@ -77,7 +77,7 @@ async def test_window_is_checked(core, opens, closes, reason) -> None:  # noqa: 
     assert await count(core) == 0
 
 
-async def test_unknown_code_and_unknown_person(core) -> None:  # noqa: ANN001
+async def test_unknown_code_and_unknown_person(core) -> None:
     p = await f.person(core, await f.unit(core))
     ev = await f.event(core)
     with pytest.raises(Refused) as exc:
@@ -89,7 +89,7 @@ async def test_unknown_code_and_unknown_person(core) -> None:  # noqa: ANN001
     assert await count(core) == 0
 
 
-async def test_capacity_is_enforced(core) -> None:  # noqa: ANN001
+async def test_capacity_is_enforced(core) -> None:
     u = await f.unit(core)
     ev = await f.event(core, capacity=2)
     ps = [await f.person(core, u) for _ in range(3)]
@@ -101,7 +101,7 @@ async def test_capacity_is_enforced(core) -> None:  # noqa: ANN001
     assert await count(core) == 2
 
 
-async def test_rotating_event_refuses_an_old_photo(core) -> None:  # noqa: ANN001
+async def test_rotating_event_refuses_an_old_photo(core) -> None:
     u = await f.unit(core)
     ev = await f.event(core, rotating=True)
     p1, p2, p3 = [await f.person(core, u) for _ in range(3)]
@@ -121,7 +121,7 @@ async def test_rotating_event_refuses_an_old_photo(core) -> None:  # noqa: ANN00
     assert await count(core) == 1
 
 
-async def test_volunteer_scans_a_personal_qr(core) -> None:  # noqa: ANN001
+async def test_volunteer_scans_a_personal_qr(core) -> None:
     u = await f.unit(core)
     staff = await f.person(core, u)
     vol = await f.person(core, u, role=Role.VOLUNTEER)
@@ -148,9 +148,9 @@ async def test_volunteer_scans_a_personal_qr(core) -> None:  # noqa: ANN001
     assert await count(core) == 1
 
 
-async def test_one_batch_answers_each_caller_exactly(core) -> None:  # noqa: ANN001
+async def test_one_batch_answers_each_caller_exactly(core) -> None:
     """Mixed commands in one writer batch: each gets its own answer."""
-    import asyncio  # noqa: PLC0415
+    import asyncio
 
     u = await f.unit(core)
     ev = await f.event(core, capacity=3)
@@ -176,7 +176,7 @@ async def test_one_batch_answers_each_caller_exactly(core) -> None:  # noqa: ANN
     assert await count(core) == 3
 
 
-async def test_volunteer_checks_in_a_person_found_by_name(core) -> None:  # noqa: ANN001
+async def test_volunteer_checks_in_a_person_found_by_name(core) -> None:
     u = await f.unit(core)
     staff = await f.person(core, u)
     other = await f.person(core, u)

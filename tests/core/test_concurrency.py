@@ -16,14 +16,14 @@ from tests import factories as f
 from tests.factories import NOW, SEPT_DAY
 
 
-async def _counts(core) -> tuple[int, int]:  # noqa: ANN001
+async def _counts(core) -> tuple[int, int]:
     async with core.read() as conn:
         facts = await conn.scalar(select(func.count()).select_from(Fact))
         ledger = await conn.scalar(select(func.count()).select_from(LedgerEntry))
     return int(facts), int(ledger)
 
 
-async def test_500_concurrent_check_ins_record_one(core) -> None:  # noqa: ANN001
+async def test_500_concurrent_check_ins_record_one(core) -> None:
     p = await f.person(core, await f.unit(core))
     ev = await f.event(core)
     results = await asyncio.gather(
@@ -41,7 +41,7 @@ async def test_500_concurrent_check_ins_record_one(core) -> None:  # noqa: ANN00
     assert (await totals.progress(core, year=2023)).totals.person_times == 1
 
 
-async def test_500_attempts_across_four_writers_record_one(core, db_url) -> None:  # noqa: ANN001
+async def test_500_attempts_across_four_writers_record_one(core, db_url) -> None:
     """Four cores on one database, as four app instances would be."""
     p = await f.person(core, await f.unit(core))
     ev = await f.event(core)
@@ -73,7 +73,7 @@ async def test_500_attempts_across_four_writers_record_one(core, db_url) -> None
     assert (await totals.reconcile(core, now=NOW)).ok
 
 
-async def test_same_idempotency_key_twice_concurrently_records_one(core) -> None:  # noqa: ANN001
+async def test_same_idempotency_key_twice_concurrently_records_one(core) -> None:
     p = await f.person(core, await f.unit(core))
     results = await asyncio.gather(
         *(

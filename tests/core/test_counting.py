@@ -263,7 +263,7 @@ async def test_a_balance_is_spent_once_across_instances(core: Core, db_url: str)
 
 
 async def _qr(core: Core, person_id: int) -> str:
-    from storage.models import Person  # noqa: PLC0415
+    from storage.models import Person
 
     async with core.read() as conn:
         return str(await conn.scalar(select(Person.qr_token).where(Person.id == person_id)))

@@ -67,7 +67,7 @@ async def test_wrong_answers_are_limited_in_the_database(core: Core, db_url: str
             await joining.join(core, name="张三", unit_id=unit.id, now=NOW, verifier="9999")
         assert exc.value.reason is Reason.VERIFIER_WRONG
     # Another instance sees the same count: even the right answer waits now.
-    from campaigns.core import open_core  # noqa: PLC0415
+    from campaigns.core import open_core
 
     other = await open_core(db_url, secret=core.secret, migrate=False)
     try:
@@ -188,7 +188,7 @@ async def test_a_merge_counts_nothing_twice(core: Core) -> None:
     for who, at in ((a, NOW), (b, NOW + timedelta(minutes=5))):
         await checkin.check_in(core, code=ev.code, person_id=who.id, now=at, channel="web")
     await checkin.check_in(core, code=other_ev.code, person_id=b.id, now=NOW, channel="web")
-    from campaigns import actions  # noqa: PLC0415
+    from campaigns import actions
 
     day = f.SEPT_DAY
     trip = {"mode": "bike", "km": 2, "day": day, "now": f.SEPT, "channel": "web"}

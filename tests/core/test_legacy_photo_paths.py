@@ -15,7 +15,7 @@ from sqlalchemy import text
 from campaigns import actions, evidence, people, totals
 from campaigns.core import Core
 from campaigns.results import Channel, PersonView, Role
-from greentally.settings import Settings
+from campaigns.settings import Settings
 from storage.migrate import alembic_config, upgrade
 from tests import factories
 from tests.factories import NOW
@@ -34,13 +34,26 @@ async def logged_by_the_first_bot(core: Core, evidence_dir: Path) -> PersonView:
         (evidence_dir / relative).write_bytes(b"\xff\xd8 a jpeg")
     for path in (OLD_TRIP, NEW):
         await actions.log_trip(
-            core, person_id=person.id, mode="bike", km=2, day=NOW.date(), now=NOW,
-            channel=Channel.BOT, evidence_path=path,
-        )  # fmt: skip
+            core,
+            person_id=person.id,
+            mode="bike",
+            km=2,
+            day=NOW.date(),
+            now=NOW,
+            channel=Channel.BOT,
+            evidence_path=path,
+        )
     await actions.log_canteen_check(
-        core, person_id=person.id, unit_id=unit.id, kind="self", passed=True, day=NOW.date(),
-        now=NOW, channel=Channel.BOT, evidence_path=OLD_CHECK,
-    )  # fmt: skip
+        core,
+        person_id=person.id,
+        unit_id=unit.id,
+        kind="self",
+        passed=True,
+        day=NOW.date(),
+        now=NOW,
+        channel=Channel.BOT,
+        evidence_path=OLD_CHECK,
+    )
     return person
 
 

@@ -26,7 +26,7 @@ from tests.factories import NOW
         ("李四", False, Reason.UNKNOWN_UNIT),
     ],
 )
-async def test_registration_refusals_write_nothing(core, name, unit_ok, reason) -> None:  # noqa: ANN001
+async def test_registration_refusals_write_nothing(core, name, unit_ok, reason) -> None:
     u = await f.unit(core)
     with pytest.raises(Refused) as exc:
         await people.register_person(core, name=name, unit_id=u.id if unit_ok else 4242, now=NOW)
@@ -35,14 +35,14 @@ async def test_registration_refusals_write_nothing(core, name, unit_ok, reason) 
         assert await conn.scalar(select(func.count()).select_from(Person)) == 0
 
 
-async def test_telegram_registration_finds_the_same_person(core) -> None:  # noqa: ANN001
+async def test_telegram_registration_finds_the_same_person(core) -> None:
     u = await f.unit(core)
     a = await people.register_person(core, name="王五", unit_id=u.id, telegram_id=77, now=NOW)
     b = await people.register_person(core, name="王五", unit_id=u.id, telegram_id=77, now=NOW)
     assert a.id == b.id and (await people.find_by_telegram(core, 77)) == a
 
 
-async def test_password_and_one_time_link(core) -> None:  # noqa: ANN001
+async def test_password_and_one_time_link(core) -> None:
     org = await people.create_user(
         core,
         login="Organizer",
@@ -70,7 +70,7 @@ async def test_password_and_one_time_link(core) -> None:  # noqa: ANN001
         await people.redeem_login_token(core, token=late, now=NOW + timedelta(hours=1))
 
 
-async def test_roles_only_granted_by_organizers(core) -> None:  # noqa: ANN001
+async def test_roles_only_granted_by_organizers(core) -> None:
     u = await f.unit(core)
     org = await f.person(core, u, role=Role.ORGANIZER)
     p = await f.person(core, u)
@@ -85,7 +85,7 @@ async def test_roles_only_granted_by_organizers(core) -> None:  # noqa: ANN001
     assert changed.role is Role.VOLUNTEER
 
 
-async def test_deletion_anonymises_but_totals_stay(core) -> None:  # noqa: ANN001
+async def test_deletion_anonymises_but_totals_stay(core) -> None:
     u = await f.unit(core)
     p = await f.person(core, u, name="赵六")
     ev = await f.event(core)
@@ -101,8 +101,8 @@ async def test_deletion_anonymises_but_totals_stay(core) -> None:  # noqa: ANN00
     assert (await totals.reconcile(core, now=NOW)).ok
 
 
-async def test_a_repeated_registration_form_makes_one_person(core) -> None:  # noqa: ANN001
-    import asyncio  # noqa: PLC0415
+async def test_a_repeated_registration_form_makes_one_person(core) -> None:
+    import asyncio
 
     u = await f.unit(core)
     made = await asyncio.gather(
@@ -118,7 +118,7 @@ async def test_a_repeated_registration_form_makes_one_person(core) -> None:  # n
         assert await conn.scalar(select(func.count()).select_from(Person)) == 1
 
 
-async def test_telegram_lookup_sees_every_change_made_here(core) -> None:  # noqa: ANN001
+async def test_telegram_lookup_sees_every_change_made_here(core) -> None:
     u = await f.unit(core)
     p = await people.register_person(core, name="孙八", unit_id=u.id, telegram_id=88, now=NOW)
     assert (await people.find_by_telegram(core, 88)).language == "zh"  # now cached
@@ -128,10 +128,10 @@ async def test_telegram_lookup_sees_every_change_made_here(core) -> None:  # noq
     assert await people.find_by_telegram(core, 88) is None
 
 
-async def test_senders_looked_up_together_take_one_query(core) -> None:  # noqa: ANN001
+async def test_senders_looked_up_together_take_one_query(core) -> None:
     """The bot looks up the sender of every update; updates handled at once (polling hands
     over up to a hundred) share one query, and each still gets its own person."""
-    from sqlalchemy import event  # noqa: PLC0415
+    from sqlalchemy import event
 
     u = await f.unit(core)
     for tid in range(1000, 1040):
@@ -139,7 +139,7 @@ async def test_senders_looked_up_together_take_one_query(core) -> None:  # noqa:
     engine = core.inline._engine if core.inline is not None else core.engine.sync_engine
     statements: list[str] = []
 
-    def seen(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
+    def seen(_conn, _cursor, statement, *_args) -> None:
         if "FROM people" in statement:
             statements.append(statement)
 

@@ -163,7 +163,7 @@ async def _play(url: str, ops: list[tuple[Any, ...]]) -> tuple[int, int]:
                     channel="web",
                 )
             target = facts[o[1] % len(facts)] if facts else 0
-            return actions.void_fact(
+            return review.void_fact(
                 core, fact_id=target, actor_id=org.id, reason="property", now=now
             )
 

@@ -47,7 +47,7 @@ async def units(core: Core) -> tuple[UnitView, UnitView]:
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
-async def test_a_csv_in_every_encoding_offices_save(core: Core, units, encoding: str) -> None:  # noqa: ANN001
+async def test_a_csv_in_every_encoding_offices_save(core: Core, units, encoding: str) -> None:
     a, b = units
     text = f"单位代码,姓名,工号,手机尾号\n{a.code},张三,1001,1234\n{b.code},李 四,,\n"
     report = await rosters.import_roster(
@@ -63,7 +63,7 @@ async def test_a_csv_in_every_encoding_offices_save(core: Core, units, encoding:
     assert await rosters.roster_sizes(core) == {a.id: 1, b.id: 1}
 
 
-async def test_an_xlsx_with_english_headers_and_numbers_as_cells(core: Core, units) -> None:  # noqa: ANN001
+async def test_an_xlsx_with_english_headers_and_numbers_as_cells(core: Core, units) -> None:
     a, _ = units
     data = xlsx_bytes(
         [["unit_code", "name", "staff_no", "phone_last4", "部门"], [a.code, "王五", 2002, 123]]
@@ -73,12 +73,12 @@ async def test_an_xlsx_with_english_headers_and_numbers_as_cells(core: Core, uni
     assert report.ignored_columns == ["部门"]
     (row,) = await entries(core)
     # A phone's last four typed as a number lose their leading zero in Excel: 0123.
-    from campaigns.identity import VerifierKind, verifier_hash  # noqa: PLC0415
+    from campaigns.identity import VerifierKind, verifier_hash
 
     assert row["phone_hash"] == verifier_hash(core.secret, VerifierKind.PHONE, "0123")
 
 
-async def test_every_bad_row_is_named_and_nothing_is_written(core: Core, units) -> None:  # noqa: ANN001
+async def test_every_bad_row_is_named_and_nothing_is_written(core: Core, units) -> None:
     a, _ = units
     text = (
         "unit_code,name,staff_no,phone_last4\n"
@@ -109,13 +109,13 @@ async def test_every_bad_row_is_named_and_nothing_is_written(core: Core, units) 
         (b"PK\x03\x04 not really a spreadsheet", Problem.NOT_A_TABLE),
     ],
 )
-async def test_a_file_that_is_not_a_roster(core: Core, units, data: bytes, problem: str) -> None:  # noqa: ANN001
+async def test_a_file_that_is_not_a_roster(core: Core, units, data: bytes, problem: str) -> None:
     report = await rosters.import_roster(core, actor_id=None, data=data, now=NOW)
     assert [e.problem for e in report.errors] == [problem] and not report.written
     assert await entries(core) == []
 
 
-async def test_a_dry_run_reports_and_writes_nothing(core: Core, units) -> None:  # noqa: ANN001
+async def test_a_dry_run_reports_and_writes_nothing(core: Core, units) -> None:
     a, _ = units
     data = f"unit_code,name\n{a.code},张三\n{a.code},李四\n".encode()
     report = await rosters.import_roster(core, actor_id=None, data=data, now=NOW, dry_run=True)
@@ -123,7 +123,7 @@ async def test_a_dry_run_reports_and_writes_nothing(core: Core, units) -> None: 
     assert await entries(core) == []
 
 
-async def test_reimport_updates_and_replace_marks_the_missing_as_left(core: Core, units) -> None:  # noqa: ANN001
+async def test_reimport_updates_and_replace_marks_the_missing_as_left(core: Core, units) -> None:
     a, b = units
     first = f"unit_code,name,staff_no\n{a.code},张三,1001\n{a.code},李四,\n{b.code},周九,\n"
     await rosters.import_roster(core, actor_id=None, data=first.encode(), now=NOW)
@@ -158,7 +158,7 @@ async def test_reimport_updates_and_replace_marks_the_missing_as_left(core: Core
 
 async def test_people_registered_before_the_roster_are_matched_when_unique(
     core: Core, units
-) -> None:  # noqa: ANN001
+) -> None:
     a, _ = units
     zhang = await f.person(core, a, name="张三")
     await f.person(core, a, name="王五")
@@ -170,7 +170,7 @@ async def test_people_registered_before_the_roster_are_matched_when_unique(
     assert held == {"张三": zhang.id, "王五": None}
 
 
-async def test_only_organizers_import(core: Core, units) -> None:  # noqa: ANN001
+async def test_only_organizers_import(core: Core, units) -> None:
     a, _ = units
     volunteer = await f.person(core, a, role=Role.VOLUNTEER)
     with pytest.raises(Refused) as exc:

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from campaigns.core import Core
-from greentally.settings import Settings
+from campaigns.settings import Settings
 from tests import factories
 from tests.e2e.fake_telegram import FakeTelegram, polling_bot
 
@@ -54,7 +54,7 @@ def web_server(tmp_path: Path) -> Iterator[WebServer]:
         deadline = time.monotonic() + 30
         while True:
             try:
-                urllib.request.urlopen(url + "/healthz?ready=1", timeout=1).read()  # noqa: S310
+                urllib.request.urlopen(url + "/healthz?ready=1", timeout=1).read()
                 break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
@@ -83,10 +83,15 @@ def browser() -> Iterator[Any]:
     with sync_playwright() as pw:
         instance = pw.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync"],
-        )  # fmt: skip
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         try:
             yield instance
         finally:

@@ -693,7 +693,7 @@ WEBHOOK_SECRET = "e2e_webhook-SECRET"
 
 
 def _configured(settings: Any, tg: FakeTelegram, **more: Any) -> Any:
-    from pydantic import SecretStr  # noqa: PLC0415 - keep the server importable on its own
+    from pydantic import SecretStr  # keep the server importable on its own
 
     return settings.model_copy(
         update={"bot_token": SecretStr(tg.token), "bot_api_base": tg.url, **more}
@@ -706,9 +706,9 @@ async def polling_bot(
 ) -> AsyncIterator[tuple[FakeTelegram, Any, Any]]:
     """The real bot, polling the fake server in a task (bot.polling, as `greentally
     serve` runs it): yields (server, bot, dispatcher)."""
-    from bot.dispatcher import build_dispatcher  # noqa: PLC0415
-    from bot.polling import Poller  # noqa: PLC0415
-    from bot.runner import make_bot  # noqa: PLC0415
+    from bot.dispatcher import build_dispatcher
+    from bot.polling import Poller
+    from bot.runner import make_bot
 
     async with FakeTelegram() as tg:
         configured = _configured(settings, tg)
@@ -734,20 +734,20 @@ async def webhook_bot(
     """The real bot behind the real web app's webhook route, served by uvicorn on
     loopback: the fake pushes every update to it (and pushes again after a failure, as
     Telegram does). Yields (server, bot, dispatcher)."""
-    import socket  # noqa: PLC0415
+    import socket
 
-    import uvicorn  # noqa: PLC0415
+    import uvicorn
 
-    from bot.dispatcher import build_dispatcher  # noqa: PLC0415
-    from bot.runner import make_bot, start_webhook  # noqa: PLC0415
-    from greentally.app import _mount_webhook  # noqa: PLC0415 - the route `serve` mounts
-    from web.app import create_app  # noqa: PLC0415
+    from bot.dispatcher import build_dispatcher
+    from bot.runner import make_bot, start_webhook
+    from greentally.app import _mount_webhook  # the route `serve` mounts
+    from web.app import create_app
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])
     async with FakeTelegram() as tg:
-        from pydantic import SecretStr  # noqa: PLC0415
+        from pydantic import SecretStr
 
         configured = _configured(
             settings,

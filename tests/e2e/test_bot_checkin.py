@@ -10,7 +10,7 @@ import pytest
 from campaigns import catalog, checkin, people, totals
 from campaigns.core import Core
 from campaigns.results import Channel
-from greentally.settings import Settings
+from campaigns.settings import Settings
 from tests import factories
 from tests.e2e.fake_telegram import FakeTelegram, tg_user
 

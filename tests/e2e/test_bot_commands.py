@@ -10,7 +10,7 @@ import pytest
 from campaigns import checkin, people, totals
 from campaigns.core import Core
 from campaigns.results import Channel, Role, Totals, UnitView
-from greentally.settings import Settings
+from campaigns.settings import Settings
 from tests import factories
 from tests.e2e.fake_telegram import FakeTelegram, tg_user
 
@@ -256,8 +256,11 @@ async def test_each_person_sees_the_commands_of_their_role(
     await people.set_language(core, person_id=organizer.id, language="en")
     await tg.reply_to(EN, "/help")
     await tg.wait_for("setMyCommands", after=0, count=5)
-    (scoped,) = [c for c in tg.calls_to("setMyCommands") if c.params.get("scope", {}).get(
-        "chat_id") == EN["id"]]  # fmt: skip
+    (scoped,) = [
+        c
+        for c in tg.calls_to("setMyCommands")
+        if c.params.get("scope", {}).get("chat_id") == EN["id"]
+    ]
     assert {"stats", "login", "volunteer"} <= set(tg.commands_for(EN["id"], "en"))
     assert scoped.params["commands"][0]["description"] == "Check in at an event"  # their language
     assert set(tg.commands_for(EN["id"], "en")) - {"stats"} >= volunteer_only

@@ -14,7 +14,7 @@ import pytest
 from campaigns import catalog, people, totals, updates
 from campaigns.core import Core
 from campaigns.results import UnitView
-from greentally.settings import Settings
+from campaigns.settings import Settings
 from tests import factories
 from tests.e2e.fake_telegram import BOT_USERNAME, FakeTelegram, polling_bot, tg_user, webhook_bot
 

@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from campaigns import actions, evidence, totals
 from campaigns.core import Core
 from campaigns.results import Channel, PersonView, Role, UnitView
-from greentally.settings import Settings
+from campaigns.settings import Settings
 from tests import factories
 from tests.bot.images import assert_clean, has_gps, jpeg_with_gps, stored_photos
 from tests.e2e.fake_telegram import FakeTelegram, tg_user

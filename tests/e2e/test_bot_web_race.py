@@ -15,7 +15,7 @@ from bot.runner import handle_webhook_update
 from campaigns import catalog, people, totals
 from campaigns.core import Core
 from campaigns.results import Role
-from greentally.settings import Settings
+from campaigns.settings import Settings
 from tests import factories
 from tests.bot.conftest import (  # noqa: F401 - fixtures
     WEBHOOK_SECRET,

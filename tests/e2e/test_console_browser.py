@@ -13,7 +13,7 @@ import pytest
 from campaigns import catalog, totals
 from campaigns.core import Core
 from campaigns.results import Role
-from greentally.settings import Settings
+from campaigns.settings import Settings
 from tests import factories
 from tests.console.browser import browser_sign_in, chromium, live_server
 from tests.e2e.fake_telegram import polling_bot, tg_user

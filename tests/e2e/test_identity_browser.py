@@ -22,7 +22,7 @@ pytestmark = pytest.mark.browser
 
 
 async def _roster(core: Core) -> None:
-    from datetime import UTC, datetime  # noqa: PLC0415
+    from datetime import UTC, datetime
 
     unit = next(u for u in await catalog.list_units(core) if u.name_zh == DEMO_UNIT)
     data = f"单位代码,姓名,工号,手机尾号\n{unit.code},张三,A1001,1234\n".encode()

@@ -7,6 +7,7 @@ Nothing leaves the app's origin, the .wasm included."""
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -15,9 +16,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-import qrcode
 
-from campaigns import catalog, people
+from campaigns import catalog, people, qr
 from campaigns.core import Core
 from campaigns.results import PersonView, Role
 from tests.e2e.conftest import CHROMIUM, PHONE, WebServer
@@ -33,10 +33,11 @@ ROSTER_SHOWN = "() => document.getElementById('roster-state').textContent.trim()
 
 def qr_y4m(text: str, path: Path, *, width: int = 640, height: int = 480) -> Path:
     """A short grey video of a QR code on white, as Chromium's fake camera plays it."""
-    image = qrcode.make(text, border=4, box_size=8).convert("L")
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(qr.png(text, box=8))).convert("L")
     side = min(width, height) - 40
     image = image.resize((side, side))
-    from PIL import Image
 
     frame = Image.new("L", (width, height), 255)
     frame.paste(image, ((width - side) // 2, (height - side) // 2))

@@ -96,8 +96,12 @@ async def _new_phone_checks_in(url: str, code: str, unit_id: int, n: int) -> int
         page = await phone.get(f"/e/{code}")
         token = CSRF.search(page.text)
         assert token, page.text[:300]
-        form = {"csrf": token.group(1), "name": f"同事{n}", "unit_id": str(unit_id),
-                "idem": uuid.uuid4().hex}  # fmt: skip
+        form = {
+            "csrf": token.group(1),
+            "name": f"同事{n}",
+            "unit_id": str(unit_id),
+            "idem": uuid.uuid4().hex,
+        }
         answer = await phone.post(f"/e/{code}", data=form)
         return answer.status_code
 

@@ -230,8 +230,14 @@ def test_web_pages_have_no_axe_violations(browser: Any, web_server: WebServer, l
 
 def _sign_in_volunteer(page: Any, server: WebServer, login: str) -> None:
     async def make(core: Core) -> None:
-        await people.create_user(core, login=login, password=PASSWORD, name=login,
-                                 role=Role.VOLUNTEER, now=datetime.now(UTC))  # fmt: skip
+        await people.create_user(
+            core,
+            login=login,
+            password=PASSWORD,
+            name=login,
+            role=Role.VOLUNTEER,
+            now=datetime.now(UTC),
+        )
 
     _on_server(server, make)
     page.goto(f"{server.url}/signin")
@@ -246,8 +252,10 @@ async def _county(core: Core) -> None:
     lines = ["code,name_zh,name_en,parent_code,headcount,has_canteen"]
     for t in range(20):
         lines.append(f"t{t},渠县第{t}镇人民政府,Township {t} People's Government,,80,1")
-        lines += [f"t{t}v{v},渠县第{t}镇第{v}村村民委员会,Village {v} Committee,t{t},12,0"
-                  for v in range(14)]  # fmt: skip
+        lines += [
+            f"t{t}v{v},渠县第{t}镇第{v}村村民委员会,Village {v} Committee,t{t},12,0"
+            for v in range(14)
+        ]
     await catalog.import_units_csv(
         core, actor_id=None, text="\n".join(lines), now=datetime.now(UTC)
     )

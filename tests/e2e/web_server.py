@@ -17,7 +17,7 @@ import uvicorn
 
 from campaigns.core import open_core
 from campaigns.seed import load_calendar, load_demo
-from greentally.settings import Settings
+from campaigns.settings import Settings
 from web.app import create_app
 
 SECRET = "e2e-secret-key-" + "y" * 32

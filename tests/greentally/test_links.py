@@ -10,8 +10,8 @@ import httpx
 from campaigns import links, people
 from campaigns.core import Core
 from campaigns.results import Role
+from campaigns.settings import Settings
 from greentally.app import build_application
-from greentally.settings import Settings
 from tests import factories
 
 

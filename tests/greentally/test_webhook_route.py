@@ -6,8 +6,8 @@ from __future__ import annotations
 import httpx
 
 from campaigns.core import Core
+from campaigns.settings import Settings
 from greentally.app import build_application
-from greentally.settings import Settings
 from tests.bot.conftest import WEBHOOK_SECRET
 from tests.e2e.fake_telegram import FakeTelegram, tg_user
 

@@ -24,8 +24,8 @@ from campaigns import checkin, people, totals
 from campaigns.core import Core, open_core
 from campaigns.errors import Refused
 from campaigns.results import Role
+from campaigns.settings import Settings
 from greentally.cli import main
-from greentally.settings import Settings
 from tests import conftest, factories
 from tests.factories import NOW
 from tests.web.conftest import BASE, post_form

@@ -20,8 +20,8 @@ from sqlalchemy import func, select
 from campaigns import catalog, checkin
 from campaigns.core import Core
 from campaigns.results import Role, UnitView
+from campaigns.settings import Settings
 from greentally.logs import configure_logging
-from greentally.settings import Settings
 from storage.models import Fact
 from tests import factories
 from tests.console.helpers import csrf_of, signed_in

@@ -17,7 +17,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from campaigns import people
 from campaigns.core import Core
 from campaigns.results import Role, UnitView
-from greentally.settings import Settings
+from campaigns.settings import Settings
 from tests import factories
 from tests.factories import NOW
 from tests.web.conftest import BASE, Page, post_form

@@ -25,9 +25,15 @@ async def test_a_crashing_command_is_isolated_from_its_batch(core: Core) -> None
 
     async def crash(tx: Tx) -> None:
         await writes.insert_row(
-            tx.conn, Person, display_name="半写入", unit_id=unit.id, role="participant",
-            language="zh", qr_token="half-written", created_at=NOW,
-        )  # fmt: skip
+            tx.conn,
+            Person,
+            display_name="半写入",
+            unit_id=unit.id,
+            role="participant",
+            language="zh",
+            qr_token="half-written",
+            created_at=NOW,
+        )
         raise RuntimeError("boom after a write")
 
     results = await asyncio.gather(

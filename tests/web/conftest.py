@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from campaigns import people
 from campaigns.core import Core
 from campaigns.results import EventView, PersonView, Role, UnitView
-from greentally.settings import Settings
+from campaigns.settings import Settings
 from tests import factories
 from tests.factories import NOW
 from web.app import create_app

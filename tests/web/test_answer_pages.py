@@ -14,7 +14,7 @@ from PIL import Image
 from campaigns import totals
 from campaigns.core import Core
 from campaigns.results import EventView, Role, UnitView
-from greentally.settings import Settings
+from campaigns.settings import Settings
 from tests import factories
 from tests.web.conftest import get, post_form, sign_in_as
 
@@ -80,9 +80,11 @@ async def test_a_participant_evaluates_only_their_own_canteen(
     assert 'value="spot"' not in form.text  # no spot check offered to a participant
     assert f'<option value="{other.id}"' not in form.text
     refused = await post_form(
-        client, "/log/canteen", {"unit_id": str(other.id), "kind": "self", "passed": "yes",
-                                 "day": DAY}, from_page=form,
-    )  # fmt: skip
+        client,
+        "/log/canteen",
+        {"unit_id": str(other.id), "kind": "self", "passed": "yes", "day": DAY},
+        from_page=form,
+    )
     assert refused.status_code == 403
     assert "请选择您所在单位的食堂" in refused.text
     assert (await totals.canteen_rates(core, year=2023)).self_evaluated == 0
@@ -92,8 +94,13 @@ async def test_a_participant_choosing_spot_check_keeps_the_form(
     client: httpx.AsyncClient, core: Core, unit: UnitView
 ) -> None:
     await _join(client, unit)
-    data = {"unit_id": str(unit.id), "kind": "spot", "passed": "no", "notes": "剩饭较多",
-            "day": DAY}  # fmt: skip
+    data = {
+        "unit_id": str(unit.id),
+        "kind": "spot",
+        "passed": "no",
+        "notes": "剩饭较多",
+        "day": DAY,
+    }
     refused = await post_form(client, "/log/canteen", data)
     assert refused.status_code == 403
     assert "只有志愿者" in refused.text and "剩饭较多" in refused.text  # words, input kept
@@ -108,9 +115,12 @@ async def test_a_resent_photo_form_leaves_one_photo(
     page = await get(client, "/log/plate")
     for _ in range(3):  # the same form (same one-time key) sent three times
         response = await post_form(
-            client, "/log/plate", {"meal": "dinner", "day": DAY}, from_page=page,
+            client,
+            "/log/plate",
+            {"meal": "dinner", "day": DAY},
+            from_page=page,
             files={"photo": ("a.jpg", _jpeg(), "image/jpeg")},
-        )  # fmt: skip
+        )
         assert response.status_code == 200 and response.url.path == "/done"
     assert (await totals.progress(core, year=2023)).totals.facts == 1
     assert len(_photos(settings)) == 1
@@ -121,9 +131,11 @@ async def test_a_refused_photo_form_leaves_no_photo(
 ) -> None:
     await _join(client, unit)
     response = await post_form(
-        client, "/log/trip", {"mode": "walk", "km": "40", "day": DAY},
+        client,
+        "/log/trip",
+        {"mode": "walk", "km": "40", "day": DAY},
         files={"photo": ("a.jpg", _jpeg(), "image/jpeg")},
-    )  # fmt: skip
+    )
     assert response.status_code == 422
     assert _photos(settings) == []
 
@@ -140,9 +152,11 @@ async def test_a_crash_after_the_photo_is_stored_leaves_no_photo(
 
         monkeypatch.setattr("campaigns.actions.log_plate", broken)
         response = await post_form(
-            client, "/log/plate", {"meal": "lunch", "day": DAY},
+            client,
+            "/log/plate",
+            {"meal": "lunch", "day": DAY},
             files={"photo": ("a.jpg", _jpeg(), "image/jpeg")},
-        )  # fmt: skip
+        )
     assert response.status_code == 500
     assert _photos(settings) == []
     assert "请稍后再试" in html.unescape(response.text)

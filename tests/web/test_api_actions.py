@@ -16,7 +16,7 @@ from pydantic import SecretStr
 from campaigns import checkin, people, rewards, totals
 from campaigns.core import Core
 from campaigns.results import Channel, EventView, Role, UnitView
-from greentally.settings import Settings
+from campaigns.settings import Settings
 from tests import factories
 from tests.console.helpers import csrf_of, signed_in
 from tests.factories import NOW
@@ -175,7 +175,7 @@ async def test_a_new_telegram_user_joins_from_the_mini_app(
     assert signed.status_code == 200 and signed.json()["strong"] is True
     # With `tma` auth alone (no cookie, no CSRF token): told to join, then joining works.
     tma = {"authorization": "tma " + _init_data(502)}
-    fresh = httpx.AsyncClient(transport=tg_client._transport, base_url=BASE)  # noqa: SLF001
+    fresh = httpx.AsyncClient(transport=tg_client._transport, base_url=BASE)
     async with fresh:
         told = await fresh.get("/api/v1/me", headers=tma)
         assert told.status_code == 401 and told.json()["reason"] == "telegram_not_registered"
@@ -242,9 +242,10 @@ async def test_door_answers_name_whom_it_checked_in_and_undo_and_rewards(
             assert handed.json()["person"]["display_name"] == "门口扫码"
         assert handed.json()["repeated"] is True
         unknown = await client.post(
-            f"/api/v1/rewards/{2**40}/redemptions", json=body | {"idempotency_key": None},
+            f"/api/v1/rewards/{2**40}/redemptions",
+            json=body | {"idempotency_key": None},
             headers=headers,
-        )  # fmt: skip
+        )
         assert unknown.status_code == 422
     assert (await rewards.list_rewards(core))[0].stock == 2
     assert (await totals.progress(core, year=2023)).totals.person_times == 1

@@ -51,8 +51,12 @@ async def test_a_walk_in_sent_twice_is_one_person_and_one_check_in(
     async with signed_in(app, core, unit, Role.VOLUNTEER) as (client, _):
         page = await get(client, f"/scanner/{event.code}")
         idem = page.field("idem")
-        data = {"csrf": page.field("csrf"), "idem": idem + "w", "name": "无手机",
-                "unit_id": str(unit.id)}  # fmt: skip
+        data = {
+            "csrf": page.field("csrf"),
+            "idem": idem + "w",
+            "name": "无手机",
+            "unit_id": str(unit.id),
+        }
         for _ in range(2):
             answer = await client.post(f"/scanner/{event.code}/walkin", data=data)
             assert answer.status_code == 200 and "无手机" in answer.text

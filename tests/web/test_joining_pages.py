@@ -114,9 +114,9 @@ async def test_a_namesake_without_a_verifier_is_told_how_to_link(
 async def test_a_walk_in_at_the_door_is_the_roster_person(
     app: FastAPI, core: Core, unit: UnitView, event: EventView
 ) -> None:
-    from campaigns import joining  # noqa: PLC0415
-    from campaigns.results import Role  # noqa: PLC0415
-    from tests.console.helpers import csrf_of, signed_in  # noqa: PLC0415
+    from campaigns import joining
+    from campaigns.results import Role
+    from tests.console.helpers import csrf_of, signed_in
 
     data = (
         f"unit_code,name,staff_no\n{unit.code},周九,S1\n{unit.code},吴十,S2\n{unit.code},吴十,S3\n"

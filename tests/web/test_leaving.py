@@ -12,7 +12,7 @@ from PIL import Image
 from campaigns import people, totals
 from campaigns.core import Core
 from campaigns.results import UnitView
-from greentally.settings import Settings
+from campaigns.settings import Settings
 from tests.web.conftest import get, post_form
 
 
@@ -28,8 +28,13 @@ async def test_export_and_deletion_keep_their_promises(
     client.cookies.set("gt_lang", "en")
     await post_form(client, "/join", {"name": "离开的人", "unit_id": str(unit.id), "next": "/"})
     photo = {"photo": ("a.jpg", _jpeg(), "image/jpeg")}
-    check = {"unit_id": str(unit.id), "kind": "self", "passed": "no", "notes": "私人备注",
-             "day": "2023-07-12"}  # fmt: skip
+    check = {
+        "unit_id": str(unit.id),
+        "kind": "self",
+        "passed": "no",
+        "notes": "私人备注",
+        "day": "2023-07-12",
+    }
     assert (await post_form(client, "/log/canteen", check, files=photo)).status_code == 200
     trip = {"mode": "walk", "km": "1", "day": "2023-07-12"}
     assert (await post_form(client, "/log/trip", trip, files=photo)).status_code == 200

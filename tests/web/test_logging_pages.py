@@ -16,7 +16,7 @@ from starlette.datastructures import Headers, UploadFile
 from campaigns import actions, people, totals
 from campaigns.core import Core
 from campaigns.results import EventView, Recorded, Role, UnitView
-from greentally.settings import Settings
+from campaigns.settings import Settings
 from tests.factories import NOW
 from tests.web.conftest import get, post_form, sign_in_as
 from web.routes.common import with_photo
@@ -195,9 +195,15 @@ async def test_a_request_cancelled_after_its_photo_was_stored_keeps_the_photo(
 
     async def act(path: str | None) -> Recorded:
         return await actions.log_trip(
-            core, person_id=person.id, mode="bike", km=2, day=NOW.date(), now=NOW,
-            channel="web", evidence_path=path,
-        )  # fmt: skip
+            core,
+            person_id=person.id,
+            mode="bike",
+            km=2,
+            day=NOW.date(),
+            now=NOW,
+            channel="web",
+            evidence_path=path,
+        )
 
     task = asyncio.create_task(with_photo(state, upload, day=NOW.date(), act=act))
     for _ in range(5000):  # until the photo is stored and the command handed over

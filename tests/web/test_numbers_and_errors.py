@@ -140,9 +140,10 @@ async def test_invalid_fields_are_named_as_people_know_them(
     assert message == "Some fields are missing or not valid: What you sent."
     page = await get(client, "/signin")
     long_name = await client.post(
-        "/join", data={"csrf": page.field("csrf"), "name": "x" * 300, "unit_id": str(unit.id)},
+        "/join",
+        data={"csrf": page.field("csrf"), "name": "x" * 300, "unit_id": str(unit.id)},
         headers={"accept-language": "en"},
-    )  # fmt: skip
+    )
     assert long_name.status_code == 422
     assert "Some fields are missing or not valid: Your name." in html.unescape(long_name.text)
 

@@ -22,7 +22,7 @@ from aiogram.utils.web_app_signature import TEST_PUBLIC_KEY
 from pydantic import SecretStr
 
 from campaigns.core import Core
-from greentally.settings import Settings
+from campaigns.settings import Settings
 from web.errors import WebReason
 from web.telegram_auth import InitDataRefused, TelegramUser, check_init_data
 

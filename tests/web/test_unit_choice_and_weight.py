@@ -65,9 +65,14 @@ async def test_unit_search_keeps_the_name_and_names_each_parent(
     page = await get(client, f"/e/{event.code}")
     found = await client.post(
         "/units/find",
-        data={"back": f"/e/{event.code}", "name": "王小明", "unit_q": "第3村民委员会",
-              "csrf": page.field("csrf"), "idem": page.field("idem")},
-    )  # fmt: skip
+        data={
+            "back": f"/e/{event.code}",
+            "name": "王小明",
+            "unit_q": "第3村民委员会",
+            "csrf": page.field("csrf"),
+            "idem": page.field("idem"),
+        },
+    )
     assert found.status_code == 303
     assert "csrf" not in found.headers["location"]  # the form's token stays out of the URL
     answer = await client.get(found.headers["location"])
@@ -85,9 +90,14 @@ async def test_the_units_under_a_chosen_parent(
     township = next(u for u in await catalog.list_units(core) if u.code == "t5")
     under = await client.post(
         "/units/find",
-        data={"back": f"/e/{event.code}", "name": "李四", "unit_id": str(township.id),
-              "under": "1", "csrf": page.field("csrf")},
-    )  # fmt: skip
+        data={
+            "back": f"/e/{event.code}",
+            "name": "李四",
+            "unit_id": str(township.id),
+            "under": "1",
+            "csrf": page.field("csrf"),
+        },
+    )
     answer = await client.get(under.headers["location"])
     options = _options(answer.text)
     assert options[0] == "渠县第5镇人民政府"

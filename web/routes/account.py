@@ -64,7 +64,7 @@ def landing(person: PersonView, next_url: str) -> str:
 
 
 @router.get("/signin", response_class=HTMLResponse)
-async def signin_page(viewer: ViewerDep, next: str = "/me") -> Response:  # noqa: A002
+async def signin_page(viewer: ViewerDep, next: str = "/me") -> Response:
     return viewer.render("signin.html", next=safe_next(next, "/me"), message=None, login="")
 
 
@@ -74,7 +74,7 @@ async def signin(
     viewer: ViewerDep,
     login: Annotated[str, Form(max_length=200)] = "",
     password: Annotated[str, Form(max_length=1000)] = "",
-    next: Annotated[str, Form()] = "/me",  # noqa: A002
+    next: Annotated[str, Form()] = "/me",
 ) -> Response:
     address = client_key(request)
     try:
@@ -86,9 +86,14 @@ async def signin(
             await record_failure(viewer, address, login)
             raise WebRefused(WebReason.BAD_LOGIN)
     except WebRefused as exc:
-        reason, message = words_for(exc, viewer.lang.gettext)
-        page = viewer.render("signin.html", status_code=status_for(reason), next=safe_next(next),
-                             message=message, login=login)  # fmt: skip
+        reason, message = words_for(exc, viewer.lang.gettext, viewer.lang.tz)
+        page = viewer.render(
+            "signin.html",
+            status_code=status_for(reason),
+            next=safe_next(next),
+            message=message,
+            login=login,
+        )
         page.headers.update(retry_headers(exc))
         return page
     await viewer.state.sign_in_guard.succeeded(address, login)
@@ -157,7 +162,7 @@ def telegram_user(viewer: Viewer, init_data: str) -> TelegramUser:
 
 
 @router.get("/tg", response_class=HTMLResponse)
-async def mini_app(viewer: ViewerDep, next: str = "/me") -> Response:  # noqa: A002
+async def mini_app(viewer: ViewerDep, next: str = "/me") -> Response:
     """The Mini App's start page: a script of ours posts Telegram's initData back to us."""
     return viewer.render("telegram.html", next=safe_next(next, "/me"))
 
@@ -172,7 +177,7 @@ async def mini_app(viewer: ViewerDep, next: str = "/me") -> Response:  # noqa: A
 async def mini_app_signin(
     viewer: ViewerDep,
     init_data: Annotated[str, Form(max_length=4096)] = "",
-    next: Annotated[str, Form()] = "/me",  # noqa: A002
+    next: Annotated[str, Form()] = "/me",
 ) -> Response:
     user = telegram_user(viewer, init_data)
     person = await people.find_by_telegram(viewer.state.core, user.id)
@@ -186,7 +191,7 @@ async def mini_app_signin(
 async def mini_app_join_page(
     viewer: ViewerDep,
     telegram: str = "",
-    next: str = "/me",  # noqa: A002
+    next: str = "/me",
     name: str = "",
     unit_q: str = "",
     unit_id: str = "",
@@ -200,13 +205,25 @@ async def mini_app_join_page(
 
 
 async def _telegram_join_form(
-    viewer: Viewer, *, telegram: str, next: str, name: str, unit_q: str = "",  # noqa: A002
-    unit_id: str = "", error: Refused | None = None,
-) -> HTMLResponse:  # fmt: skip
+    viewer: Viewer,
+    *,
+    telegram: str,
+    next: str,
+    name: str,
+    unit_q: str = "",
+    unit_id: str = "",
+    error: Refused | None = None,
+) -> HTMLResponse:
     return await join_form(
-        viewer, next_url=safe_next(next, "/me"), unit_q=unit_q, name=name, unit_id=unit_id,
-        error=error, telegram=telegram, action="/tg/join",
-    )  # fmt: skip
+        viewer,
+        next_url=safe_next(next, "/me"),
+        unit_q=unit_q,
+        name=name,
+        unit_id=unit_id,
+        error=error,
+        telegram=telegram,
+        action="/tg/join",
+    )
 
 
 @router.post("/tg/join", response_class=HTMLResponse, dependencies=[CsrfDep])
@@ -217,7 +234,7 @@ async def mini_app_join(
     unit_id: Annotated[str, Form()] = "",
     unit_q: Annotated[str, Form(max_length=200)] = "",
     verifier: Annotated[str, Form(max_length=64)] = "",
-    next: Annotated[str, Form()] = "/me",  # noqa: A002
+    next: Annotated[str, Form()] = "/me",
 ) -> Response:
     telegram_id = viewer.state.signer.load_telegram_join(telegram)
     if telegram_id is None:
@@ -234,7 +251,12 @@ async def mini_app_join(
         )
     except Refused as exc:
         return await _telegram_join_form(
-            viewer, telegram=telegram, next=next, name=name, unit_q=unit_q, unit_id=unit_id,
+            viewer,
+            telegram=telegram,
+            next=next,
+            name=name,
+            unit_q=unit_q,
+            unit_id=unit_id,
             error=exc,
-        )  # fmt: skip
+        )
     return await _signed_in(viewer, person, AuthMethod.TELEGRAM, next)

@@ -44,7 +44,7 @@ async def done(viewer: ViewerDep, r: str = "") -> Response:
 
 
 @router.get("/lang/{code}")
-async def switch_language(code: str, viewer: ViewerDep, next: str = "/") -> Response:  # noqa: A002
+async def switch_language(code: str, viewer: ViewerDep, next: str = "/") -> Response:
     """Remember this phone's language; the me page also stores it on the person."""
     response = RedirectResponse(safe_next(next), status_code=303)
     if code in LANGUAGES:
@@ -55,7 +55,7 @@ async def switch_language(code: str, viewer: ViewerDep, next: str = "/") -> Resp
 @router.get("/join", response_class=HTMLResponse)
 async def join_page(
     viewer: ViewerDep,
-    next: str = "/",  # noqa: A002
+    next: str = "/",
     unit_q: str | None = None,
     name: str = "",
     unit_id: str = "",
@@ -66,13 +66,23 @@ async def join_page(
 
 
 async def _join_form(
-    viewer: Viewer, *, next: str, unit_q: str | None, name: str, unit_id: str,  # noqa: A002
+    viewer: Viewer,
+    *,
+    next: str,
+    unit_q: str | None,
+    name: str,
+    unit_id: str,
     error: Exception | None = None,
-) -> HTMLResponse:  # fmt: skip
+) -> HTMLResponse:
     return await join_form(
-        viewer, next_url=safe_next(next), unit_q=unit_q, name=name, unit_id=unit_id,
-        error=error, idem=new_random_token(),
-    )  # fmt: skip
+        viewer,
+        next_url=safe_next(next),
+        unit_q=unit_q,
+        name=name,
+        unit_id=unit_id,
+        error=error,
+        idem=new_random_token(),
+    )
 
 
 @router.post("/join", response_class=HTMLResponse, dependencies=[CsrfDep])
@@ -83,7 +93,7 @@ async def join(
     unit_q: Annotated[str, Form(max_length=200)] = "",
     idem: Annotated[str, Form()] = "",
     verifier: Annotated[str, Form(max_length=64)] = "",
-    next: Annotated[str, Form()] = "/",  # noqa: A002
+    next: Annotated[str, Form()] = "/",
 ) -> Response:
     """Name and unit once (and, when the roster asks, a verifier); the form's one-time key
     makes a resent form one person."""
@@ -98,8 +108,9 @@ async def join(
             idempotency_key=join_key(idempotency_key(idem)),
         )
     except Refused as exc:
-        return await _join_form(viewer, next=next, unit_q=unit_q, name=name, unit_id=unit_id,
-                                error=exc)  # fmt: skip
+        return await _join_form(
+            viewer, next=next, unit_q=unit_q, name=name, unit_id=unit_id, error=exc
+        )
     response = RedirectResponse(safe_next(next), status_code=303)
     viewer.sign_in(response, Session(person.id, AuthMethod.DEVICE))
     return response
@@ -114,7 +125,7 @@ async def find_unit(
     under: Annotated[str, Form()] = "",
     name: Annotated[str, Form(max_length=200)] = "",
     scan: Annotated[str, Form(max_length=500)] = "",
-    next: Annotated[str, Form()] = "",  # noqa: A002
+    next: Annotated[str, Form()] = "",
     telegram: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     """The unit search of a form: back to its page (a GET, so it writes nothing and needs

@@ -65,7 +65,7 @@ async def _page(
 ) -> HTMLResponse:
     status, message, reason = 200, None, None
     if error is not None:
-        reason, message = words_for(error, viewer.lang.gettext)
+        reason, message = words_for(error, viewer.lang.gettext, viewer.lang.tz)
         status = status_for(reason)
     core, person = viewer.state.core, viewer.person
     came = await personal.arrival(
@@ -154,10 +154,14 @@ async def checkin_submit(request: Request) -> Response:
             registered, flagged = joined.person, joined.flagged
             person_id = registered.id
         recorded = await checkin.check_in(
-            core, code=code, person_id=person_id, now=now, channel=Channel.WEB,
+            core,
+            code=code,
+            person_id=person_id,
+            now=now,
+            channel=Channel.WEB,
             idempotency_key=idempotency_key(idem),
             rotation_token=_token_for_pass(viewer, code, scan),
-        )  # fmt: skip
+        )
     except Refused as exc:
         return await _refused(viewer, code, scan, exc, registered, name, parse_int(unit_id))
     response = answer(viewer, recorded, flagged=flagged)
@@ -180,9 +184,14 @@ def _token_for_pass(viewer: Viewer, code: str, scan: str) -> str | None:
 
 
 async def _refused(
-    viewer: Viewer, code: str, scan: str, exc: Refused, registered: PersonView | None,
-    name: str, unit_id: int | None,
-) -> Response:  # fmt: skip
+    viewer: Viewer,
+    code: str,
+    scan: str,
+    exc: Refused,
+    registered: PersonView | None,
+    name: str,
+    unit_id: int | None,
+) -> Response:
     had_session = viewer.session is not None
     await viewer.hydrate()
     event = await catalog.get_event(viewer.state.core, code=code)
@@ -199,7 +208,7 @@ async def _refused(
 
 
 @router.post("/forget", dependencies=[CsrfDep])
-async def not_me(viewer: ViewerDep, next: Annotated[str, Form()] = "/") -> Response:  # noqa: A002
+async def not_me(viewer: ViewerDep, next: Annotated[str, Form()] = "/") -> Response:
     """ "Not you?": this phone forgets who it belonged to."""
     response = RedirectResponse(safe_next(next), status_code=303)
     forget_cookie(viewer.state, response, SESSION_COOKIE)

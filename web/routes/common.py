@@ -136,7 +136,7 @@ async def join_form(
     """The join form (name and unit, once), again with what was typed and any refusal."""
     status, message, reason = 200, None, None
     if error is not None:
-        reason, message = words_for(error, viewer.lang.gettext)
+        reason, message = words_for(error, viewer.lang.gettext, viewer.lang.tz)
         status = status_for(reason)
     units = await unit_options(viewer.state.core, viewer.lang.code, unit_q)
     verify = await verify_step(viewer, reason, name, parse_int(unit_id))

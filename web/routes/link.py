@@ -32,7 +32,7 @@ async def link_device(
     try:
         person = await joining.redeem_link_code(viewer.state.core, code=code, now=viewer.now)
     except Refused as exc:
-        reason, message = words_for(exc, viewer.lang.gettext)
+        reason, message = words_for(exc, viewer.lang.gettext, viewer.lang.tz)
         return viewer.render(
             "link.html",
             status_code=status_for(reason),

@@ -72,7 +72,7 @@ def _refused_form(
     viewer: Viewer, name: str, exc: Exception, values: dict[str, Any], **context: Any
 ) -> HTMLResponse:
     """The form again, with what was typed and the refusal in words."""
-    reason, message = words_for(exc, viewer.lang.gettext)
+    reason, message = words_for(exc, viewer.lang.gettext, viewer.lang.tz)
     return _form(viewer, name, status_for(reason), values=values, message=message, **context)
 
 
@@ -122,10 +122,16 @@ async def trip(
 
     async def act(evidence: str | None) -> Recorded:
         return await actions.log_trip(
-            viewer.state.core, person_id=person.id, mode=mode, km=_number(viewer, km, "Distance"),
-            day=_day(viewer, day), now=viewer.now, channel=Channel.WEB,
-            idempotency_key=idempotency_key(idem), evidence_path=evidence,
-        )  # fmt: skip
+            viewer.state.core,
+            person_id=person.id,
+            mode=mode,
+            km=_number(viewer, km, "Distance"),
+            day=_day(viewer, day),
+            now=viewer.now,
+            channel=Channel.WEB,
+            idempotency_key=idempotency_key(idem),
+            evidence_path=evidence,
+        )
 
     return await _submit(viewer, "trip", values, photo, act)
 
@@ -148,10 +154,15 @@ async def plate(
 
     async def act(evidence: str | None) -> Recorded:
         return await actions.log_plate(
-            viewer.state.core, person_id=person.id, meal=meal, day=_day(viewer, day),
-            now=viewer.now, channel=Channel.WEB, idempotency_key=idempotency_key(idem),
+            viewer.state.core,
+            person_id=person.id,
+            meal=meal,
+            day=_day(viewer, day),
+            now=viewer.now,
+            channel=Channel.WEB,
+            idempotency_key=idempotency_key(idem),
             evidence_path=evidence,
-        )  # fmt: skip
+        )
 
     return await _submit(viewer, "plate", {"meal": meal, "day": day}, photo, act)
 
@@ -174,10 +185,15 @@ async def service(
 
     async def act(evidence: str | None) -> Recorded:
         return await actions.log_service(
-            viewer.state.core, volunteer_id=volunteer.id, hours=_number(viewer, hours, "Hours"),
-            day=_day(viewer, day), now=viewer.now, channel=Channel.WEB,
-            idempotency_key=idempotency_key(idem), evidence_path=evidence,
-        )  # fmt: skip
+            viewer.state.core,
+            volunteer_id=volunteer.id,
+            hours=_number(viewer, hours, "Hours"),
+            day=_day(viewer, day),
+            now=viewer.now,
+            channel=Channel.WEB,
+            idempotency_key=idempotency_key(idem),
+            evidence_path=evidence,
+        )
 
     return await _submit(viewer, "service", {"hours": hours, "day": day}, photo, act)
 
@@ -200,10 +216,15 @@ async def headcount(
 
     async def act(evidence: str | None) -> Recorded:
         return await actions.log_headcount(
-            viewer.state.core, volunteer_id=volunteer.id, code=code.strip(),
-            heads=_whole(_number(viewer, heads, "People")), now=viewer.now, channel=Channel.WEB,
-            idempotency_key=idempotency_key(idem), evidence_path=evidence,
-        )  # fmt: skip
+            viewer.state.core,
+            volunteer_id=volunteer.id,
+            code=code.strip(),
+            heads=_whole(_number(viewer, heads, "People")),
+            now=viewer.now,
+            channel=Channel.WEB,
+            idempotency_key=idempotency_key(idem),
+            evidence_path=evidence,
+        )
 
     return await _submit(viewer, "headcount", {"code": code, "heads": heads}, photo, act)
 
@@ -228,8 +249,13 @@ def _can_spot(viewer: Viewer) -> bool:
 async def canteen_form(viewer: ViewerDep) -> Response:
     person = viewer.require_person()
     canteens = await _canteens(viewer, person)
-    return _form(viewer, "canteen", canteens=canteens, can_spot=_can_spot(viewer),
-                 values={"unit_id": person.unit_id})  # fmt: skip
+    return _form(
+        viewer,
+        "canteen",
+        canteens=canteens,
+        can_spot=_can_spot(viewer),
+        values={"unit_id": person.unit_id},
+    )
 
 
 @router.post("/canteen", response_class=HTMLResponse, dependencies=[CsrfDep])
@@ -244,8 +270,13 @@ async def canteen(
     photo: PhotoField = None,
 ) -> Response:
     person = viewer.require_person()
-    values = {"unit_id": parse_int(unit_id), "kind": kind, "passed": passed, "notes": notes,
-              "day": day}  # fmt: skip
+    values = {
+        "unit_id": parse_int(unit_id),
+        "kind": kind,
+        "passed": passed,
+        "notes": notes,
+        "day": day,
+    }
     context = {"canteens": await _canteens(viewer, person), "can_spot": _can_spot(viewer)}
     if kind == "spot" and not context["can_spot"]:
         refusal = WebRefused(WebReason.VOLUNTEER_REQUIRED)
@@ -253,9 +284,17 @@ async def canteen(
 
     async def act(evidence: str | None) -> CanteenCheckView:
         return await actions.log_canteen_check(
-            viewer.state.core, person_id=person.id, unit_id=parse_int(unit_id) or 0, kind=kind,
-            passed=passed == "yes", notes=notes.strip(), day=_day(viewer, day), now=viewer.now,
-            channel=Channel.WEB, idempotency_key=idempotency_key(idem), evidence_path=evidence,
-        )  # fmt: skip
+            viewer.state.core,
+            person_id=person.id,
+            unit_id=parse_int(unit_id) or 0,
+            kind=kind,
+            passed=passed == "yes",
+            notes=notes.strip(),
+            day=_day(viewer, day),
+            now=viewer.now,
+            channel=Channel.WEB,
+            idempotency_key=idempotency_key(idem),
+            evidence_path=evidence,
+        )
 
     return await _submit(viewer, "canteen", values, photo, act, **context)

@@ -3,14 +3,12 @@ checks), the printable personal record, personal QR, language, my data, deleting
 
 from __future__ import annotations
 
-import io
 from typing import Annotated
 
-import qrcode
 from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from campaigns import people, personal
+from campaigns import people, personal, qr
 from campaigns.labels import KIND_LABELS, MEAL_LABELS, MODE_LABELS
 from web.deps import CsrfDep, ViewerDep, forget_cookie, set_cookie
 from web.downloads import csv_download, json_download
@@ -55,11 +53,11 @@ async def record(viewer: ViewerDep, year: int | None = None) -> Response:
 async def my_qr(viewer: ViewerDep) -> Response:
     """The personal code a volunteer scans at an event door."""
     person = viewer.require_person()
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=8, border=3)
-    qr.add_data(person.qr_token)
-    out = io.BytesIO()
-    qr.make_image().save(out, format="PNG")
-    return Response(out.getvalue(), media_type="image/png", headers={"Cache-Control": "no-store"})
+    return Response(
+        qr.personal_png(person.qr_token),
+        media_type="image/png",
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 @router.post("/language", dependencies=[CsrfDep])

@@ -11,7 +11,6 @@ or a closed tab never loses or doubles a check-in."""
 
 from __future__ import annotations
 
-import io
 import re
 from datetime import timedelta
 from typing import Annotated, Any
@@ -19,7 +18,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, Path, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from campaigns import catalog, checkin, door, joining, people, review, rewards
+from campaigns import catalog, checkin, door, joining, people, qr, review, rewards
 from campaigns.errors import Refused
 from campaigns.reasons import Reason
 from campaigns.results import Channel, EventView, PersonView, Role
@@ -32,32 +31,12 @@ from web.security import new_random_token
 
 router = APIRouter(prefix="/scanner", tags=["scanner"], dependencies=[Depends(require_volunteer)])
 _KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-MAX_PIXELS = 40_000_000
 # The scanner page alone may compile WebAssembly (its QR decoder); nothing else changes.
 SCANNER_CSP = CSP.replace("script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'")
 
 
 def scan_key(value: str | None) -> str | None:
     return f"scan:{value}" if value and _KEY.match(value) else None
-
-
-def decode_qr(data: bytes) -> str | None:
-    """The text of the first QR code in a photo, or None (zxing-cpp, server side)."""
-    import zxingcpp  # noqa: PLC0415
-    from PIL import Image, ImageOps, UnidentifiedImageError  # noqa: PLC0415
-
-    try:
-        opened = Image.open(io.BytesIO(data))
-        if opened.width * opened.height > MAX_PIXELS:
-            return None
-        image = ImageOps.exif_transpose(opened).convert("L")
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
-        return None
-    image.thumbnail((1600, 1600))
-    for found in zxingcpp.read_barcodes(image):
-        if found.text:
-            return str(found.text).strip()
-    return None
 
 
 async def _open_events(viewer: Viewer) -> list[EventView]:
@@ -90,7 +69,7 @@ async def _outcome(viewer: Viewer, call: Any, token: str) -> dict[str, Any]:
         status, title, message = "ok", _("Checked in"), ""
         fact_id = recorded.fact.id
     except Refused as exc:
-        reason, message = words_for(exc, lang.gettext)
+        reason, message = words_for(exc, lang.gettext, lang.tz)
         status = "already" if exc.reason is Reason.ALREADY_CHECKED_IN else "refused"
         title = _("Already checked in") if status == "already" else _("Not checked in")
         if token:
@@ -200,7 +179,7 @@ async def redeem(
         }
         status = 200
     except Refused as exc:
-        reason, message = words_for(exc, viewer.lang.gettext)
+        reason, message = words_for(exc, viewer.lang.gettext, viewer.lang.tz)
         result = {
             "status": "refused",
             "title": _("Not handed over"),
@@ -223,7 +202,7 @@ async def redeem(
 async def _token_from(token: str, photo: UploadFile | None) -> str:
     if photo is not None and photo.filename:
         data = await photo.read(10 * 1024 * 1024)
-        decoded = decode_qr(data) if data else None
+        decoded = qr.first(data, max_side=1600) if data else None
         if decoded is None:
             raise (
                 WebRefused(WebReason.PHOTO_NOT_IMAGE) if not data else Refused(Reason.UNKNOWN_TOKEN)
@@ -236,8 +215,14 @@ async def _token_from(token: str, photo: UploadFile | None) -> str:
 async def scanner(
     code: str, viewer: ViewerDep, q: str = "", unit_q: str = "", name: str = "", unit_id: str = ""
 ) -> Response:
-    return await _page(viewer, code, q=q.strip()[:40], unit_q=unit_q.strip()[:40], name=name,
-                       unit_id=parse_int(unit_id))  # fmt: skip
+    return await _page(
+        viewer,
+        code,
+        q=q.strip()[:40],
+        unit_q=unit_q.strip()[:40],
+        name=name,
+        unit_id=parse_int(unit_id),
+    )
 
 
 @router.post("/{code}", response_class=HTMLResponse, dependencies=[CsrfDep])
@@ -255,7 +240,7 @@ async def scan_form(
     try:
         token = await _token_from(token, photo)
     except (Refused, WebRefused) as exc:
-        _reason, message = words_for(exc, viewer.lang.gettext)
+        _reason, message = words_for(exc, viewer.lang.gettext, viewer.lang.tz)
         result = {
             "status": "refused",
             "title": viewer.lang.gettext("No QR code found"),
@@ -370,7 +355,7 @@ async def walk_in(
             )
         ).person
     except Refused as exc:
-        _reason, message = words_for(exc, viewer.lang.gettext)
+        _reason, message = words_for(exc, viewer.lang.gettext, viewer.lang.tz)
         result = {
             "status": "refused",
             "title": viewer.lang.gettext("Not registered"),
@@ -424,7 +409,7 @@ async def undo(
         message = (
             _("There is no recent check-in of yours to undo.")
             if exc.reason is Reason.UNKNOWN_FACT
-            else words_for(exc, _)[1]
+            else words_for(exc, _, viewer.lang.tz)[1]
         )
         result = {
             "status": "refused",

@@ -5,29 +5,15 @@ from __future__ import annotations
 import math
 from urllib.parse import quote
 
-import qrcode
-import qrcode.image.svg
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, Response
 
-from campaigns import catalog, codes, links
+from campaigns import catalog, codes, links, qr
 from web.deps import ViewerDep
 from web.routes.console.common import require_organizer
 
 router = APIRouter(tags=["pages"])
 SLOT_SECONDS = 30
-
-
-def qr_svg(data: str) -> str:
-    """An inline SVG QR code: no image request, crisp at any screen size."""
-    image = qrcode.make(
-        data,
-        image_factory=qrcode.image.svg.SvgPathImage,
-        error_correction=qrcode.constants.ERROR_CORRECT_M,
-        border=2,
-    )
-    svg: str = image.to_string(encoding="unicode")
-    return svg.replace("<svg ", '<svg role="img" aria-hidden="true" focusable="false" ', 1)
 
 
 @router.get(
@@ -44,4 +30,4 @@ async def screen(code: str, viewer: ViewerDep) -> Response:
         url += f"?t={quote(str(token), safe='')}"
         elapsed = now.timestamp() % SLOT_SECONDS
         refresh = max(1, math.ceil(SLOT_SECONDS - elapsed))
-    return viewer.render("screen.html", event=event, svg=qr_svg(url), url=url, refresh=refresh)
+    return viewer.render("screen.html", event=event, svg=qr.svg(url), url=url, refresh=refresh)

@@ -34,9 +34,14 @@ async def self_checkin(code: str, body: SelfCheckIn, caller: CallerDep) -> Recor
     v = caller.viewer
     person = caller.person
     return await checkin.check_in(
-        v.state.core, code=code, person_id=person.id, now=v.now, channel=Channel.API,
-        idempotency_key=api_key(body.idempotency_key), rotation_token=body.scan_token,
-    )  # fmt: skip
+        v.state.core,
+        code=code,
+        person_id=person.id,
+        now=v.now,
+        channel=Channel.API,
+        idempotency_key=api_key(body.idempotency_key),
+        rotation_token=body.scan_token,
+    )
 
 
 async def _at_door(caller: Caller, request: Request, recorded: Recorded) -> DoorCheckIn:
@@ -44,9 +49,12 @@ async def _at_door(caller: Caller, request: Request, recorded: Recorded) -> Door
     person = await people.get_person(caller.viewer.state.core, recorded.fact.person_id or 0)
     live_hub(request).poke()
     return DoorCheckIn(
-        fact=recorded.fact, campaign=recorded.campaign, event=recorded.event,
-        repeated=recorded.repeated, person=public(person),
-    )  # fmt: skip
+        fact=recorded.fact,
+        campaign=recorded.campaign,
+        event=recorded.event,
+        repeated=recorded.repeated,
+        person=public(person),
+    )
 
 
 @router.post("/events/{code}/scans", response_model=DoorCheckIn, status_code=201)
@@ -55,9 +63,14 @@ async def door_scan(code: str, body: TokenScan, caller: CallerDep, request: Requ
     the answer names them."""
     volunteer = caller.require(Role.VOLUNTEER)
     recorded = await checkin.check_in_by_token(
-        caller.viewer.state.core, code=code, token=body.token, volunteer_id=volunteer.id,
-        now=caller.now, channel=Channel.SCANNER, idempotency_key=api_key(body.idempotency_key),
-    )  # fmt: skip
+        caller.viewer.state.core,
+        code=code,
+        token=body.token,
+        volunteer_id=volunteer.id,
+        now=caller.now,
+        channel=Channel.SCANNER,
+        idempotency_key=api_key(body.idempotency_key),
+    )
     return await _at_door(caller, request, recorded)
 
 
@@ -68,10 +81,14 @@ async def checkin_for(
     """The name-search fallback at the door: a volunteer checks in a person found by name."""
     volunteer = caller.require(Role.VOLUNTEER)
     recorded = await checkin.check_in(
-        caller.viewer.state.core, code=code, person_id=body.person_id, now=caller.now,
-        channel=Channel.SCANNER, idempotency_key=api_key(body.idempotency_key),
+        caller.viewer.state.core,
+        code=code,
+        person_id=body.person_id,
+        now=caller.now,
+        channel=Channel.SCANNER,
+        idempotency_key=api_key(body.idempotency_key),
         logged_by_id=volunteer.id,
-    )  # fmt: skip
+    )
     return await _at_door(caller, request, recorded)
 
 
@@ -95,9 +112,14 @@ async def walk_in(code: str, body: WalkIn, caller: CallerDep, request: Request) 
     )
     person = joined.person
     recorded = await checkin.check_in_by_token(
-        core, code=code, token=person.qr_token, volunteer_id=volunteer.id, now=caller.now,
-        channel=Channel.SCANNER, idempotency_key=key,
-    )  # fmt: skip
+        core,
+        code=code,
+        token=person.qr_token,
+        volunteer_id=volunteer.id,
+        now=caller.now,
+        channel=Channel.SCANNER,
+        idempotency_key=key,
+    )
     return await _at_door(caller, request, recorded)
 
 
@@ -146,10 +168,13 @@ async def redeem(reward_id: RewardId, body: Redeem, caller: CallerDep) -> Redemp
     """A volunteer hands over a reward to the person whose personal QR was scanned."""
     volunteer = caller.require(Role.VOLUNTEER)
     done = await rewards.redeem(
-        caller.viewer.state.core, reward_id=reward_id, token=body.token,
-        volunteer_id=volunteer.id, now=caller.now,
+        caller.viewer.state.core,
+        reward_id=reward_id,
+        token=body.token,
+        volunteer_id=volunteer.id,
+        now=caller.now,
         idempotency_key=f"redeem:{body.idempotency_key}" if body.idempotency_key else None,
-    )  # fmt: skip
+    )
     return RedemptionOut(
         reward=_reward(done.reward),
         person=public(done.person),

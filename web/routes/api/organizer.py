@@ -11,7 +11,7 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import Field
 
-from campaigns import api_tokens, catalog, people, planning, reports, rewards
+from campaigns import api_tokens, catalog, links, people, planning, qr, reports, rewards
 from campaigns.errors import Refused
 from campaigns.reasons import Reason
 from campaigns.results import CampaignView, EventView, PersonView, Role, UnitView
@@ -20,7 +20,6 @@ from web.routes.api.caller import API_ERRORS
 from web.routes.api.organizer_auth import ApiOrganizerDep, bearer, require_api_organizer
 from web.routes.common import MAX_INT
 from web.routes.console.catalog import units_template_csv
-from web.routes.console.printing import event_link, qr_png
 from web.schemas import Body as StrictBody
 from web.schemas import Id
 
@@ -211,7 +210,8 @@ async def edit_event(
 async def event_qr(event_id: PathId, viewer: ViewerDep) -> Response:
     """The check-in QR code as PNG (what the poster prints)."""
     event = await catalog.get_event(viewer.state.core, event_id=event_id)
-    return Response(qr_png(event_link(viewer.state.settings, event)), media_type="image/png")
+    link = links.checkin_url(viewer.state.settings.public_url, event.code)
+    return Response(qr.print_png(link), media_type="image/png")
 
 
 # units ---------------------------------------------------------------------------------

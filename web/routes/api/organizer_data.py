@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field
 
-from campaigns import actions, audit_text, records, reports, review
+from campaigns import audit_text, records, reports, review
 from campaigns.errors import Refused
 from campaigns.reasons import Reason
 from campaigns.records import RecordLine
@@ -95,7 +95,7 @@ async def photo(fact_id: PathId, viewer: ViewerDep) -> Response:
 )
 async def void(fact_id: PathId, body: VoidIn, me: ApiOrganizerDep, viewer: ViewerDep) -> FactView:
     """Void a record with a reason (audited); its points are reversed."""
-    return await actions.void_fact(
+    return await review.void_fact(
         viewer.state.core, fact_id=fact_id, actor_id=me.id, reason=body.reason, now=viewer.now
     )
 

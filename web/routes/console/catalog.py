@@ -48,7 +48,7 @@ def local_input(viewer: Viewer, value: datetime | None) -> str:
 
 
 def _error(viewer: Viewer, exc: Exception, template: str, **context: Any) -> Response:
-    reason, message = words_for(exc, viewer.lang.gettext)
+    reason, message = words_for(exc, viewer.lang.gettext, viewer.lang.tz)
     return render(viewer, template, status_code=status_for(reason), message=message, **context)
 
 

@@ -189,7 +189,7 @@ async def merge(
             viewer.state.core, actor_id=organizer.id, keep_id=keep, drop_id=drop, now=viewer.now
         )
     except Refused as exc:
-        reason, message = words_for(exc, viewer.lang.gettext)
+        reason, message = words_for(exc, viewer.lang.gettext, viewer.lang.tz)
         return await _duplicates_page(viewer, status=status_for(reason), message=message)
     return RedirectResponse("/console/people/duplicates?done=merged", status_code=303)
 

@@ -3,12 +3,9 @@ a person's participation record) and the exports for the year-end check."""
 
 from __future__ import annotations
 
-import io
 from datetime import date
 from typing import Annotated
 
-import qrcode
-import qrcode.constants
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 
@@ -19,6 +16,7 @@ from campaigns import (
     links,
     people,
     planning,
+    qr,
     records,
     reports,
     sheets,
@@ -26,7 +24,7 @@ from campaigns import (
 from campaigns.errors import Refused
 from campaigns.reasons import Reason
 from campaigns.results import EventView
-from greentally.settings import Settings
+from campaigns.settings import Settings
 from web.deps import ViewerDep
 from web.errors import WebReason, WebRefused
 from web.i18n import Lang, translations
@@ -46,16 +44,6 @@ def event_link(settings: Settings, event: EventView) -> str:
 
 def telegram_link(settings: Settings, event: EventView) -> str:
     return links.telegram_deep_link(settings.bot_username, event.code)
-
-
-def qr_png(data: str, *, box: int = 12) -> bytes:
-    """A QR code as PNG with error correction H (a poster survives tape, folds and glare)."""
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_H, box_size=box, border=4)
-    qr.add_data(data)
-    qr.make(fit=True)
-    out = io.BytesIO()
-    qr.make_image(fill_color="black", back_color="white").save(out, format="PNG")
-    return out.getvalue()
 
 
 def _png(body: bytes, filename: str) -> Response:
@@ -96,7 +84,7 @@ def _has_bot(viewer: ViewerDep) -> bool:
 @router.get("/events/{event_id}/qr.png")
 async def event_qr(event_id: int, viewer: ViewerDep) -> Response:
     event = await catalog.get_event(viewer.state.core, event_id=event_id)
-    return _png(qr_png(event_link(viewer.state.settings, event)), f"event-{event.code}.png")
+    return _png(qr.print_png(event_link(viewer.state.settings, event)), f"event-{event.code}.png")
 
 
 @router.get("/events/{event_id}/telegram.png")
@@ -105,7 +93,7 @@ async def event_tg_qr(event_id: int, viewer: ViewerDep) -> Response:
         raise WebRefused(WebReason.NOT_FOUND)
     event = await catalog.get_event(viewer.state.core, event_id=event_id)
     return _png(
-        qr_png(telegram_link(viewer.state.settings, event), box=8),
+        qr.print_png(telegram_link(viewer.state.settings, event), box=8),
         f"event-{event.code}-telegram.png",
     )
 
@@ -115,7 +103,7 @@ async def person_qr(person_id: int, viewer: ViewerDep) -> Response:
     person = await people.get_person(viewer.state.core, person_id)
     if person.deleted:
         raise Refused(Reason.PERSON_DELETED)
-    return _png(qr_png(person.qr_token, box=8), f"person-{person.id}.png")
+    return _png(qr.print_png(person.qr_token, box=8), f"person-{person.id}.png")
 
 
 @router.get("/units/{unit_id}/cards", response_class=HTMLResponse)

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from campaigns import actions, catalog, exports, records, review, sheets
+from campaigns import catalog, exports, records, review, sheets
 from campaigns.errors import Refused
 from campaigns.labels import KIND_LABELS, STATUS_LABELS
 from campaigns.reasons import Reason
@@ -201,11 +201,11 @@ async def void(
     organizer = viewer.require(Role.ORGANIZER)
     core = viewer.state.core
     try:
-        await actions.void_fact(
+        await review.void_fact(
             core, fact_id=fact_id, actor_id=organizer.id, reason=reason, now=viewer.now
         )
     except Refused as exc:
-        code, message = words_for(exc, viewer.lang.gettext)
+        code, message = words_for(exc, viewer.lang.gettext, viewer.lang.tz)
         line = await review.get_fact(core, fact_id=fact_id)
         return render(
             viewer, "console/fact.html", status_code=status_for(code), line=line, message=message

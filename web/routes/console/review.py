@@ -50,7 +50,7 @@ async def judge(
             now=viewer.now,
         )
     except Refused as exc:
-        code, message = words_for(exc, viewer.lang.gettext)
+        code, message = words_for(exc, viewer.lang.gettext, viewer.lang.tz)
         queue = await review.review_queue(core, limit=50)
         return render(
             viewer,
@@ -102,7 +102,7 @@ async def _rewards_page(viewer: ViewerDep, exc: Exception | None = None) -> Resp
     recent = await rewards.recent_redemptions(core, limit=30)
     status, message = 200, None
     if exc is not None:
-        code, message = words_for(exc, viewer.lang.gettext)
+        code, message = words_for(exc, viewer.lang.gettext, viewer.lang.tz)
         status = status_for(code)
     return render(
         viewer,

@@ -43,7 +43,7 @@ async def create_token(
             viewer.state.core, person_id=me.id, name=name, scope=scope, now=viewer.now
         )
     except Refused as exc:
-        reason, message = words_for(exc, viewer.lang.gettext)
+        reason, message = words_for(exc, viewer.lang.gettext, viewer.lang.tz)
         return await _page(viewer, status=status_for(reason), message=message)
     return await _page(viewer, status=201, new=new)
 
