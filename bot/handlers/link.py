@@ -21,7 +21,7 @@ from bot.photos import EvidenceFolder
 from campaigns import joining, links
 from campaigns.core import Core
 from campaigns.results import PersonView, Role
-from greentally.settings import Settings
+from campaigns.settings import Settings
 
 router = Router(name=__name__)
 
