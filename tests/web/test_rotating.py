@@ -30,7 +30,9 @@ async def test_rotating_screen_photo_expires(
     await sign_in_as(client, core, unit, Role.ORGANIZER, "org")
     screen = await client.get(f"/screen/{event.code}")
     assert screen.status_code == 200 and "<svg" in screen.text
-    refresh = int(re.search(r'http-equiv="refresh" content="(\d+)"', screen.text).group(1))
+    shown = re.search(r'http-equiv="refresh" content="(\d+)"', screen.text)
+    assert shown is not None
+    refresh = int(shown.group(1))
     assert 1 <= refresh <= 30
     token = checkin.screen_token(core, code=event.code, now=NOW)
 
