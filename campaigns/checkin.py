@@ -34,6 +34,9 @@ class CheckIn:
     volunteer_id: int | None = None
     idempotency_key: str | None = None
     rotation_token: str | None = None
+    # The edge vouches for a fresh scan of a rotating screen: the web's signed scan pass,
+    # issued once scan_is_fresh accepted the screen's token.
+    fresh_scan: bool = False
     secret: str = ""
     points: int = 0
     fingerprint: str | None = None  # what the keyed request asked for
@@ -116,6 +119,7 @@ class _Batch:
         if (
             ev["rotating"]
             and c.volunteer_id is None
+            and not c.fresh_scan
             and not (
                 c.rotation_token
                 and codes.verify_rotating(c.secret, c.code, c.rotation_token, c.now)
@@ -242,10 +246,13 @@ async def check_in(
     channel: str,
     idempotency_key: str | None = None,
     rotation_token: str | None = None,
+    fresh_scan: bool = False,
     logged_by_id: int | None = None,
 ) -> Recorded:
     """Check a person into an event by its code; `logged_by_id` names the volunteer who
-    found the person by name at the door.
+    found the person by name at the door. A rotating event's code needs the screen's
+    current `rotation_token` (the API's `scan_token`), or `fresh_scan`: the edge holds a
+    signed pass it issued for such a token (scan_is_fresh) a few minutes before.
 
     Refuses UNKNOWN_CODE, CODE_EXPIRED (rotating screens), WINDOW_NOT_OPEN, WINDOW_CLOSED,
     OVER_CAPACITY, UNKNOWN_PERSON, PERSON_DELETED, ALREADY_CHECKED_IN (detail `at`),
@@ -264,6 +271,7 @@ async def check_in(
             idempotency_key=scoped_key(caller, "checkin", idempotency_key),
             fingerprint=request_fingerprint("checkin", code, person_id),
             rotation_token=rotation_token,
+            fresh_scan=fresh_scan,
             secret=core.secret,
             points=core.rules.points["checkin"],
         )
@@ -300,4 +308,18 @@ async def check_in_by_token(
             secret=core.secret,
             points=core.rules.points["checkin"],
         )
+    )
+
+
+def screen_token(core: Core, *, code: str, now: datetime) -> str:
+    """What a rotating screen shows now: the `t` of its QR code's link (the core's secret
+    never leaves the core)."""
+    return codes.rotating_token(core.secret, code.strip().lower(), codes.current_slot(now))
+
+
+def scan_is_fresh(core: Core, *, code: str, token: str | None, now: datetime) -> bool:
+    """Whether `token` is what the event's rotating screen showed in this time slot or the
+    one before (a scan in flight)."""
+    return bool(token) and codes.verify_rotating(
+        core.secret, code.strip().lower(), token or "", now
     )

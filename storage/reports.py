@@ -33,7 +33,8 @@ class FactWhere:
     text: str = ""  # part of the person's or the logger's name
 
 
-def _listing() -> Any:
+def listing() -> tuple[Any, Any]:
+    """Facts with the names an organizer reads beside them, and the aliased logger."""
     logger = aliased(Person)
     return (
         select(
@@ -59,7 +60,7 @@ def _listing() -> Any:
 
 
 def _filtered(where: FactWhere, *, day_index: bool = True) -> Any:
-    stmt, logger = _listing()
+    stmt, logger = listing()
     # Without the day index (a wide range listed newest first), the newest facts are read
     # in id order until a page is full, instead of sorting every fact of the range.
     day: Any = Fact.occurred_on if day_index else func.coalesce(Fact.occurred_on, None)

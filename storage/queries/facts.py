@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 
 from storage.models import Campaign, Event, Fact, Person, Unit
+from storage.reports import listing
 from storage.tallies import FIELDS, fact_sums
 
 
@@ -137,26 +138,8 @@ def _photo_waiting() -> tuple[Any, ...]:
 
 
 def _fact_listing() -> Any:
-    logger = aliased(Person)
-    return (
-        select(
-            Fact,
-            Person.display_name.label("person_name"),
-            logger.display_name.label("logger_name"),
-            func.coalesce(Unit.name_zh, "").label("unit_name_zh"),
-            func.coalesce(Unit.name_en, "").label("unit_name_en"),
-            Campaign.title_zh.label("campaign_zh"),
-            Campaign.title_en.label("campaign_en"),
-            Campaign.counting_rule.label("counting_rule"),
-            Event.title_zh.label("event_zh"),
-            Event.title_en.label("event_en"),
-        )
-        .join(Campaign, Campaign.id == Fact.campaign_id)
-        .outerjoin(Event, Event.id == Fact.event_id)
-        .outerjoin(Person, Person.id == Fact.person_id)
-        .outerjoin(logger, logger.id == Fact.logged_by_id)
-        .outerjoin(Unit, Unit.id == Fact.unit_id)
-    )
+    stmt, _logger = listing()
+    return stmt
 
 
 async def facts_listing(

@@ -27,7 +27,7 @@ USER = tg_user(931, language_code="en")
 db_url = both_backends
 
 
-def clock():  # type: ignore[no-untyped-def]
+def clock():
     return factories.NOW
 
 

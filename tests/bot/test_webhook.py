@@ -20,7 +20,7 @@ from tests.e2e.fake_telegram import FakeTelegram, tg_user
 USER = tg_user(801, language_code="en")
 
 
-def clock():  # type: ignore[no-untyped-def]
+def clock():
     return factories.NOW
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from campaigns import checkin, codes, totals
+from campaigns import checkin, totals
 from campaigns.errors import Refused
 from campaigns.reasons import Reason
 from campaigns.results import Role
@@ -105,7 +105,11 @@ async def test_rotating_event_refuses_an_old_photo(core) -> None:
     u = await f.unit(core)
     ev = await f.event(core, rotating=True)
     p1, p2, p3 = [await f.person(core, u) for _ in range(3)]
-    fresh = codes.rotating_token(core.secret, ev.code, codes.current_slot(NOW))
+    fresh = checkin.screen_token(core, code=ev.code, now=NOW)
+    assert checkin.scan_is_fresh(core, code=ev.code, token=fresh, now=NOW + timedelta(seconds=30))
+    assert not checkin.scan_is_fresh(
+        core, code=ev.code, token=fresh, now=NOW + timedelta(minutes=2)
+    )
     await checkin.check_in(
         core, code=ev.code, person_id=p1.id, now=NOW, channel="web", rotation_token=fresh
     )
@@ -117,6 +121,25 @@ async def test_rotating_event_refuses_an_old_photo(core) -> None:
     assert exc.value.reason is Reason.CODE_EXPIRED
     with pytest.raises(Refused) as exc:
         await checkin.check_in(core, code=ev.code, person_id=p3.id, now=NOW, channel="web")
+    assert exc.value.reason is Reason.CODE_EXPIRED
+    assert await count(core) == 1
+
+
+async def test_rotating_event_takes_the_edges_word_for_a_fresh_scan(core) -> None:
+    """The web's signed scan pass: the edge checked the screen's token when the phone scanned
+    it and vouches for that scan minutes later, without minting a token of its own."""
+    u = await f.unit(core)
+    ev = await f.event(core, rotating=True)
+    p1, p2 = [await f.person(core, u) for _ in range(2)]
+    later = NOW + timedelta(minutes=8)
+    done = await checkin.check_in(
+        core, code=ev.code, person_id=p1.id, now=later, channel="web", fresh_scan=True
+    )
+    assert done.fact.person_id == p1.id
+    with pytest.raises(Refused) as exc:
+        await checkin.check_in(
+            core, code=ev.code, person_id=p2.id, now=later, channel="web", fresh_scan=False
+        )
     assert exc.value.reason is Reason.CODE_EXPIRED
     assert await count(core) == 1
 

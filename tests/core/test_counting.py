@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -21,10 +22,10 @@ from tests import factories as f
 from tests.factories import NOW, SEPT, SEPT_DAY
 
 
-async def n_facts(core: Core, *where: object) -> int:
+async def n_facts(core: Core, *where: Any) -> int:
     async with core.read() as conn:
         stmt = select(func.count()).select_from(Fact)
-        return int(await conn.scalar(stmt.where(*where) if where else stmt))
+        return int(await conn.scalar(stmt.where(*where) if where else stmt) or 0)
 
 
 async def reconciled(core: Core) -> None:
@@ -120,7 +121,13 @@ async def test_the_rules_can_ask_for_a_photo(core: Core) -> None:
     unit = await f.unit(core)
     person = await f.person(core, unit)
     org = await f.person(core, unit, role=Role.ORGANIZER)
-    trip = {"person_id": person.id, "mode": "bus", "km": 5, "day": SEPT_DAY, "now": SEPT}
+    trip: dict[str, Any] = {
+        "person_id": person.id,
+        "mode": "bus",
+        "km": 5,
+        "day": SEPT_DAY,
+        "now": SEPT,
+    }
     with pytest.raises(Refused) as exc:
         await actions.log_trip(core, channel="web", **trip)
     assert exc.value.reason is Reason.PHOTO_REQUIRED
@@ -194,7 +201,13 @@ async def test_idempotency_keys_belong_to_their_caller_and_action(core: Core) ->
             core, code=other.code, person_id=x.id, now=NOW, channel="api", idempotency_key="k-1"
         )
     assert exc.value.reason is Reason.IDEMPOTENCY_KEY_REUSED
-    trip = {"person_id": x.id, "mode": "bus", "day": SEPT_DAY, "now": SEPT, "channel": "api"}
+    trip: dict[str, Any] = {
+        "person_id": x.id,
+        "mode": "bus",
+        "day": SEPT_DAY,
+        "now": SEPT,
+        "channel": "api",
+    }
     await actions.log_trip(core, km=5, idempotency_key="k-1", **trip)  # another action: fine
     with pytest.raises(Refused) as exc:
         await actions.log_trip(core, km=6, idempotency_key="k-1", **trip)

@@ -5,6 +5,7 @@ roster first; duplicates are listed and merged without counting anything twice."
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -19,10 +20,10 @@ from tests import factories as f
 from tests.factories import NOW
 
 
-async def count(core: Core, model: object, *where: object) -> int:
+async def count(core: Core, model: Any, *where: Any) -> int:
     async with core.read() as conn:
-        stmt = select(func.count()).select_from(model)  # type: ignore[arg-type]
-        return int(await conn.scalar(stmt.where(*where) if where else stmt))
+        stmt = select(func.count()).select_from(model)
+        return int(await conn.scalar(stmt.where(*where) if where else stmt) or 0)
 
 
 async def roster(core: Core, unit: UnitView, *rows: str) -> None:
@@ -191,7 +192,7 @@ async def test_a_merge_counts_nothing_twice(core: Core) -> None:
     from campaigns import actions
 
     day = f.SEPT_DAY
-    trip = {"mode": "bike", "km": 2, "day": day, "now": f.SEPT, "channel": "web"}
+    trip: dict[str, Any] = {"mode": "bike", "km": 2, "day": day, "now": f.SEPT, "channel": "web"}
     await actions.log_trip(core, person_id=b.id, **trip)  # b first that day
     await actions.log_trip(core, person_id=a.id, **{**trip, "now": f.SEPT + timedelta(hours=1)})
     await actions.log_trip(core, person_id=a.id, **{**trip, "now": f.SEPT + timedelta(hours=2)})

@@ -121,9 +121,11 @@ async def test_a_repeated_registration_form_makes_one_person(core) -> None:
 async def test_telegram_lookup_sees_every_change_made_here(core) -> None:
     u = await f.unit(core)
     p = await people.register_person(core, name="孙八", unit_id=u.id, telegram_id=88, now=NOW)
-    assert (await people.find_by_telegram(core, 88)).language == "zh"  # now cached
+    found = await people.find_by_telegram(core, 88)
+    assert found is not None and found.language == "zh"  # now cached
     await people.set_language(core, person_id=p.id, language="en")
-    assert (await people.find_by_telegram(core, 88)).language == "en"
+    found = await people.find_by_telegram(core, 88)
+    assert found is not None and found.language == "en"
     await people.delete_person(core, person_id=p.id, now=NOW)
     assert await people.find_by_telegram(core, 88) is None
 

@@ -43,7 +43,7 @@ def evidence_dir(settings: Settings) -> Path:
     return evidence.folder(settings.data_dir)
 
 
-async def send_photo(tg: FakeTelegram, user: dict[str, object], data: bytes, caption: str = ""):  # type: ignore[no-untyped-def]
+async def send_photo(tg: FakeTelegram, user: dict[str, object], data: bytes, caption: str = ""):
     mark = len(tg.calls)
     await tg.send_photo(user, data, caption=caption)
     (answer,) = await tg.wait_for("sendMessage", chat_id=int(user["id"]), after=mark)  # type: ignore[call-overload]

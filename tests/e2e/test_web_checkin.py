@@ -158,7 +158,12 @@ def test_web_name_with_html_is_shown_as_text(browser: Any, web_server: WebServer
     context = phone(browser)
     page = context.new_page()
     dialogs: list[str] = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+    def on_dialog(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
     name = "<img src=x onerror=alert(1)><i>王</i>"
     _register_and_check_in(page, web_server, name)
     page.goto(f"{web_server.url}/me")

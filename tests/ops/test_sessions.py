@@ -8,6 +8,7 @@ import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -56,7 +57,7 @@ async def opens_console(app: FastAPI, cookie: str) -> bool:
     return response.status_code == 200
 
 
-async def audit(core: Core, action: str) -> list[dict[str, str]]:
+async def audit(core: Core, action: str) -> list[dict[str, Any]]:
     async with core.read_bulk() as conn:
         rows = (
             (await conn.execute(select(AuditEntry.__table__).where(AuditEntry.action == action)))

@@ -17,7 +17,7 @@ from tests.factories import NOW
 
 async def _people(core: Core) -> int:
     async with core.read() as conn:
-        return int(await conn.scalar(select(func.count()).select_from(Person)))
+        return int(await conn.scalar(select(func.count()).select_from(Person)) or 0)
 
 
 async def test_a_crashing_command_is_isolated_from_its_batch(core: Core) -> None:

@@ -27,7 +27,7 @@ async def counts(core: Core) -> tuple[int, int]:
     async with core.read() as conn:
         people = await conn.scalar(select(func.count()).select_from(Person))
         facts = await conn.scalar(select(func.count()).select_from(Fact))
-    return int(people), int(facts)
+    return int(people or 0), int(facts or 0)
 
 
 async def check_in_new_phone(

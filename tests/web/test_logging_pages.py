@@ -9,9 +9,9 @@ import io
 from collections.abc import AsyncIterator
 
 import httpx
-from fastapi import FastAPI
+from fastapi import FastAPI, UploadFile
 from PIL import Image
-from starlette.datastructures import Headers, UploadFile
+from starlette.datastructures import Headers
 
 from campaigns import actions, people, totals
 from campaigns.core import Core

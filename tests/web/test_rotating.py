@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import httpx
 
-from campaigns import codes, totals
+from campaigns import checkin, totals
 from campaigns.core import Core
 from campaigns.results import Role, UnitView
 from tests import factories
@@ -30,9 +30,11 @@ async def test_rotating_screen_photo_expires(
     await sign_in_as(client, core, unit, Role.ORGANIZER, "org")
     screen = await client.get(f"/screen/{event.code}")
     assert screen.status_code == 200 and "<svg" in screen.text
-    refresh = int(re.search(r'http-equiv="refresh" content="(\d+)"', screen.text).group(1))
+    shown = re.search(r'http-equiv="refresh" content="(\d+)"', screen.text)
+    assert shown is not None
+    refresh = int(shown.group(1))
     assert 1 <= refresh <= 30
-    token = codes.rotating_token(core.secret, event.code, codes.current_slot(NOW))
+    token = checkin.screen_token(core, code=event.code, now=NOW)
 
     # A phone scanning the screen now: the page works, the check-in counts.
     page = await get(client, f"/e/{event.code}?t={token}")
@@ -57,7 +59,7 @@ async def test_a_forwarded_scan_pass_works_only_on_the_phone_that_scanned(
     """The pass a fresh scan earns travels in the page (and in the unit search's address),
     but it names the browser that scanned: forwarded as a link, it opens nothing."""
     event = await factories.event(core, rotating=True)
-    token = codes.rotating_token(core.secret, event.code, codes.current_slot(NOW))
+    token = checkin.screen_token(core, code=event.code, now=NOW)
     page = await get(client, f"/e/{event.code}?t={token}")
     scan = page.field("scan")
     search = await client.get(f"/e/{event.code}", params={"scan": scan, "unit_q": "x"})

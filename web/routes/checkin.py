@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from campaigns import catalog, checkin, codes, joining, personal
+from campaigns import catalog, checkin, joining, personal
 from campaigns.errors import Refused
 from campaigns.reasons import Reason
 from campaigns.results import Channel, EventView, PersonView
@@ -48,7 +48,7 @@ def _scan_pass(viewer: Viewer, event: EventView, token: str | None, carried: str
     signer, browser = viewer.state.signer, csrf_cookie_of(viewer.request)
     if signer.scan_pass_ok(carried, event.code, browser):
         return carried or ""
-    if token and codes.verify_rotating(viewer.state.core.secret, event.code, token, viewer.now):
+    if checkin.scan_is_fresh(viewer.state.core, code=event.code, token=token, now=viewer.now):
         return signer.dump_scan_pass(event.code, browser)
     raise Refused(Reason.CODE_EXPIRED)
 
@@ -160,7 +160,7 @@ async def checkin_submit(request: Request) -> Response:
             now=now,
             channel=Channel.WEB,
             idempotency_key=idempotency_key(idem),
-            rotation_token=_token_for_pass(viewer, code, scan),
+            fresh_scan=_pass_ok(viewer, scan, code.strip().lower()),
         )
     except Refused as exc:
         return await _refused(viewer, code, scan, exc, registered, name, parse_int(unit_id))
@@ -173,14 +173,6 @@ async def checkin_submit(request: Request) -> Response:
 
 def _pass_ok(viewer: Viewer, scan: str | None, code: str) -> bool:
     return viewer.state.signer.scan_pass_ok(scan, code, csrf_cookie_of(viewer.request))
-
-
-def _token_for_pass(viewer: Viewer, code: str, scan: str) -> str | None:
-    """A valid scan pass stands for a fresh scan: hand the core the current slot's token."""
-    if not _pass_ok(viewer, scan, code.strip().lower()):
-        return None
-    slot = codes.current_slot(viewer.now)
-    return codes.rotating_token(viewer.state.core.secret, code.strip().lower(), slot)
 
 
 async def _refused(

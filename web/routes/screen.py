@@ -8,12 +8,12 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, Response
 
-from campaigns import catalog, codes, links, qr
+from campaigns import catalog, checkin, codes, links, qr
 from web.deps import ViewerDep
 from web.routes.console.common import require_organizer
 
 router = APIRouter(tags=["pages"])
-SLOT_SECONDS = 30
+SLOT_SECONDS = codes.ROTATION_SECONDS
 
 
 @router.get(
@@ -25,8 +25,7 @@ async def screen(code: str, viewer: ViewerDep) -> Response:
     refresh = 60
     if event.rotating:
         now = viewer.now
-        slot = codes.current_slot(now, seconds=SLOT_SECONDS)
-        token = codes.rotating_token(viewer.state.core.secret, event.code, slot)
+        token = checkin.screen_token(viewer.state.core, code=event.code, now=now)
         url += f"?t={quote(str(token), safe='')}"
         elapsed = now.timestamp() % SLOT_SECONDS
         refresh = max(1, math.ceil(SLOT_SECONDS - elapsed))
