@@ -255,3 +255,14 @@ ACTION_LABELS.update(
         "void_room_visit": N_("Voided a room visit"),
     }
 )
+AUDIT_SENTENCES.update(
+    {
+        "save_building": N_("Saved the building {name} and its rooms."),
+        "import_rooms": N_("Imported buildings and rooms from a file."),
+        "print_paper_sheet": N_("Printed a paper sign-in sheet of {rows} rows for {event}."),
+        "enter_paper_sheet": N_("Entered the paper sign-in sheet {what}."),
+        "meter_reading": N_("Recorded meter readings."),
+        "void_meter_reading": N_("Voided meter reading #{id}. Reason: {reason}"),
+        "void_room_visit": N_("Voided room visit #{id}. Reason: {reason}"),
+    }
+)
