@@ -266,3 +266,4 @@ AUDIT_SENTENCES.update(
         "void_room_visit": N_("Voided room visit #{id}. Reason: {reason}"),
     }
 )
+MODE_LABELS["patrol"] = N_("Energy patrol")  # a service fact's mode: a patrol, not typed hours

@@ -181,9 +181,10 @@ async def people_named_in_unit(
 
 
 async def paper_rows_without_fact(conn: AsyncConnection) -> int:
-    """Entered paper rows that point at no stored fact (reconcile)."""
+    """Entered paper rows whose fact is missing or is no paper check-in (reconcile)."""
+    paper = select(Fact.id).where(Fact.channel == "paper", Fact.kind == "checkin")
     stmt = select(func.count(PaperRow.id)).where(
-        PaperRow.fact_id.is_not(None), PaperRow.fact_id.not_in(select(Fact.id))
+        PaperRow.fact_id.is_not(None), PaperRow.fact_id.not_in(paper)
     )
     return int((await conn.execute(stmt)).scalar_one())
 

@@ -372,3 +372,50 @@ async def test_use_per_person_and_per_m2_against_last_year(core: Core) -> None:
     assert jan.carbon_change_pct == pytest.approx(-3.1, abs=0.05)
     assert elec.meets_target and water.change_pct is None
     assert [w.title_en for w in report.weeks][:1] == ["China Water Week"]
+
+
+# reconcile and exports -----------------------------------------------------------------
+
+
+async def test_reconcile_finds_a_patrol_or_paper_row_that_lost_its_fact(core: Core) -> None:
+    from sqlalchemy import update  # noqa: PLC0415
+
+    from campaigns import exports  # noqa: PLC0415
+    from storage.models import PaperRow, Patrol  # noqa: PLC0415
+    from storage.writer import Call, Tx  # noqa: PLC0415
+
+    unit, b = await _building(core)
+    vol = await f.person(core, unit, role=Role.VOLUNTEER)
+    await patrols.record_visit(
+        core,
+        volunteer_id=vol.id,
+        room_code=b.rooms[0].code,
+        findings=[],
+        now=EVENING,
+        channel="web",
+    )
+    ev = await f.event(core)
+    sheet = await paper.create_sheet(
+        core, actor_id=None, event_id=ev.id, unit_id=unit.id, blank_rows=1, now=NOW
+    )
+    await paper.enter_sheet(
+        core, actor_id=vol.id, code=sheet.code, ticked=[1], names={1: "王五"}, now=NOW
+    )
+    assert (await totals.reconcile(core, now=EVENING)).ok
+    rows = await exports.fact_rows(core, start=date(2023, 1, 1), end=date(2023, 12, 31))
+    assert {(r["kind"], r["mode_or_meal"], r["channel"]) for r in rows} == {
+        ("service", "patrol", "web"),
+        ("checkin", "", "paper"),
+    }
+
+    async def lose(tx: Tx) -> None:
+        await tx.conn.execute(update(Patrol).values(fact_id=None))
+        await tx.conn.execute(update(PaperRow).where(PaperRow.row_no == 1).values(fact_id=1))
+
+    await core.write(Call[None](lose))
+    report = await totals.reconcile(core, now=EVENING)
+    assert {(m.dim, m.field, m.stored) for m in report.mismatches} == {
+        ("patrol", "without_fact", 1),
+        ("paper", "without_fact", 1),
+    }
+    assert not report.ok
