@@ -228,7 +228,13 @@ CSV_COLUMNS = ("building_code", "kind", "read_on", "value", "occasion")
 
 
 async def import_readings_csv(
-    core: Core, *, actor_id: int | None, data: str, now: datetime, confirm: bool = False
+    core: Core,
+    *,
+    actor_id: int | None,
+    data: str,
+    now: datetime,
+    confirm: bool = False,
+    channel: str = "web",
 ) -> list[ReadingView]:
     """Readings from CSV (`building_code,kind,read_on,value[,occasion]`), all or nothing.
     Refuses ROWS_REFUSED (detail rows) for rows that are not readings, UNKNOWN_BUILDING
@@ -264,7 +270,7 @@ async def import_readings_csv(
     items = [Reading(codes[c], k, d, v, o) for _, c, k, d, v, o in parsed]
     try:
         return await record_readings(
-            core, actor_id=actor_id, readings=items, now=now, channel="web", confirm=confirm
+            core, actor_id=actor_id, readings=items, now=now, channel=channel, confirm=confirm
         )
     except Refused as exc:
         if "row" in exc.detail:
