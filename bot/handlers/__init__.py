@@ -15,6 +15,7 @@ from bot.handlers import (
     language,
     me,
     organizer,
+    patrol,
     plate,
     progress,
     start,
@@ -47,6 +48,7 @@ def build_router() -> Router:
         trip,
         plate,
         volunteer,
+        patrol,
         canteen,
         me,
         progress,
@@ -54,5 +56,7 @@ def build_router() -> Router:
         language,
         help,  # catch-all: last
     )
+    # a room label's deep link is a /start too: ahead of /start's catch-all (issue 14)
+    root.include_router(fresh(patrol.deep_link))
     root.include_routers(*(fresh(module.router) for module in modules))
     return root
