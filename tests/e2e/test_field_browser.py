@@ -6,6 +6,7 @@ build/screenshots/field/."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +14,9 @@ import pypdfium2
 import pytest
 import zxingcpp
 
-from campaigns import paper, patrols
+from campaigns import meters, paper, patrols
 from campaigns.core import Core
+from campaigns.meters import Reading
 from campaigns.results import Role
 from greentally.settings import Settings
 from tests import factories
@@ -154,3 +156,35 @@ async def test_a_paper_sheet_prints_one_a4_page_per_25_rows(core: Core, settings
         await _look(page, "paper-entry")
         await page.goto(f"{base}/console/events/{event.id}/paper")
         await _look(page, "paper-sheets")
+
+
+async def test_the_meters_and_buildings_pages(core: Core, settings: Settings) -> None:
+    _need_browser()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    unit = await factories.unit(core, name="县教育局", headcount=120)
+    b = await patrols.save_building(
+        core,
+        actor_id=None,
+        unit_id=unit.id,
+        name="教学楼",
+        floor_area_m2=3000,
+        rooms=[("101", 1)],
+        now=NOW,
+    )
+    months = [date(2022, m, 1) for m in range(1, 13)] + [date(2023, m, 1) for m in range(1, 8)]
+    readings = [
+        Reading(b.id, "electricity", d, 10_000 * i - 150 * max(0, i - 12))
+        for i, d in enumerate(months)
+    ]
+    readings += [Reading(b.id, "water", d, 300 * i) for i, d in enumerate(months)]
+    await meters.record_readings(core, actor_id=None, readings=readings, now=NOW, channel="web")
+    async with live_server(core, settings) as base, chromium() as browser:
+        page = await (await browser.new_context(viewport=DESKTOP, bypass_csp=True)).new_page()
+        await browser_sign_in(page, base, core=core, unit=unit, role=Role.ORGANIZER, login="m")
+        for lang in ("zh", "en"):
+            await page.goto(f"{base}/lang/{lang}?next=/console")
+            await page.goto(f"{base}/console/meters?unit_id={unit.id}&year=2023")
+            assert await page.locator("svg.months-chart").count() == 2
+            await _look(page, f"meters-{lang}")
+            await page.goto(f"{base}/console/field")
+            await _look(page, f"field-{lang}")
