@@ -207,10 +207,13 @@ class VoidIn(StrictBody):
 )
 async def report(
     viewer: ViewerDep,
-    year: Annotated[int, Query(ge=2000, le=2100)],
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     unit_id: Annotated[int | None, Query(ge=1, le=MAX_INT)] = None,
 ) -> Any:
-    return await meter_report.report(viewer.state.core, year=year, unit_id=unit_id)
+    """This year's (or `year`'s) use per person and per m² against the year before."""
+    core = viewer.state.core
+    year = year or core.today(viewer.now).year
+    return await meter_report.report(core, year=year, unit_id=unit_id)
 
 
 @router.post(
