@@ -276,6 +276,7 @@ async def enter_sheet(
         sheet = await store.sheet(tx.conn, code=sheet_code)
         if sheet is None:
             raise Refused(Reason.UNKNOWN_SHEET)
+        await store.lock_sheet(tx.conn, sheet["id"])
         ev = await queries.event(tx.conn, event_id=sheet["event_id"])
         assert ev is not None
         if now < ev["checkin_opens_at"]:
@@ -320,7 +321,13 @@ async def enter_sheet(
                 idempotency_key=idem,
                 count_key=checkin_key(ev["id"], person_id),
             )
-            written = await write_fact(tx, fact, counts_toward_goal=goal, ledger_person=person_id)
+            try:
+                written = await write_fact(
+                    tx, fact, counts_toward_goal=goal, ledger_person=person_id
+                )
+            except Refused:  # checked in by phone meanwhile: that insert wrote nothing
+                outcomes.append(RowOutcome(n, name, "already_checked_in"))
+                continue
             await store.set_values(
                 tx.conn, PaperRow, row["id"], fact_id=written["id"], entered_at=now
             )

@@ -386,6 +386,7 @@ async def record_visit(
         room_row = await store.room(tx.conn, code=code)
         if room_row is None:
             raise Refused(Reason.UNKNOWN_ROOM)
+        await store.lock_building(tx.conn, room_row["building_id"])
         existing = await store.patrol(
             tx.conn, building_id=room_row["building_id"], volunteer_id=person["id"], day=day
         )

@@ -42,8 +42,8 @@ async def building(conn: AsyncConnection, **where: Any) -> RowMapping | None:
 
 async def lock_building(conn: AsyncConnection, building_id: int) -> None:
     """Row-lock a building until the transaction ends (PostgreSQL; SQLite's writer holds
-    the database's write lock): its meters' readings are checked against what is read
-    after this."""
+    the database's write lock): its meters' readings and tonight's patrols are checked
+    against what is read after this, so two instances take turns."""
     if conn.dialect.name == "postgresql":
         stmt = select(Building.id).where(Building.id == building_id).with_for_update()
         await conn.execute(stmt)
@@ -140,6 +140,14 @@ async def sheet(conn: AsyncConnection, **where: Any) -> RowMapping | None:
 async def sheets_of_event(conn: AsyncConnection, event_id: int) -> Sequence[RowMapping]:
     stmt = select(PaperSheet).where(PaperSheet.event_id == event_id).order_by(PaperSheet.id)
     return (await conn.execute(stmt)).mappings().all()
+
+
+async def lock_sheet(conn: AsyncConnection, sheet_id: int) -> None:
+    """Row-lock a sheet until the transaction ends (PostgreSQL): two instances entering it
+    at once take turns, the second seeing what the first stored."""
+    if conn.dialect.name == "postgresql":
+        stmt = select(PaperSheet.id).where(PaperSheet.id == sheet_id).with_for_update()
+        await conn.execute(stmt)
 
 
 async def sheet_rows(conn: AsyncConnection, sheet_id: int) -> Sequence[RowMapping]:

@@ -419,3 +419,82 @@ async def test_reconcile_finds_a_patrol_or_paper_row_that_lost_its_fact(core: Co
         ("paper", "without_fact", 1),
     }
     assert not report.ok
+
+
+# several instances -----------------------------------------------------------------------
+
+
+async def test_one_sheet_entered_by_four_instances_at_once_counts_each_row_once(
+    core: Core, db_url: str
+) -> None:
+    import asyncio  # noqa: PLC0415
+
+    from campaigns.core import open_core  # noqa: PLC0415
+
+    unit, ev, sheet = await _roster_sheet(core, blank=2)
+    vol = await f.person(core, unit, role=Role.VOLUNTEER)
+    people_before = await count(core, Person)
+    others = [await open_core(db_url, secret=core.secret, migrate=False) for _ in range(3)]
+    try:
+        cores = [core, *others]
+        results = await asyncio.gather(
+            *(
+                paper.enter_sheet(
+                    cores[i % 4],
+                    actor_id=vol.id,
+                    code=sheet.code,
+                    ticked=[1, 2, 3, 4],
+                    names={3: "王五", 4: "赵六"},
+                    now=NOW,
+                )
+                for i in range(12)
+            ),
+            return_exceptions=True,
+        )
+    finally:
+        for other in others:
+            await other.close()
+    assert not [r for r in results if isinstance(r, BaseException)], results
+    assert await count(core, Fact, Fact.channel == "paper") == 4
+    assert await count(core, Person) == people_before + 4  # 张三, 李四, 王五, 赵六: once each
+    assert (await totals.progress(core, year=2023)).totals.person_times == 4
+    assert (await totals.reconcile(core, now=NOW)).ok
+
+
+async def test_one_room_recorded_by_four_instances_at_once_is_one_visit(
+    core: Core, db_url: str
+) -> None:
+    import asyncio  # noqa: PLC0415
+
+    from campaigns.core import open_core  # noqa: PLC0415
+
+    unit, b = await _building(core)
+    vol = await f.person(core, unit, role=Role.VOLUNTEER)
+    others = [await open_core(db_url, secret=core.secret, migrate=False) for _ in range(3)]
+    try:
+        cores = [core, *others]
+        results = await asyncio.gather(
+            *(
+                patrols.record_visit(
+                    cores[i % 4],
+                    volunteer_id=vol.id,
+                    room_code=b.rooms[i % 2].code,
+                    findings=["lights"],
+                    now=EVENING,
+                    channel="web",
+                )
+                for i in range(12)
+            ),
+            return_exceptions=True,
+        )
+    finally:
+        for other in others:
+            await other.close()
+    ok = [r for r in results if isinstance(r, patrols.VisitView)]
+    refused = [r for r in results if isinstance(r, Refused)]
+    odd = [r for r in results if not isinstance(r, patrols.VisitView | Refused)]
+    assert len(ok) == 2 and len(refused) == 10, odd
+    assert {r.reason for r in refused} == {Reason.ROOM_ALREADY_VISITED}
+    assert await count(core, RoomVisit) == 2
+    assert await count(core, Fact, Fact.mode == "patrol") == 1
+    assert (await totals.progress(core, year=2023)).totals.person_times == 1
