@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from campaigns import patrols
 from campaigns.core import Core
 from campaigns.results import EventView, Role, UnitView
-from storage.models import Fact, MeterReading
+from storage.models import Fact, MeterReading, RoomVisit
 from tests.factories import NOW
 from tests.web.conftest import get, post_form, sign_in_as
 
@@ -60,9 +60,14 @@ async def test_a_room_label_opens_the_findings_form_and_the_unit_page_shows_them
     report = await get(client, f"/console/units/{unit.id}/patrols")
     assert report.status == 200 and "<svg" in report.text and "灯未关 ×1" in report.text
     assert await count(core, Fact, Fact.mode == "patrol") == 1
+    visit = re.search(r'action="(/console/field/visits/\d+/void\?unit_id=\d+)"', report.text)
+    assert visit
+    wrong = await post_form(client, visit.group(1), {"reason": "扫错了房间"}, from_page=report)
+    assert wrong.status_code == 200 and "灯未关 ×1" not in wrong.text
+    assert await count(core, RoomVisit, RoomVisit.status == "void") == 1
     await client.get("/lang/en")
     english = await get(client, f"/console/units/{unit.id}/patrols")
-    assert "Lights on ×1" in english.text and "Rooms, repeat offenders first" in english.text
+    assert "Rooms, repeat offenders first" in english.text and "Floor 2" in english.text
 
 
 async def test_a_participant_cannot_record_a_room(

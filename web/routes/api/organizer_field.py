@@ -43,6 +43,10 @@ async def _csv(request: Request) -> str:
     return decode_csv(raw)
 
 
+class VoidIn(StrictBody):
+    reason: str = Field(min_length=1, max_length=500)
+
+
 # buildings and patrols ---------------------------------------------------------------------
 
 
@@ -108,6 +112,20 @@ async def import_rooms(
 )
 async def unit_patrols(unit_id: PathId, viewer: ViewerDep) -> Any:
     return await patrol_report.unit_report(viewer.state.core, unit_id=unit_id)
+
+
+@router.post(
+    "/room-visits/{visit_id}/void",
+    status_code=204,
+    openapi_extra=twin("POST /console/field/visits/{visit_id}/void"),
+)
+async def void_visit(
+    visit_id: PathId, body: VoidIn, me: ApiOrganizerDep, viewer: ViewerDep
+) -> None:
+    """A room visit recorded by mistake: voided with a reason, kept and marked."""
+    await patrols.void_visit(
+        viewer.state.core, actor_id=me.id, visit_id=visit_id, reason=body.reason, now=viewer.now
+    )
 
 
 # paper sign-in sheets ----------------------------------------------------------------------
@@ -194,10 +212,6 @@ class ReadingsIn(StrictBody):
     readings: list[ReadingIn] = Field(min_length=1, max_length=5000)
     confirm: bool = Field(False, description="keep a reading far from the usual, flagged")
     idempotency_key: str | None = Field(None, max_length=64)
-
-
-class VoidIn(StrictBody):
-    reason: str = Field(min_length=1, max_length=500)
 
 
 @router.get(

@@ -154,6 +154,22 @@ async def unit_patrols(unit_id: int, viewer: ViewerDep) -> Response:
     )
 
 
+@router.post("/field/visits/{visit_id}/void", dependencies=[CsrfDep])
+async def void_visit(
+    visit_id: int, viewer: ViewerDep, reason: Annotated[str, Form()] = "", unit_id: int = 0
+) -> Response:
+    """A room visit recorded by mistake: voided with a reason, kept and marked."""
+    organizer = viewer.require(Role.ORGANIZER)
+    await patrols.void_visit(
+        viewer.state.core,
+        actor_id=organizer.id,
+        visit_id=visit_id,
+        reason=reason,
+        now=viewer.now,
+    )
+    return RedirectResponse(f"/console/units/{unit_id}/patrols", status_code=303)
+
+
 # paper sign-in sheets ----------------------------------------------------------------------
 
 
