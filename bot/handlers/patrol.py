@@ -19,7 +19,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.callbacks import PatrolCb
 from bot.filters import TYPED
 from bot.handlers.common import answer_callback, begin_flow, clear_flow
-from bot.photos import EvidenceFolder
+from bot.photos import EVIDENCE_KEY, PHOTO, EvidenceFolder
 from bot.states import Patrol
 from campaigns import patrols
 from campaigns.core import Core
@@ -117,6 +117,16 @@ async def typed_code(message: Message, typed: str, state: FSMContext, core: Core
     await show_room(message, state, core, typed)
 
 
+@router.message(Patrol.room, PHOTO)
+async def photo(message: Message, state: FSMContext, photos: EvidenceFolder) -> None:
+    """A photo of what was left on, for the room on screen (refused words if no image)."""
+    if not (await state.get_data()).get(ROOM):
+        await message.answer(_("Scan the room's label first, then send its photo."))
+        return
+    await photos.attach(message, state)
+    await message.answer(_("📎 Photo attached. Now tick what was left on and save."))
+
+
 @router.callback_query(Patrol.room, PatrolCb.filter(F.action == "t"))
 async def toggle(callback: CallbackQuery, callback_data: PatrolCb, state: FSMContext) -> None:
     chosen = list((await state.get_data()).get(CHOSEN) or [])
@@ -156,7 +166,9 @@ async def record(
         now=clock(),
         channel=Channel.BOT,
         idempotency_key=key,
+        evidence_path=data.get(EVIDENCE_KEY),
     )
+    await photos.logged(state, data)
     await state.update_data({ROOM: None, CHOSEN: []})
     found = (
         _("Found left on: {findings}").format(

@@ -12,6 +12,7 @@ from campaigns.core import Core
 from campaigns.results import Role
 from storage.models import Fact, RoomVisit
 from tests import factories
+from tests.bot.images import jpeg_with_gps
 from tests.e2e.fake_telegram import FakeTelegram, tg_user
 
 VOLUNTEER = tg_user(611, language_code="zh-hans")
@@ -49,9 +50,16 @@ async def test_a_patrol_from_a_room_label_deep_link(core: Core, tg: FakeTelegram
 
     # The next room by its typed code: the flow waits for it.
     (room2,) = await tg.reply_to(VOLUNTEER, second.code)
+    mark = len(tg.calls)
+    await tg.send_photo(VOLUNTEER, jpeg_with_gps())
+    (attached,) = await tg.wait_for("sendMessage", chat_id=VOLUNTEER["id"], after=mark)
+    assert "照片已附上" in attached.text
     (done2,) = await tg.tap(VOLUNTEER, room2, "全部关闭", method="editMessageText")
     assert "全部关闭" in done2.text and "2 个房间" in done2.text
     assert await _visits(core) == [("lights", "bot"), ("", "bot")]
+    async with core.read() as conn:
+        photos = (await conn.execute(select(RoomVisit.evidence_path))).scalars().all()
+    assert photos[0] is None and photos[1]  # the photo belongs to the second room
 
     (again,) = await tg.reply_to(VOLUNTEER, f"/patrol {first.code}")
     (refused,) = await tg.tap(VOLUNTEER, again, "全部关闭")
