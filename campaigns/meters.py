@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from campaigns import audit
+from campaigns import audit, text
 from campaigns.actions import _actor
 from campaigns.core import Core
 from campaigns.errors import Refused
@@ -283,7 +283,7 @@ async def void_reading(
 ) -> ReadingView:
     """Void a reading with a reason (kept, marked; its day takes a new reading). Refuses
     NOT_ALLOWED, REASON_REQUIRED, UNKNOWN_FACT, ALREADY_VOID."""
-    reason = (reason or "").strip()
+    reason = text.check((reason or "").strip(), field="Reason")
     if not reason:
         raise Refused(Reason.REASON_REQUIRED)
 

@@ -451,7 +451,7 @@ async def void_visit(
 ) -> None:
     """Void a room visit with a reason (kept, marked). Refuses NOT_ALLOWED (below
     organizer), REASON_REQUIRED, UNKNOWN_FACT, ALREADY_VOID."""
-    reason = (reason or "").strip()
+    reason = text.check((reason or "").strip(), field="Reason")
     if not reason:
         raise Refused(Reason.REASON_REQUIRED)
 
