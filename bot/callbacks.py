@@ -37,3 +37,10 @@ class LangCb(CallbackData, prefix="lang"):
 
 class CancelCb(CallbackData, prefix="cancel"):
     pass
+
+
+class PatrolCb(CallbackData, prefix="pat"):
+    """A room's findings keyboard (issue 14): toggle a finding, all off, or save."""
+
+    action: str  # "t" (toggle `key`) | "off" | "save"
+    key: str = ""

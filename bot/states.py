@@ -37,3 +37,7 @@ class Headcount(StatesGroup):
 class Canteen(StatesGroup):
     unit = State()
     result = State()
+
+
+class Patrol(StatesGroup):
+    room = State()  # waiting for a room label's code (or a findings keyboard's taps)

@@ -227,3 +227,43 @@ DUPLICATE_REASONS = {
     "same_staff_no": N_("Same staff number"),
     "flagged": N_("Registered while someone of the name was on record"),
 }
+# --- field (issue 14): patrols, paper sheets, meters ---------------------------------------
+CHANNEL_LABELS["paper"] = N_("Paper sign-in sheet")
+# What a patrol finds left on in a room; none of them is "all off".
+FINDING_LABELS = {
+    "lights": N_("Lights on"),
+    "ac": N_("Air conditioning on"),
+    "computers": N_("Computers or screens on"),
+    "water": N_("Water running"),
+    "windows": N_("Windows open with heating or cooling on"),
+}
+METER_LABELS = {"electricity": N_("Electricity (kWh)"), "water": N_("Water (m³)")}
+METER_UNITS = {"electricity": N_("kWh"), "water": N_("m³")}
+OCCASION_LABELS = {
+    "monthly": N_("Monthly reading"),
+    "before_week": N_("Before the campaign week"),
+    "after_week": N_("After the campaign week"),
+}
+ACTION_LABELS.update(
+    {
+        "save_building": N_("Saved a building"),
+        "import_rooms": N_("Imported buildings and rooms"),
+        "print_paper_sheet": N_("Printed a paper sign-in sheet"),
+        "enter_paper_sheet": N_("Entered a paper sign-in sheet"),
+        "meter_reading": N_("Recorded meter readings"),
+        "void_meter_reading": N_("Voided a meter reading"),
+        "void_room_visit": N_("Voided a room visit"),
+    }
+)
+AUDIT_SENTENCES.update(
+    {
+        "save_building": N_("Saved the building {name} and its rooms."),
+        "import_rooms": N_("Imported buildings and rooms from a file."),
+        "print_paper_sheet": N_("Printed a paper sign-in sheet of {rows} rows for {event}."),
+        "enter_paper_sheet": N_("Entered the paper sign-in sheet {what}."),
+        "meter_reading": N_("Recorded meter readings."),
+        "void_meter_reading": N_("Voided meter reading #{id}. Reason: {reason}"),
+        "void_room_visit": N_("Voided room visit #{id}. Reason: {reason}"),
+    }
+)
+MODE_LABELS["patrol"] = N_("Energy patrol")  # a service fact's mode: a patrol, not typed hours

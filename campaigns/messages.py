@@ -102,6 +102,33 @@ REASON_MESSAGES: dict[Reason, str] = {
     Reason.API_TOKEN_READ_ONLY: N_(
         "This API token may only read. Make a read-and-write token to change data."
     ),
+    # field (issue 14)
+    Reason.UNKNOWN_BUILDING: N_("We could not find this building."),
+    Reason.UNKNOWN_ROOM: N_("We don't know this room label. Scan it again or ask the organizer."),
+    Reason.UNKNOWN_FINDING: N_("Please choose what you found from the list."),
+    Reason.ROOM_ALREADY_VISITED: N_(
+        "You already recorded this room on tonight's patrol at {at}. Go on to the next room."
+    ),
+    Reason.UNKNOWN_SHEET: N_("We could not find this sign-in sheet. Check the code printed on it."),
+    Reason.UNKNOWN_SHEET_ROW: N_("Row {row} is not on this sign-in sheet."),
+    Reason.SHEET_ROW_NAME_REQUIRED: N_(
+        "Row {row} is ticked but has no name: write in the name from the sheet, or untick it."
+    ),
+    Reason.UNKNOWN_METER: N_("Please choose electricity (kWh) or water (m³)."),
+    Reason.READING_EXISTS: N_(
+        "This meter already has a reading on {day} ({value}). To correct it, void that "
+        "reading with a reason first."
+    ),
+    Reason.METER_BACKWARDS: N_(
+        "A meter cannot go backwards: {value} is less than the reading of {prev_day} "
+        "({prev_value}). Check the figure; a replaced meter starts a new building meter."
+    ),
+    Reason.METER_JUMP: N_(
+        "This reading means {per_day} a day since {prev_day}, more than {factor} times the "
+        "usual {usual} a day. Check the figure; if it is right, confirm it and it is kept, "
+        "flagged."
+    ),
+    Reason.ROWS_REFUSED: N_("Nothing was saved: {count} rows need correcting."),
 }
 
 

@@ -27,6 +27,7 @@ class Channel(StrEnum):
     SCANNER = "scanner"
     API = "api"
     CLI = "cli"
+    PAPER = "paper"  # a paper sign-in sheet entered back (issue 14)
 
 
 class FactKind(StrEnum):

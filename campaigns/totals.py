@@ -8,6 +8,7 @@ from datetime import date, datetime
 from campaigns import audit
 from campaigns.catalog import list_campaigns, list_units, tree_order
 from campaigns.core import Core
+from campaigns.field_reconcile import field_mismatches
 from campaigns.results import (
     Balance,
     CampaignTotals,
@@ -141,12 +142,14 @@ async def reconcile(core: Core, *, now: datetime) -> ReconcileReport:
     async with core.snapshot() as conn:
         stored = await tallies.stored(conn)
         fresh = await tallies.recount(conn)
+        links = await field_mismatches(conn)  # patrol and paper facts' links (issue 14)
     mismatches = []
     for key in sorted(set(stored) | set(fresh)):
         a, b = stored.get(key, {}), fresh.get(key, {})
         for field in tallies.FIELDS:
             if a.get(field, 0) != b.get(field, 0):
                 mismatches.append(Mismatch(*key, field, a.get(field, 0), b.get(field, 0)))
+    mismatches += links
     report = ReconcileReport(checked=len(fresh), mismatches=mismatches, at=now)
 
     async def note(tx: Tx) -> None:

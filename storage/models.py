@@ -330,3 +330,138 @@ class WebSession(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+# --- field (issue 14): energy patrols, paper sign-in sheets, meter readings ---------------
+
+
+class Building(Base):
+    """A unit's building: patrolled room by room, metered, with its floor area."""
+
+    __tablename__ = "buildings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    floor_area_m2: Mapped[float] = mapped_column(Float, default=0.0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("uq_buildings_unit_name", "unit_id", "name", unique=True),)
+
+
+class Room(Base):
+    """A room of a building; `code` is what its printed QR label holds."""
+
+    __tablename__ = "rooms"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    building_id: Mapped[int] = mapped_column(ForeignKey("buildings.id"), index=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    floor: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("uq_rooms_building_name", "building_id", "name", unique=True),)
+
+
+class Patrol(Base):
+    """One volunteer's visit of one building on one evening (a local day); its service
+    fact is the person-time it counts."""
+
+    __tablename__ = "patrols"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    building_id: Mapped[int] = mapped_column(ForeignKey("buildings.id"), index=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    day: Mapped[date] = mapped_column(Date)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    fact_id: Mapped[int | None] = mapped_column(ForeignKey("facts.id"))
+
+    __table_args__ = (
+        Index(
+            "uq_patrols_building_volunteer_day", "building_id", "volunteer_id", "day", unique=True
+        ),
+    )
+
+
+class RoomVisit(Base):
+    """What a volunteer found in a room: a fact behind a patrol, voided (never edited) to
+    correct. `findings` is a comma list of finding keys; empty means all was off."""
+
+    __tablename__ = "room_visits"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patrol_id: Mapped[int] = mapped_column(ForeignKey("patrols.id"), index=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id"), index=True)
+    visited_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    channel: Mapped[str] = mapped_column(String(16))
+    findings: Mapped[str] = mapped_column(String(200), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    evidence_path: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(8), default="counted")  # counted | void
+    # "v:<patrol>:<room>": one live visit of a room per patrol; cleared by a void
+    visit_key: Mapped[str | None] = mapped_column(String(80), unique=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(80), unique=True)
+    idempotency_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    void_reason: Mapped[str | None] = mapped_column(Text)
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    voided_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+
+
+class PaperSheet(Base):
+    """A printed sign-in sheet of an event: its rows are fixed when it is printed, so the
+    sheet entered back is matched row by row."""
+
+    __tablename__ = "paper_sheets"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    evidence_path: Mapped[str | None] = mapped_column(String(255))
+
+
+class PaperRow(Base):
+    """A row of a paper sheet: a roster person printed on it, or a blank row whose name is
+    written in by hand. `person_id` is bound on the first entry, so a second entry of the
+    same sheet finds the same person (and the fact's key, `paper:<sheet>:<row>`)."""
+
+    __tablename__ = "paper_rows"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sheet_id: Mapped[int] = mapped_column(ForeignKey("paper_sheets.id"))
+    row_no: Mapped[int] = mapped_column(Integer)
+    roster_entry_id: Mapped[int | None] = mapped_column(ForeignKey("roster_entries.id"))
+    name: Mapped[str] = mapped_column(String(80), default="")
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    fact_id: Mapped[int | None] = mapped_column(ForeignKey("facts.id"))
+    entered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("uq_paper_rows_sheet_row", "sheet_id", "row_no", unique=True),)
+
+
+class MeterReading(Base):
+    """A meter's reading (cumulative kWh or m³) on a day: a fact, voided to correct."""
+
+    __tablename__ = "meter_readings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    building_id: Mapped[int] = mapped_column(ForeignKey("buildings.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))  # electricity | water
+    read_on: Mapped[date] = mapped_column(Date)
+    value: Mapped[float] = mapped_column(Float)
+    occasion: Mapped[str] = mapped_column(String(16), default="monthly")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    channel: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(8), default="counted")  # counted | void
+    # a reading far from the meter's usual use, kept because the reader confirmed it
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    # "m:<building>:<kind>:<day>": one live reading of a meter per day; cleared by a void
+    reading_key: Mapped[str | None] = mapped_column(String(80), unique=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(80), unique=True)
+    idempotency_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    void_reason: Mapped[str | None] = mapped_column(Text)
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    voided_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+
+    __table_args__ = (
+        CheckConstraint("kind IN ('electricity', 'water')", name="kind"),
+        Index("ix_meter_readings_building_kind_day", "building_id", "kind", "read_on"),
+    )

@@ -16,6 +16,7 @@ from bot.handlers import (
     link,
     me,
     organizer,
+    patrol,
     plate,
     progress,
     start,
@@ -48,6 +49,7 @@ def build_router() -> Router:
         trip,
         plate,
         volunteer,
+        patrol,
         canteen,
         me,
         link,
@@ -56,5 +58,7 @@ def build_router() -> Router:
         language,
         help,  # catch-all: last
     )
+    # a room label's deep link is a /start too: ahead of /start's catch-all (issue 14)
+    root.include_router(fresh(patrol.deep_link))
     root.include_routers(*(fresh(module.router) for module in modules))
     return root

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from campaigns import catalog, review, totals
+from campaigns import catalog, paper, review, totals
 from campaigns.api_tokens import digest
 from campaigns.core import Core
 from campaigns.results import Role, UnitView
@@ -165,6 +165,17 @@ async def test_every_read_of_the_organizer_api_answers(
         "fact_id": c.voided_id,
         "fmt": "xlsx",
         "grouping": "unit",
+        "unit_id": c.school.id,
+        "code": (
+            await paper.create_sheet(
+                core,
+                actor_id=None,
+                event_id=c.event.id,
+                unit_id=c.school.id,
+                blank_rows=2,
+                now=factories.NOW,
+            )
+        ).code,
     }
     paths = [
         path

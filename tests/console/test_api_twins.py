@@ -21,6 +21,9 @@ NO_TWIN = {
     "GET /console/events/{event_id}/telegram.png": "a part of the printed poster",
     "GET /console/people/{person_id}/qr.png": "a part of the printed card sheet",
     "GET /console/units/{unit_id}/cards": "a page for the printer",
+    "GET /console/field/buildings/{building_id}/labels": "a page for the printer",
+    "GET /console/field/rooms/{code}/qr.png": "a part of the printed room labels",
+    "GET /console/paper/{code}/print": "a page for the printer",
 }
 
 

@@ -8,12 +8,21 @@ from web.routes.api import (
     log,
     organizer,
     organizer_data,
+    organizer_field,
     organizer_identity,
     participant,
 )
 
 api_router = APIRouter()
-for module in (participant, door, log, organizer, organizer_data, organizer_identity):
+for module in (
+    participant,
+    door,
+    log,
+    organizer,
+    organizer_data,
+    organizer_identity,
+    organizer_field,
+):
     api_router.include_router(module.router)
 
 __all__ = ["api_router"]

@@ -9,7 +9,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
-from campaigns import figures, reports
+from campaigns import figures, meter_report, reports
+from campaigns.labels import METER_LABELS
 from web.deps import ViewerDep
 from web.i18n import Lang
 from web.routes.console.charts import Bar, bar_chart, pace_chart
@@ -75,6 +76,8 @@ async def dashboard(viewer: ViewerDep, year: int | None = None) -> Response:
         t=board.overview.progress.totals,
         this_year=core.today(viewer.now).year,
         **board_charts(board, w, today=core.today(viewer.now)),
+        meters=await meter_report.report(core, year=y),  # beside participation (issue 14)
+        meter_labels=METER_LABELS,
     )
 
 
