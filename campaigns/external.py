@@ -11,6 +11,7 @@ Afterwards the account (platform, corp, user id without case) names its person."
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -136,3 +137,28 @@ async def _match(
         flagged=flagged,
     )
     return ExternalJoined(person, new=True, flagged=flagged)
+
+
+async def unit_for(
+    core: Core,
+    departments: list[int],
+    *,
+    codes: dict[int, str],
+    names: Callable[[int], Awaitable[str | None]],
+) -> int | None:
+    """The unit a member's departments map to: the first listed in `codes` (department id
+    -> unit code), else the first whose name is a unit's Chinese name."""
+    async with core.read() as conn:
+        for department in departments:
+            if department in codes:
+                found = await store.unit_by_code(conn, codes[department])
+                if found is not None:
+                    return found
+    for department in departments:
+        name = await names(department)
+        if name:
+            async with core.read() as conn:
+                found = await store.unit_named(conn, name)
+            if found is not None:
+                return found
+    return None

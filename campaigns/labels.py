@@ -73,6 +73,7 @@ CHANNEL_LABELS = {
     "scanner": N_("Door scanner"),
     "api": N_("API"),
     "cli": N_("Command line"),
+    "wecom": N_("WeCom app"),
 }
 # Statuses of a fact. "pending" waits for an organizer's approval and counts nowhere yet
 # (issue 9); a filter takes any of these keys.

@@ -27,6 +27,7 @@ class Channel(StrEnum):
     SCANNER = "scanner"
     API = "api"
     CLI = "cli"
+    WECOM = "wecom"
 
 
 class FactKind(StrEnum):
