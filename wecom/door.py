@@ -135,6 +135,11 @@ class WeComDoor:
             log.exception("a WeCom callback could not be recorded")
             raise
 
+    async def settled(self) -> None:
+        """Wait until every callback accepted so far is recorded (tests, shutdown)."""
+        if self._accepting:
+            await asyncio.wait(set(self._accepting))
+
     # the worker -------------------------------------------------------------------------
 
     async def work_once(self) -> int:
@@ -210,7 +215,11 @@ class WeComDoor:
         found = await known_person(self.core, account)
         if found is not None:
             return ExternalJoined(found)
-        member = await self.client.user(user_id)
+        try:
+            member = await self.client.user(user_id)
+        except WeComError as exc:  # not in the directory the app can see
+            log.warning("WeCom user/get refused for a member: %s", exc.errcode)
+            return None
         departments = [int(d) for d in member.get("department") or []]
         unit_id = await unit_for(
             self.core, departments, codes=self.config.units, names=self._department_name
@@ -218,9 +227,12 @@ class WeComDoor:
         if unit_id is None:
             return None
         return await join_external(
-            self.core, account, name=str(member.get("name") or user_id), unit_id=unit_id,
+            self.core,
+            account,
+            name=str(member.get("name") or user_id),
+            unit_id=unit_id,
             now=self.clock(),
-        )  # fmt: skip
+        )
 
     async def _department_name(self, department_id: int) -> str | None:
         return await self.client.department_name(department_id)
@@ -265,8 +277,8 @@ class WeComDoor:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        if self._accepting:
-            await asyncio.wait(set(self._accepting), timeout=15)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.settled(), timeout=15)
         await self.client.close()
 
     async def _loop(self, wake: asyncio.Event, step: Callable[[], Any]) -> None:
