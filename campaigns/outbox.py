@@ -88,7 +88,7 @@ async def finish(
     """A callback done, with its replies (platform, body, person) queued in the same
     transaction: a callback taken up again after a crash queues nothing twice."""
     rows = [
-        _row(
+        message_row(
             platform,
             inbound.user_id,
             body=body,
@@ -106,7 +106,7 @@ async def finish(
     await core.write(Call[None](run))
 
 
-def _row(
+def message_row(
     platform: str,
     recipient: str,
     *,

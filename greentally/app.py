@@ -88,6 +88,7 @@ def build_application(settings: Settings, core: Core | None = None) -> FastAPI:
             task = None
             if bot_parts is not None:
                 task = asyncio.create_task(_run_bot(core, settings, *bot_parts))
+                announcing = asyncio.create_task(_run_outbox(core, bot_parts[0]))
             if wecom_door is not None:
                 await _start_wecom(wecom_door, settings)
             try:
@@ -96,9 +97,10 @@ def build_application(settings: Settings, core: Core | None = None) -> FastAPI:
                 if wecom_door is not None:
                     await wecom_door.stop()
                 if task is not None:
-                    task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
+                    for running in (task, announcing):
+                        running.cancel()
+                        with contextlib.suppress(asyncio.CancelledError):
+                            await running
                 if bot_parts is not None:
                     await bot_parts[0].session.close()
                 await core.close()
@@ -188,3 +190,10 @@ async def _start_wecom(door: Any, settings: Settings) -> None:
     from wecom.menu import build_menu  # noqa: PLC0415
 
     await door.start(menu=build_menu(door.speaker, settings.public_url))
+
+
+async def _run_outbox(core: Core, bot: Bot) -> None:
+    """Announcements queued for Telegram members (bot/outbox.py)."""
+    from bot.outbox import run_sender  # noqa: PLC0415 - only with a bot token
+
+    await run_sender(core, bot, lambda: datetime.now(UTC))

@@ -380,7 +380,7 @@ class Announcement(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     body: Mapped[str] = mapped_column(Text)
     unit_ids: Mapped[str] = mapped_column(Text)  # JSON list of the chosen units
-    created_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))  # None: CLI
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     recipients: Mapped[int] = mapped_column(Integer, default=0)
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, and_, func, or_, select, update
+from sqlalchemy import RowMapping, and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import as_id, insert_ignore
@@ -188,9 +188,7 @@ async def outbox_rows(
 
 
 async def insert_announcement(conn: AsyncConnection, values: dict[str, Any]) -> int:
-    result = await conn.execute(
-        Announcement.__table__.insert().values(**values).returning(Announcement.id)
-    )
+    result = await conn.execute(insert(Announcement).values(**values).returning(Announcement.id))
     return as_id(result.scalar())
 
 

@@ -85,6 +85,7 @@ class WeComDoor:
         self.clock = clock
         self.check_age = check_age
         self.board = ProgressBoard()
+        self.send_limit = 2000  # messages claimed per round of the sender
         self._inbox_wake = asyncio.Event()
         self._outbox_wake = asyncio.Event()
         self._accepting: set[asyncio.Task[Any]] = set()
@@ -242,7 +243,10 @@ class WeComDoor:
     async def send_once(self) -> int:
         """Send what waits (within the limits); how many messages went out."""
         count = 0
-        for batch in await outbox.claim_batch(self.core, platform=PLATFORM, now=self.clock()):
+        claimed = await outbox.claim_batch(
+            self.core, platform=PLATFORM, now=self.clock(), limit=self.send_limit
+        )
+        for batch in claimed:
             users = [m.recipient for m in batch]
             try:
                 refused = await self.client.send_text(users, batch[0].body)

@@ -70,4 +70,5 @@ def to_xml(message: dict[str, str]) -> bytes:
         info = ET.SubElement(root, "ScanCodeInfo")
         for key, value in scan.items():
             ET.SubElement(info, key).text = value
-    return ET.tostring(root, encoding="utf-8")
+    data: bytes = ET.tostring(root, encoding="utf-8")
+    return data

@@ -41,7 +41,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("unit_ids", sa.Text(), nullable=False),
-        sa.Column("created_by_id", sa.Integer(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("recipients", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
