@@ -14,6 +14,7 @@ from campaigns.core import Core
 from campaigns.results import UnitView
 from greentally.settings import Settings
 from tests import factories as f
+from tests.web.conftest import app, client  # noqa: F401 - shared fixtures (test_console)
 from tests.wecom.fake_wecom import CORP_ID, SECRET, FakeWeCom
 from wecom import messages
 from wecom.client import WeComClient
@@ -63,8 +64,8 @@ def config_for(fake: FakeWeCom, unit: UnitView) -> WeComConfig:
 @pytest.fixture
 async def door(core: Core, fake: FakeWeCom, unit: UnitView) -> AsyncIterator[WeComDoor]:
     config = config_for(fake, unit)
-    client = WeComClient(base_url=fake.base_url, corp_id=CORP_ID, secret=SECRET, agent_id=AGENT_ID)
-    made = WeComDoor(core, config, client=client, clock=lambda: f.NOW)
+    api = WeComClient(base_url=fake.base_url, corp_id=CORP_ID, secret=SECRET, agent_id=AGENT_ID)
+    made = WeComDoor(core, config, client=api, clock=lambda: f.NOW)
     yield made
     await made.stop()
 
