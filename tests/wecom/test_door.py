@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from campaigns import codes
 from campaigns.core import Core
 from campaigns.results import UnitView
 from storage.models import Fact
@@ -105,3 +106,20 @@ async def test_a_menu_click_shows_progress_and_points(
     progress, points = fake.messages_to("lisi")
     assert "2023" in progress and "2000" in progress
     assert "积分" in points
+
+
+async def test_a_rotating_screen_scanned_from_the_menu(
+    core: Core, door: WeComDoor, fake: FakeWeCom
+) -> None:
+    event = await f.event(core, rotating=True)
+    fake.add_user("lisi", "李四", 7)
+    token = codes.rotating_token(core.secret, event.code, codes.current_slot(f.NOW))
+    await door.receive(*sealed(scan_event("lisi", poster_url(event.code), created=1)))
+    await door.receive(
+        *sealed(scan_event("lisi", f"{poster_url(event.code)}?t={token}", created=2))
+    )
+    await drain(door)
+    refused, checked_in = fake.messages_to("lisi")
+    assert await facts(core) == 1  # the bare link (a forwarded photo) is refused
+    assert "低碳日宣传活动" in checked_in and checked_in.startswith("✅ 已签到")
+    assert refused and not refused.startswith("✅")
