@@ -53,3 +53,33 @@ async def test_a_volunteer_cannot_announce(
     page = await get(client, "/console/announcements")
     assert page.status == 403
     assert "新建通知" not in page.text
+
+
+async def test_the_api_twin_announces_and_reports_progress(
+    client: httpx.AsyncClient, core: Core, unit: UnitView
+) -> None:
+    from campaigns import api_tokens, people  # noqa: PLC0415
+
+    await f.person(core, unit, telegram_id=880003)
+    organizer = await people.create_user(
+        core,
+        login="apiorg",
+        password="correct horse battery",
+        name="组织者",
+        role=Role.ORGANIZER,
+        unit_id=unit.id,
+        now=f.NOW,
+    )
+    token = await api_tokens.create_token(
+        core, person_id=organizer.id, name="县平台", scope="write", now=f.NOW
+    )
+    headers = {"authorization": f"Bearer {token.secret}"}
+    made = await client.post(
+        "/api/v1/organizer/announcements",
+        json={"body": "世界环境日宣传", "unit_ids": [unit.id]},
+        headers=headers,
+    )
+    assert made.status_code == 201, made.text
+    assert made.json()["recipients"] == 1 and made.json()["waiting"] == 1
+    listed = await client.get("/api/v1/organizer/announcements", headers=headers)
+    assert [a["body"] for a in listed.json()] == ["世界环境日宣传"]

@@ -7,13 +7,22 @@ from web.routes.api import (
     door,
     log,
     organizer,
+    organizer_announcements,
     organizer_data,
     organizer_identity,
     participant,
 )
 
 api_router = APIRouter()
-for module in (participant, door, log, organizer, organizer_data, organizer_identity):
+for module in (
+    participant,
+    door,
+    log,
+    organizer,
+    organizer_data,
+    organizer_identity,
+    organizer_announcements,
+):
     api_router.include_router(module.router)
 
 __all__ = ["api_router"]
