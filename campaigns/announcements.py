@@ -125,7 +125,7 @@ async def announce(
             target=f"announcement:{new_id}",
             now=now,
             units=units,
-            recipients=len(rows),
+            rows=len(rows),
         )
         return new_id
 

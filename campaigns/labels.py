@@ -228,3 +228,8 @@ DUPLICATE_REASONS = {
     "same_staff_no": N_("Same staff number"),
     "flagged": N_("Registered while someone of the name was on record"),
 }
+# --- the WeCom door and announcements (issue 15) ------------------------------------------
+ACTION_LABELS["announce"] = N_("Sent an announcement")
+AUDIT_SENTENCES["announce"] = N_("Sent announcement #{id} to {rows} members.")
+DEVICE_LABELS["wecom"] = N_("the WeCom app")
+SIGN_IN_METHODS["wecom"] = N_("from WeCom")
