@@ -73,6 +73,7 @@ CHANNEL_LABELS = {
     "scanner": N_("Door scanner"),
     "api": N_("API"),
     "cli": N_("Command line"),
+    "wecom": N_("WeCom app"),
 }
 # Statuses of a fact. "pending" waits for an organizer's approval and counts nowhere yet
 # (issue 9); a filter takes any of these keys.
@@ -267,3 +268,8 @@ AUDIT_SENTENCES.update(
     }
 )
 MODE_LABELS["patrol"] = N_("Energy patrol")  # a service fact's mode: a patrol, not typed hours
+# --- the WeCom door and announcements (issue 15) ------------------------------------------
+ACTION_LABELS["announce"] = N_("Sent an announcement")
+AUDIT_SENTENCES["announce"] = N_("Sent announcement #{id} to {rows} members.")
+DEVICE_LABELS["wecom"] = N_("the WeCom app")
+SIGN_IN_METHODS["wecom"] = N_("from WeCom")

@@ -28,6 +28,7 @@ class Channel(StrEnum):
     API = "api"
     CLI = "cli"
     PAPER = "paper"  # a paper sign-in sheet entered back (issue 14)
+    WECOM = "wecom"
 
 
 class FactKind(StrEnum):

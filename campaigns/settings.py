@@ -64,6 +64,19 @@ class Settings(BaseSettings):
     # token (initData is then checked by Telegram's Ed25519 signature instead).
     init_data_max_age: int = 3600
     telegram_bot_id: int | None = None
+    # WeCom (企业微信; 政务微信 is the same API under another base URL) self-built app: the
+    # door is on when the corp id is set (wecom/setup.py refuses a partial setup in words).
+    wecom_corp_id: str | None = None
+    wecom_agent_id: int | None = None
+    wecom_secret: SecretStr | None = None  # the app's Secret
+    wecom_token: SecretStr | None = None  # the callback's Token
+    wecom_aes_key: SecretStr | None = None  # the callback's 43-character EncodingAESKey
+    wecom_api_base: str = "https://qyapi.weixin.qq.com"
+    # where OAuth sends the browser (政务微信 deployments have their own)
+    wecom_oauth_base: str = "https://open.weixin.qq.com"
+    # WeCom department id -> unit code ("2=edu,3=health"); a department not listed is
+    # matched by its name to a unit's Chinese name
+    wecom_units: str = ""
 
     @field_validator("default_language")
     @classmethod

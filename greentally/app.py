@@ -82,6 +82,7 @@ def build_application(settings: Settings, core: Core | None = None) -> FastAPI:
     app = create_app(core, settings)
     inner = app.router.lifespan_context
     bot_parts = _bot_parts(core, settings) if settings.bot_token else None
+    wecom_door = _wecom_door(app, core, settings)
 
     @asynccontextmanager
     async def lifespan(a: FastAPI) -> AsyncIterator[None]:
@@ -90,13 +91,19 @@ def build_application(settings: Settings, core: Core | None = None) -> FastAPI:
             task = None
             if bot_parts is not None:
                 task = asyncio.create_task(_run_bot(core, settings, *bot_parts))
+                announcing = asyncio.create_task(_run_outbox(core, bot_parts[0]))
+            if wecom_door is not None:
+                await _start_wecom(wecom_door, settings)
             try:
                 yield
             finally:
+                if wecom_door is not None:
+                    await wecom_door.stop()
                 if task is not None:
-                    task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
+                    for running in (task, announcing):
+                        running.cancel()
+                        with contextlib.suppress(asyncio.CancelledError):
+                            await running
                 if bot_parts is not None:
                     await bot_parts[0].session.close()
                 await core.close()
@@ -146,3 +153,50 @@ def _mount_webhook(app: FastAPI, settings: Settings, bot: Bot, dp: Dispatcher) -
         return Response(status_code=status)
 
     app.add_api_route(WEBHOOK_PATH, webhook, methods=["POST"], include_in_schema=False)
+
+
+def _wecom_door(app: FastAPI, core: Core, settings: Settings) -> Any:
+    """The WeCom door when GREENTALLY_WECOM_CORP_ID is set: its callback, its sign-in pages
+    and its worker. A partial setup refuses to start (WeComSetupError, in words)."""
+    if not settings.wecom_corp_id:
+        return None
+    from web.routes import wecom as wecom_routes  # noqa: PLC0415 - only with the door on
+    from web.security import SESSION_COOKIE  # noqa: PLC0415
+    from wecom.client import RedisTokens, WeComClient  # noqa: PLC0415
+    from wecom.door import WeComDoor  # noqa: PLC0415
+    from wecom.setup import wecom_config  # noqa: PLC0415
+    from wecom.words import Speaker  # noqa: PLC0415
+
+    config = wecom_config(settings)
+    assert config is not None
+    client = WeComClient(
+        base_url=config.api_base,
+        corp_id=config.corp_id,
+        secret=config.secret,
+        agent_id=config.agent_id,
+        tokens=RedisTokens(settings.redis_url) if settings.redis_url else None,
+    )
+    door = WeComDoor(core, config, client=client, speaker=Speaker(settings.default_language))
+    app.state.wecom = door
+    app.add_route(
+        wecom_routes.CALLBACK_PATH,
+        wecom_routes.callback,
+        methods=["GET", "POST"],
+        include_in_schema=False,
+    )
+    app.include_router(wecom_routes.router, include_in_schema=False)
+    app.add_middleware(wecom_routes.WeComSignIn, session_cookie=SESSION_COOKIE)
+    return door
+
+
+async def _start_wecom(door: Any, settings: Settings) -> None:
+    from wecom.menu import build_menu  # noqa: PLC0415
+
+    await door.start(menu=build_menu(door.speaker, settings.public_url))
+
+
+async def _run_outbox(core: Core, bot: Bot) -> None:
+    """Announcements queued for Telegram members (bot/outbox.py)."""
+    from bot.outbox import run_sender  # noqa: PLC0415 - only with a bot token
+
+    await run_sender(core, bot, lambda: datetime.now(UTC))

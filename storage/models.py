@@ -465,3 +465,80 @@ class MeterReading(Base):
         CheckConstraint("kind IN ('electricity', 'water')", name="kind"),
         Index("ix_meter_readings_building_kind_day", "building_id", "kind", "read_on"),
     )
+
+
+# --- chat doors beyond Telegram: WeCom (issue 15) ------------------------------------------
+
+
+class ExternalIdentity(Base):
+    """A person's account on another chat platform (WeCom; DingTalk later): the platform,
+    the organisation (WeCom's CorpID) and the user id, compared without case as WeCom
+    compares them (`user_key` is the case-folded id, `user_id` the id as sent)."""
+
+    __tablename__ = "external_identities"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    corp_id: Mapped[str] = mapped_column(String(64))
+    user_key: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str] = mapped_column(String(64))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        Index("uq_external_identities_account", "platform", "corp_id", "user_key", unique=True),
+    )
+
+
+class WecomInbox(Base):
+    """A WeCom callback accepted: `dedupe_key` (MsgId, or user+CreateTime+event) makes a
+    retried callback one row; the worker claims a row, does its work and marks it done."""
+
+    __tablename__ = "wecom_inbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(160), unique=True)
+    corp_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[str] = mapped_column(Text)  # the message's fields, JSON
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (Index("ix_wecom_inbox_waiting", "done_at", "id"),)
+
+
+class Announcement(Base):
+    """An organizer's announcement (an event, a campaign day) to chosen units; who it
+    reached is its outbox rows."""
+
+    __tablename__ = "announcements"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    body: Mapped[str] = mapped_column(Text)
+    unit_ids: Mapped[str] = mapped_column(Text)  # JSON list of the chosen units
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))  # None: CLI
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ChatOutbox(Base):
+    """A message to send on a chat platform (wecom | telegram), once: `dedupe_key` names
+    its cause (a callback's reply, an announcement to a person). Claimed before the send,
+    `sent_at` after it: a row claimed and never confirmed is not sent again."""
+
+    __tablename__ = "chat_outbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    recipient: Mapped[str] = mapped_column(String(64))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    dedupe_key: Mapped[str] = mapped_column(String(160), unique=True)
+    body: Mapped[str] = mapped_column(Text)
+    announcement_id: Mapped[int | None] = mapped_column(ForeignKey("announcements.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    failure: Mapped[str | None] = mapped_column(String(40))
+
+    __table_args__ = (
+        Index("ix_chat_outbox_waiting", "platform", "claimed_at", "id"),
+        Index("ix_chat_outbox_recent", "platform", "recipient", "sent_at"),
+    )

@@ -34,7 +34,8 @@ class AuthMethod:
     PASSWORD = "password"
     LINK = "link"
     TELEGRAM = "telegram"
-    STRONG = frozenset({PASSWORD, LINK, TELEGRAM})
+    WECOM = "wecom"  # WeCom's OAuth: the organisation's directory vouches for the member
+    STRONG = frozenset({PASSWORD, LINK, TELEGRAM, WECOM})
 
 
 @dataclass(frozen=True)

@@ -31,5 +31,6 @@ def console_pages(c: County) -> dict[str, str]:
         "report": "/console/report?year=2023",
         "audit": "/console/audit",
         "tokens": "/console/tokens",
+        "announcements": "/console/announcements",
         "sources": "/sources",
     }

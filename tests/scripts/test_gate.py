@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("campaigns", "storage", "web", "bot", "greentally", "locales", "tests")
+PACKAGES = ("campaigns", "storage", "web", "bot", "greentally", "wecom", "locales", "tests")
 GOOD = "def twice(n: int) -> int:\n    return 2 * n\n"
 
 

@@ -7,6 +7,7 @@ from web.routes.api import (
     door,
     log,
     organizer,
+    organizer_announcements,
     organizer_data,
     organizer_field,
     organizer_identity,
@@ -22,6 +23,7 @@ for module in (
     organizer_data,
     organizer_identity,
     organizer_field,
+    organizer_announcements,
 ):
     api_router.include_router(module.router)
 

@@ -4,6 +4,7 @@ router, so no page can forget it."""
 from fastapi import APIRouter, Depends
 
 from web.routes.console import (
+    announcements,
     catalog,
     dashboard,
     field,
@@ -23,7 +24,7 @@ from web.routes.console.common import (
 router = APIRouter(tags=["console"], dependencies=[Depends(require_organizer)])
 router.include_router(dashboard.router)  # its own prefix: the dashboard is /console itself
 # identity before catalog: /people/roster and /people/duplicates before /people/{id}
-for _module in (identity, catalog, records, printing, review, tokens, field):
+for _module in (identity, catalog, records, printing, review, tokens, field, announcements):
     router.include_router(_module.router, prefix="/console")
 
 __all__ = ["OrganizerDep", "VolunteerDep", "require_organizer", "require_volunteer", "router"]
