@@ -19,7 +19,7 @@ from campaigns import audit
 from campaigns.core import Core
 from campaigns.errors import Refused
 from campaigns.identity import name_key
-from campaigns.joining import _create, _live, _row_person
+from campaigns.joining import create_person, live_person, row_person
 from campaigns.profile import clean_name, person_view_of
 from campaigns.reasons import Reason
 from campaigns.recording import RetryAlone
@@ -78,7 +78,7 @@ async def join_external(
             tx.conn, platform=account.platform, corp_id=account.corp_id, user_key=account.key
         )
         if found is not None:
-            return ExternalJoined(await _live(tx, found))
+            return ExternalJoined(await live_person(tx, found))
         if unit_id is None or await queries.unit(tx.conn, unit_id) is None:
             raise Refused(Reason.UNKNOWN_UNIT)
         joined = await _match(tx, account, name=clean, key=key, unit_id=unit_id, now=now)
@@ -121,11 +121,11 @@ async def _match(
             tx.conn, person_id=row["person_id"], platform=account.platform
         )
         if not taken:  # the row's person has no account here yet: this is them
-            person = await _row_person(tx, row, now=now)
+            person = await row_person(tx, row, now=now)
             return ExternalJoined(person, new=True, bound=True)
     named = await identity_store.people_named(tx.conn, unit_id=unit_id, name_key=key)
-    flagged = len(rows) > 1 or bool(rows) or bool(named)
-    person = await _create(
+    flagged = bool(rows or named)  # a namesake on the roster or among the people
+    person = await create_person(
         tx,
         name=name,
         key=key,

@@ -89,13 +89,13 @@ async def join(
         if telegram_id is not None:
             found = await queries.person(tx.conn, telegram_id=telegram_id)
             if found is not None:
-                return Joined(await _live(tx, found["id"]), bound=True)
+                return Joined(await live_person(tx, found["id"]), bound=True)
         if idempotency_key is not None:
             first = await store.registration(tx.conn, idempotency_key)
             if first is not None:
                 if first["registration_fingerprint"] not in (None, fingerprint):
                     raise Refused(Reason.IDEMPOTENCY_KEY_REUSED)
-                return Joined(await _live(tx, first["id"]))
+                return Joined(await live_person(tx, first["id"]))
         if unit_id is None or await queries.unit(tx.conn, unit_id) is None:
             raise Refused(Reason.UNKNOWN_UNIT)
         current = await _device_person(tx, device_person_id)
@@ -116,7 +116,7 @@ async def join(
         )
         if joined is None:
             flagged = bool(await store.people_named(tx.conn, unit_id=unit_id, name_key=key))
-            person = await _create(
+            person = await create_person(
                 tx,
                 name=clean,
                 key=key,
@@ -141,7 +141,7 @@ async def join(
             device="telegram" if telegram_id is not None else "browser",
             switched_from=current.id if current else None,
         )
-        return Joined(await _live(tx, joined.person.id), bound=joined.bound)
+        return Joined(await live_person(tx, joined.person.id), bound=joined.bound)
 
     try:
         return await core.write(Call[Joined](run))
@@ -178,7 +178,7 @@ async def _match(
                 phone_hash=row["phone_hash"],
             ):
                 bound = row["person_id"] is not None
-                return Joined(await _row_person(tx, row, now=now), bound=bound)
+                return Joined(await row_person(tx, row, now=now), bound=bound)
         # Written although the answer is a refusal: the count must outlive it.
         await store.count_failure(
             tx.conn, [r["id"] for r in checked], now=now, window_start=window_start
@@ -194,7 +194,7 @@ async def _match(
         raise Refused(Reason.VERIFIER_REQUIRED)
     if free and not await store.people_named(tx.conn, unit_id=unit_id, name_key=key):
         # The row's first person: nobody's history is handed over, so the name may claim it.
-        return Joined(await _row_person(tx, free[0], now=now))
+        return Joined(await row_person(tx, free[0], now=now))
     return None
 
 
@@ -208,11 +208,11 @@ def _minutes_left(rows: list[Any], now: datetime) -> int:
     return max(1, math.ceil((ends - now).total_seconds() / 60))
 
 
-async def _row_person(tx: Tx, row: Any, *, now: datetime) -> PersonView:
+async def row_person(tx: Tx, row: Any, *, now: datetime) -> PersonView:
     """The person a roster row holds (following merges), or a new one it now holds."""
     if row["person_id"] is not None:
-        return await _live(tx, row["person_id"])
-    person = await _create(
+        return await live_person(tx, row["person_id"])
+    person = await create_person(
         tx,
         name=row["name"],
         key=row["name_key"],
@@ -230,7 +230,7 @@ async def _row_person(tx: Tx, row: Any, *, now: datetime) -> PersonView:
     return person
 
 
-async def _create(
+async def create_person(
     tx: Tx,
     *,
     name: str,
@@ -259,10 +259,10 @@ async def _create(
         registration_fingerprint=fingerprint if registration_key else None,
         possible_duplicate=flagged,
     )
-    return await _live(tx, new_id)
+    return await live_person(tx, new_id)
 
 
-async def _live(tx: Tx, person_id: int) -> PersonView:
+async def live_person(tx: Tx, person_id: int) -> PersonView:
     return await person_view_of(tx.conn, await store.merged_target(tx.conn, person_id))
 
 
@@ -307,7 +307,7 @@ async def walk_in(
             if first is not None:
                 if first["registration_fingerprint"] not in (None, fingerprint):
                     raise Refused(Reason.IDEMPOTENCY_KEY_REUSED)
-                return Joined(await _live(tx, first["id"]))
+                return Joined(await live_person(tx, first["id"]))
         if unit_id is None or await queries.unit(tx.conn, unit_id) is None:
             raise Refused(Reason.UNKNOWN_UNIT)
         rows = await store.roster_candidates(tx.conn, unit_id=unit_id, name_key=key)
@@ -328,13 +328,13 @@ async def walk_in(
         if len(rows) > 1:
             raise Refused(Reason.AMBIGUOUS_NAME)
         if rows:
-            return Joined(await _row_person(tx, rows[0], now=now), bound=True)
+            return Joined(await row_person(tx, rows[0], now=now), bound=True)
         named = await store.people_named(tx.conn, unit_id=unit_id, name_key=key)
         if len(named) > 1:
             raise Refused(Reason.AMBIGUOUS_NAME)
         if named:
-            return Joined(await _live(tx, named[0]["id"]), bound=True)
-        person = await _create(
+            return Joined(await live_person(tx, named[0]["id"]), bound=True)
+        person = await create_person(
             tx,
             name=clean,
             key=key,

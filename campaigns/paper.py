@@ -14,7 +14,7 @@ from campaigns.actions import _actor
 from campaigns.core import Core
 from campaigns.errors import Refused
 from campaigns.identity import name_key
-from campaigns.joining import _create, _row_person
+from campaigns.joining import create_person, row_person
 from campaigns.reasons import Reason
 from campaigns.recording import checkin_key, fact_row, write_fact
 from campaigns.results import Channel, FactKind, Role
@@ -222,16 +222,16 @@ async def _row_person_id(tx: Tx, sheet: Any, row: Any, name: str, now: datetime)
         return await identity_store.merged_target(tx.conn, row["person_id"])
     if row["roster_entry_id"] is not None:
         entry = await identity_store.roster_entry(tx.conn, row["roster_entry_id"])
-        return (await _row_person(tx, entry, now=now)).id
+        return (await row_person(tx, entry, now=now)).id
     key = name_key(name)
     unit_id = sheet["unit_id"]
     candidates = await identity_store.roster_candidates(tx.conn, unit_id=unit_id, name_key=key)
     if len(candidates) == 1:
-        return (await _row_person(tx, candidates[0], now=now)).id
+        return (await row_person(tx, candidates[0], now=now)).id
     people = await store.people_named_in_unit(tx.conn, unit_id=unit_id, name_key=key)
     if len(people) == 1 and not candidates:
         return int(people[0]["id"])
-    person = await _create(
+    person = await create_person(
         tx,
         name=name,
         key=key,
