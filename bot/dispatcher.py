@@ -14,7 +14,7 @@ from aiogram.utils.i18n import I18n
 
 from bot.board import ProgressBoard
 from bot.delivery import UpdateGate
-from bot.handlers import build_router
+from bot.handlers import build_routers
 from bot.menus import set_default_menu
 from bot.middlewares import LocaleMiddleware, PersonMiddleware
 from bot.photos import EvidenceFolder
@@ -88,6 +88,6 @@ def build_dispatcher(
     locale = LocaleMiddleware(i18n)
     dp.update.outer_middleware(locale)
     dp.errors.outer_middleware(locale)  # refusals are answered in the person's language too
-    dp.include_router(build_router())
+    dp.include_routers(*build_routers())
     dp.startup.register(set_default_menu)
     return dp

@@ -37,12 +37,23 @@ def fresh(template: Router) -> Router:
     return router
 
 
-def build_router() -> Router:
-    root = Router(name="greentally")
-    # /start's handlers match only /start or, in its own states, typed answers (never a
-    # command), so /cancel and everything else still reach the routers below.
+def door_router() -> Router:
+    """/start's router with the room label's deep link (issue 14) right after the poster's.
+
+    Both are /start deep links and must come before /start's catch-all. The poster's link,
+    the hot path at an event's door, is checked first and passes no router of its own:
+    every router level an update walks through costs it a copy of its data."""
+    router = fresh(start.router)
+    handlers = router.observers["message"].handlers
+    assert handlers[0].callback is start.start_event, "the poster's deep link comes first"
+    handlers[1:1] = patrol.deep_link.observers["message"].handlers
+    return router
+
+
+def build_routers() -> list[Router]:
+    """The routers in their order, for the dispatcher to include directly (a root router
+    above them would be one more level for every update)."""
     modules = (
-        start,
         errors,
         cancel,
         checkin,
@@ -58,7 +69,6 @@ def build_router() -> Router:
         language,
         help,  # catch-all: last
     )
-    # a room label's deep link is a /start too: ahead of /start's catch-all (issue 14)
-    root.include_router(fresh(patrol.deep_link))
-    root.include_routers(*(fresh(module.router) for module in modules))
-    return root
+    # /start's handlers match only /start or, in its own states, typed answers (never a
+    # command), so /cancel and everything else still reach the routers below.
+    return [door_router(), *(fresh(module.router) for module in modules)]
