@@ -215,6 +215,32 @@ async def test_idempotency_keys_belong_to_their_caller_and_action(core: Core) ->
     assert await n_facts(core) == 3
 
 
+async def test_a_long_idempotency_key_is_kept_short_under_its_caller(core: Core) -> None:
+    """Whatever a client sends as its key (here 500 characters), the stored key fits its
+    column, starts with the caller and the action (one caller's keys sit together in the
+    unique index), and still replays the first answer."""
+    unit = await f.unit(core)
+    x = await f.person(core, unit)
+    ev = await f.event(core)
+    long_key = "長" * 500
+    first = await checkin.check_in(
+        core, code=ev.code, person_id=x.id, now=NOW, channel="api", idempotency_key=long_key
+    )
+    again = await checkin.check_in(
+        core, code=ev.code, person_id=x.id, now=NOW, channel="api", idempotency_key=long_key
+    )
+    assert again.repeated and again.fact.id == first.fact.id
+    with pytest.raises(Refused) as exc:  # another key is another request, not a replay
+        await checkin.check_in(
+            core, code=ev.code, person_id=x.id, now=NOW, channel="api", idempotency_key="長" * 499
+        )
+    assert exc.value.reason is Reason.ALREADY_CHECKED_IN
+    async with core.read() as conn:
+        stored = await conn.scalar(select(Fact.idempotency_key).where(Fact.id == first.fact.id))
+    assert stored is not None and len(stored) <= 80
+    assert stored.startswith(f"p{x.id}:checkin:")
+
+
 async def test_capacity_holds_across_instances(core: Core, db_url: str) -> None:
     """Four cores (four instances' writers) on one database; 40 people for 10 places."""
     unit = await f.unit(core)
