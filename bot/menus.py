@@ -41,7 +41,7 @@ PARTICIPANT = (
     "lang",
     "help",
 )
-VOLUNTEER = ("volunteer", "login")
+VOLUNTEER = ("volunteer", "patrol", "login")
 ORGANIZER = ("stats",)
 LAST = ("cancel",)
 WEB_FORM = "/log"  # the Mini App opens the logging page (check-in is a poster scan away)

@@ -33,6 +33,7 @@ COMMANDS = {
     "plate": N_("Log a clean plate"),
     "canteen": N_("Canteen self-evaluation"),
     "volunteer": N_("Volunteer: hours, headcount, canteen check"),
+    "patrol": N_("Energy patrol: what was left on in a room"),
     "me": N_("My points, history and personal QR code"),
     "link": N_("Link this account to the web, or the web to it"),
     "progress": N_("The year's goal and each campaign"),

@@ -241,7 +241,7 @@ async def test_cancel_during_registration_registers_no_one(
 async def test_each_person_sees_the_commands_of_their_role(
     core: Core, tg: FakeTelegram, unit: UnitView
 ) -> None:
-    volunteer_only = {"volunteer", "login"}
+    volunteer_only = {"volunteer", "patrol", "login"}
     default = set(tg.commands_for(ZH["id"], "zh"))
     assert "canteen" in default and "help" in default
     assert not default & (volunteer_only | {"stats"})  # participants: no volunteer commands
@@ -273,7 +273,7 @@ async def test_a_registering_participant_keeps_the_participant_menu(
     (ask_unit,) = await tg.reply_to(ZH, "王小明")
     await tg.tap(ZH, ask_unit, unit.name_zh)
     seen = set(tg.commands_for(ZH["id"], "zh"))
-    assert "trip" in seen and not seen & {"volunteer", "login", "stats"}
+    assert "trip" in seen and not seen & {"volunteer", "patrol", "login", "stats"}
     # The default list of their language, set at start: their chat needs none of its own.
     scoped = [
         c for c in tg.calls_to("setMyCommands") if c.params.get("scope", {}).get("type") == "chat"
@@ -298,7 +298,7 @@ async def test_commands_are_set_once_per_language_and_once_per_volunteer(
     for text in ("/start", "/start", "/help", "/help", "/start"):
         await tg.reply_to(ZH, text)
     assert len(chat_lists()) == 1 and len(tg.calls_to("setMyCommands")) == 4
-    assert {"volunteer", "login"} <= set(tg.commands_for(ZH["id"], "zh"))
+    assert {"volunteer", "patrol", "login"} <= set(tg.commands_for(ZH["id"], "zh"))
 
     (choose,) = await tg.reply_to(ZH, "/lang")
     mark = len(tg.calls)
