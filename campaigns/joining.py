@@ -383,6 +383,24 @@ async def issue_link_code(core: Core, *, person_id: int, now: datetime) -> LinkC
     return await core.write(Call[LinkCode](run))
 
 
+async def _linked_before(
+    tx: Tx, digest: str, now: datetime, telegram_id: int | None
+) -> PersonView | None:
+    """A used code whose person this Telegram account already is: the same `/link <code>`
+    sent again (Telegram redelivers an update whose answer was lost) gets the first answer,
+    not "code used". Nothing is written; another account still gets the refusal."""
+    if telegram_id is None:
+        return None
+    person_id = await queries.used_token_person(tx.conn, digest, now, purpose="link")
+    if person_id is None:
+        return None
+    target = await store.merged_target(tx.conn, person_id)
+    row = await queries.person(tx.conn, id=target)
+    if row is None or row["deleted_at"] is not None or row["telegram_id"] != telegram_id:
+        return None
+    return await person_view_of(tx.conn, target)
+
+
 async def redeem_link_code(
     core: Core, *, code: str, now: datetime, telegram_id: int | None = None
 ) -> PersonView:
@@ -395,6 +413,9 @@ async def redeem_link_code(
     async def run(tx: Tx) -> PersonView:
         person_id = await writes.use_login_token(tx.conn, digest, now, purpose="link")
         if person_id is None:
+            again = await _linked_before(tx, digest, now, telegram_id)
+            if again is not None:  # the same /link again (a redelivered update): its answer
+                return again
             raise Refused(Reason.LINK_CODE_INVALID)
         target = await store.merged_target(tx.conn, person_id)
         row = await queries.person(tx.conn, id=target)

@@ -61,6 +61,7 @@ from storage.queries.people import (
     people_listing,
     person,
     search_people,
+    used_token_person,
 )
 from storage.queries.rewards import (
     reward,
@@ -135,5 +136,6 @@ __all__ = [
     "unit_has_canteen",
     "unit_id_by_code",
     "units",
+    "used_token_person",
     "waiting_heads",
 ]

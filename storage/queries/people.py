@@ -4,13 +4,14 @@ sign-in secrets."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from functools import cache
 from typing import Any
 
 from sqlalchemy import RowMapping, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.models import Person, Unit
+from storage.models import LoginToken, Person, Unit
 
 PERSON_COLUMNS = (
     Person.__table__.c.id,
@@ -100,3 +101,17 @@ async def people_listing(
 async def login_secret(conn: AsyncConnection, login: str) -> RowMapping | None:
     stmt = select(Person.id, Person.password_hash, Person.deleted_at).where(Person.login == login)
     return (await conn.execute(stmt)).mappings().first()
+
+
+async def used_token_person(
+    conn: AsyncConnection, digest: str, now: datetime, *, purpose: str
+) -> int | None:
+    """The person an already used, still unexpired one-time token named, or None."""
+    stmt = select(LoginToken.person_id).where(
+        LoginToken.token_hash == digest,
+        LoginToken.used_at.is_not(None),
+        LoginToken.expires_at > now,
+        LoginToken.purpose == purpose,
+    )
+    found = await conn.scalar(stmt)
+    return None if found is None else int(found)

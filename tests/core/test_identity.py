@@ -150,6 +150,14 @@ async def test_a_link_code_binds_another_browser_and_a_telegram_account(core: Co
     tg = await joining.issue_link_code(core, person_id=person.id, now=NOW)
     bound = await joining.redeem_link_code(core, code=tg.code, now=NOW, telegram_id=4242)
     assert bound.id == person.id and bound.telegram_id == 4242
+    # Redeemed again by the account it bound (a redelivered /link): the same person; by
+    # any other account, or with no account, still used.
+    again = await joining.redeem_link_code(core, code=tg.code, now=NOW, telegram_id=4242)
+    assert again.id == person.id
+    for telegram_id in (4343, None):
+        with pytest.raises(Refused) as exc:
+            await joining.redeem_link_code(core, code=tg.code, now=NOW, telegram_id=telegram_id)
+        assert exc.value.reason is Reason.LINK_CODE_INVALID
     assert (await people.find_by_telegram(core, 4242, cached=False)).id == person.id  # type: ignore[union-attr]
     assert (await people.get_person(core, other.id)).possible_duplicate
 

@@ -98,6 +98,10 @@ async def test_link_makes_the_telegram_account_the_web_person(
     assert "已关联" in linked.text and "李四" in linked.text
     found = await people.find_by_telegram(core, 603)
     assert found is not None and found.id == web.id
+    # The same /link again from the same account (Telegram redelivers an update whose
+    # answer was lost): the first answer, not "code used".
+    (again,) = await tg.reply_to(user, f"/link {made.code}")
+    assert again.text == linked.text
     (used,) = await tg.reply_to(tg_user(604), f"/link {made.code}")  # one use only
     assert await people.find_by_telegram(core, 604) is None
     assert used.text == bad.text
