@@ -15,6 +15,9 @@ from storage import wecom as store
 from storage.writer import Call, Tx
 
 LEASE = timedelta(minutes=2)  # a claimed callback not done by then is taken up again
+# A callback whose handling failed this often is left alone (its row stays, not done, for
+# an operator to read): a message that always fails is not retried every LEASE forever.
+MAX_ATTEMPTS = 5
 PER_MINUTE = 30  # messages one member may receive in a minute (WeCom drops the rest)
 MAX_RECIPIENTS = 1000  # recipients of one message/send call
 
@@ -27,6 +30,7 @@ class Inbound:
     dedupe_key: str
     user_id: str
     fields: dict[str, str]
+    attempt: int = 1  # this claim's number; the last is MAX_ATTEMPTS
 
 
 @dataclass(frozen=True)
@@ -64,17 +68,26 @@ async def accept(
 
 
 async def claim_inbound(core: Core, *, now: datetime, limit: int = 50) -> list[Inbound]:
-    """Callbacks for this worker, each claimed by no other."""
+    """Callbacks for this worker, each claimed by no other, none claimed MAX_ATTEMPTS
+    times already."""
     stale = now - LEASE
 
     async def run(tx: Tx) -> list[Inbound]:
-        rows = await store.waiting_inbox(tx.conn, stale_before=stale, limit=limit)
+        rows = await store.waiting_inbox(
+            tx.conn, stale_before=stale, limit=limit, max_attempts=MAX_ATTEMPTS
+        )
         out = []
         for row in rows:
-            if await store.claim_inbox(tx.conn, row["id"], now=now, stale_before=stale):
+            if await store.claim_inbox(
+                tx.conn, row["id"], now=now, stale_before=stale, max_attempts=MAX_ATTEMPTS
+            ):
                 out.append(
                     Inbound(
-                        row["id"], row["dedupe_key"], row["user_id"], json.loads(row["payload"])
+                        row["id"],
+                        row["dedupe_key"],
+                        row["user_id"],
+                        json.loads(row["payload"]),
+                        attempt=int(row["attempts"]) + 1,
                     )
                 )
         return out

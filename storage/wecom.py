@@ -68,14 +68,16 @@ async def accept_inbox(conn: AsyncConnection, rows: list[dict[str, Any]]) -> lis
 
 
 async def waiting_inbox(
-    conn: AsyncConnection, *, stale_before: datetime, limit: int
+    conn: AsyncConnection, *, stale_before: datetime, limit: int, max_attempts: int
 ) -> Sequence[RowMapping]:
-    """Rows not done, and unclaimed or claimed longer ago than a lease (a worker died)."""
+    """Rows not done, and unclaimed or claimed longer ago than a lease (a worker died, or
+    the handling failed), fewer than `max_attempts` times."""
     stmt = (
         select(WecomInbox)
         .where(
             WecomInbox.done_at.is_(None),
             or_(WecomInbox.claimed_at.is_(None), WecomInbox.claimed_at < stale_before),
+            WecomInbox.attempts < max_attempts,
         )
         .order_by(WecomInbox.id)
         .limit(limit)
@@ -84,7 +86,7 @@ async def waiting_inbox(
 
 
 async def claim_inbox(
-    conn: AsyncConnection, row_id: int, *, now: datetime, stale_before: datetime
+    conn: AsyncConnection, row_id: int, *, now: datetime, stale_before: datetime, max_attempts: int
 ) -> bool:
     """Claim a row for this worker, only if nobody else holds it (a conditional update)."""
     result = await conn.execute(
@@ -93,6 +95,7 @@ async def claim_inbox(
             WecomInbox.id == row_id,
             WecomInbox.done_at.is_(None),
             or_(WecomInbox.claimed_at.is_(None), WecomInbox.claimed_at < stale_before),
+            WecomInbox.attempts < max_attempts,
         )
         .values(claimed_at=now, attempts=WecomInbox.attempts + 1)
     )

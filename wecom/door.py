@@ -150,7 +150,14 @@ class WeComDoor:
             try:
                 replies = await self.handle(inbound.fields)
             except Exception:
-                log.exception("a WeCom callback failed; it is taken up again later")
+                if inbound.attempt >= outbox.MAX_ATTEMPTS:
+                    log.exception(
+                        "WeCom callback %s failed %d times: given up, kept in the inbox",
+                        inbound.dedupe_key,
+                        inbound.attempt,
+                    )
+                else:
+                    log.exception("a WeCom callback failed; it is taken up again later")
                 continue
             await outbox.finish(
                 self.core,

@@ -3,15 +3,28 @@ replies sent once through the fake's message/send, the token refreshed when it e
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import pytest
 from sqlalchemy import func, select
 
-from campaigns import codes
+from campaigns import codes, outbox
 from campaigns.core import Core
 from campaigns.results import UnitView
+from storage import wecom as wecom_store
 from storage.models import Fact
 from tests import factories as f
-from tests.wecom.conftest import drain, poster_url, scan_event, sealed, text_message
-from tests.wecom.fake_wecom import FakeWeCom
+from tests.wecom.conftest import (
+    AGENT_ID,
+    config_for,
+    drain,
+    poster_url,
+    scan_event,
+    sealed,
+    text_message,
+)
+from tests.wecom.fake_wecom import CORP_ID, SECRET, FakeWeCom
+from wecom.client import WeComClient
 from wecom.door import WeComDoor
 
 
@@ -123,3 +136,40 @@ async def test_a_rotating_screen_scanned_from_the_menu(
     assert await facts(core) == 1  # the bare link (a forwarded photo) is refused
     assert "低碳日宣传活动" in checked_in and checked_in.startswith("✅ 已签到")
     assert refused and not refused.startswith("✅")
+
+
+async def test_a_callback_that_always_fails_is_given_up_after_its_attempts(
+    core: Core, fake: FakeWeCom, unit: UnitView, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A message whose handling fails every time is taken up again after each lease, five
+    times in all, then left in the inbox (not done) with an error in the log; the others
+    are still answered."""
+    now = [f.NOW]
+    api = WeComClient(base_url=fake.base_url, corp_id=CORP_ID, secret=SECRET, agent_id=AGENT_ID)
+    door = WeComDoor(core, config_for(fake, unit), client=api, clock=lambda: now[0])
+    handle = door.handle
+
+    async def failing(fields: dict[str, str]) -> list[tuple[str, int | None]]:
+        if fields.get("MsgId") == "1":
+            raise RuntimeError("a bug on this message")
+        return await handle(fields)
+
+    door.handle = failing  # type: ignore[method-assign]
+    fake.add_user("ZhangSan", "张三", 7)
+    event = await f.event(core)
+    try:
+        await door.receive(*sealed(text_message("ZhangSan", "你好", msg_id="1")))
+        await door.settled()
+        taken = []
+        for _ in range(outbox.MAX_ATTEMPTS + 2):
+            taken.append(await door.work_once())
+            now[0] += outbox.LEASE + timedelta(seconds=1)
+        assert taken == [1] * outbox.MAX_ATTEMPTS + [0, 0]
+        assert "failed 5 times: given up" in caplog.text
+        async with core.read() as conn:
+            assert await wecom_store.inbox_count(conn, done=False) == 1
+        await door.receive(*sealed(text_message("ZhangSan", poster_url(event.code), msg_id="2")))
+        await drain(door)
+        assert await facts(core) == 1 and len(fake.messages_to("ZhangSan")) == 1
+    finally:
+        await door.stop()
