@@ -10,7 +10,7 @@ import io
 import math
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from campaigns import audit, text
@@ -30,6 +30,7 @@ from storage.writer import Call, Tx
 # Room codes: what a label's QR holds (and the bot's deep link `r_<code>`); no 0/o, 1/l.
 _ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
 PATROL_MODE = "patrol"  # the service fact's mode: a patrol, not typed-in hours
+NIGHT_ENDS = timedelta(hours=4)  # a visit before 04:00 is the evening before's patrol
 
 
 def new_room_code() -> str:
@@ -351,6 +352,12 @@ async def _patrol(
     return patrol_id, bool(written["counted"]), int(written["points"])
 
 
+def patrol_day(core: Core, now: datetime) -> date:
+    """The evening a visit belongs to: a patrol that runs past midnight is still that
+    evening's (one patrol, one person-time) until NIGHT_ENDS, local time."""
+    return core.today(now - NIGHT_ENDS)
+
+
 async def record_visit(
     core: Core,
     *,
@@ -364,7 +371,8 @@ async def record_visit(
     idempotency_key: str | None = None,
 ) -> VisitView:
     """What a volunteer found in a room on tonight's patrol of its building; the first
-    room of the evening begins the patrol (the volunteer's service that day).
+    room of the evening begins the patrol (the volunteer's service that day; past midnight,
+    until NIGHT_ENDS, still the evening's).
 
     Refuses UNKNOWN_ROOM, UNKNOWN_FINDING, NOT_ALLOWED (below volunteer),
     ROOM_ALREADY_VISITED (detail at), NO_ACTIVE_CAMPAIGN (no volunteer-service campaign
@@ -374,7 +382,7 @@ async def record_visit(
     note = text.check((note or "").strip()[:500], field="Note")
     key = scoped_key(f"p{volunteer_id}", "visit", idempotency_key)
     fingerprint = request_fingerprint("visit", code, ",".join(chosen), note)
-    day = core.today(now)
+    day = patrol_day(core, now)
 
     async def run(tx: Tx) -> VisitView:
         if key and (first := await store.visit(tx.conn, idempotency_key=key)) is not None:

@@ -97,6 +97,40 @@ async def test_a_patrol_counts_one_person_time_per_volunteer_per_day(core: Core)
     assert (await totals.reconcile(core, now=EVENING)).ok
 
 
+async def test_a_patrol_past_midnight_is_still_the_evenings(core: Core) -> None:
+    """23:50 and 00:20 are one patrol and one person-time, on the evening's day; the next
+    morning's visit of the same room begins another day's patrol."""
+    unit, b = await _building(core)
+    vol = await f.person(core, unit, role=Role.VOLUNTEER)
+    r1, r2, _ = b.rooms
+    late = NOW + timedelta(hours=13, minutes=50)  # 23:50 local on 12 July
+    before = await patrols.record_visit(
+        core, volunteer_id=vol.id, room_code=r1.code, findings=[], now=late, channel="bot"
+    )
+    after = await patrols.record_visit(
+        core,
+        volunteer_id=vol.id,
+        room_code=r2.code,
+        findings=["lights"],
+        now=late + timedelta(minutes=30),  # 00:20 on 13 July
+        channel="bot",
+    )
+    assert before.counted and not after.counted and after.patrol_id == before.patrol_id
+    async with core.read() as conn:
+        days = (await conn.execute(select(Fact.occurred_on).where(Fact.mode == "patrol"))).all()
+    assert [d for (d,) in days] == [date(2023, 7, 12)]
+    morning = await patrols.record_visit(
+        core,
+        volunteer_id=vol.id,
+        room_code=r1.code,
+        findings=[],
+        now=late + timedelta(hours=10),  # 09:50 on 13 July
+        channel="web",
+    )
+    assert morning.counted and morning.patrol_id != before.patrol_id
+    assert (await totals.progress(core, year=2023)).totals.person_times == 2
+
+
 async def test_patrol_refusals_write_nothing(core: Core) -> None:
     unit, b = await _building(core)
     vol = await f.person(core, unit, role=Role.VOLUNTEER)
