@@ -79,7 +79,8 @@ async def room_submit(
         )
 
     try:
-        visit = await with_photo(viewer.state, photo, day=core.today(viewer.now), act=act)
+        day = patrols.patrol_day(core, viewer.now)  # the evening the visit belongs to
+        visit = await with_photo(viewer.state, photo, day=day, act=act)
     except (Refused, WebRefused) as exc:
         reason, message = words_for(exc, viewer.lang.gettext, viewer.lang.tz)
         return await _room_page(
