@@ -91,7 +91,12 @@ class _Ledger:
         self.pending.setdefault(update_id, now)
         if len(self.pending) >= MAX_PENDING:
             self._start_flush()
-        elif self.timer is None:
+        else:
+            self._arm()
+
+    def _arm(self) -> None:
+        """The next flush in FLUSH_SECONDS, unless one is set already."""
+        if self.timer is None:
             self.timer = asyncio.get_running_loop().call_later(FLUSH_SECONDS, self._start_flush)
 
     def _start_flush(self) -> None:
@@ -99,10 +104,18 @@ class _Ledger:
             self.timer.cancel()
             self.timer = None
         if self.flushing is None or self.flushing.done():
-            self.flushing = asyncio.get_running_loop().create_task(self.flush())
+            self.flushing = asyncio.get_running_loop().create_task(self._flush_once())
 
-    async def flush(self) -> None:
-        """Write every pending id; they leave memory once committed."""
+    async def _flush_once(self) -> None:
+        """Write what is pending now; what arrives meanwhile waits for the next timer (one
+        insert each FLUSH_SECONDS, not one per update while updates keep coming)."""
+        await self.flush(drain=False)
+        if self.pending:
+            self._arm()
+
+    async def flush(self, *, drain: bool = True) -> None:
+        """Write the pending ids (`drain`: until none is left); they leave memory once
+        committed."""
         while self.pending:
             batch = dict(self.pending)
             try:
@@ -112,6 +125,8 @@ class _Ledger:
                 return
             for update_id in batch:
                 self.pending.pop(update_id, None)
+            if not drain:
+                return
 
 
 def _ledger(core: Core) -> _Ledger:

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
+
+import pytest
 
 from campaigns import updates
 from campaigns.core import Core
@@ -71,3 +74,29 @@ async def test_one_process_looks_up_only_what_it_may_have_handled_before(
     await updates.mark_processed(other_core, update_id=42, now=NOW, durable=True)
     assert not await updates.already_processed(core, 42, shared=False)
     assert await updates.already_processed(core, 42, shared=True)
+
+
+async def test_a_steady_stream_is_written_once_each_moment_not_once_each_update(
+    core: Core, other_core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An update every millisecond for half a second: the ids go to the database in one insert
+    each FLUSH_SECONDS, not in one per update (a flush that looped while updates kept
+    arriving wrote nearly every update alone)."""
+    writes: list[int] = []
+    record = updates._record
+
+    async def counted(core: Core, batch: dict[int, Any]) -> None:
+        writes.append(len(batch))
+        await record(core, batch)
+
+    monkeypatch.setattr(updates, "_record", counted)
+    started = asyncio.get_running_loop().time()
+    for update_id in range(1000, 1500):
+        await updates.mark_processed(core, update_id=update_id, now=NOW)
+        await asyncio.sleep(0.001)
+    elapsed = asyncio.get_running_loop().time() - started
+    await updates.flush(core)
+    assert sum(writes) == 500
+    assert len(writes) <= elapsed / updates.FLUSH_SECONDS + 2, writes
+    found = await asyncio.gather(*(updates.already_processed(other_core, i) for i in (1000, 1499)))
+    assert found == [True, True]
