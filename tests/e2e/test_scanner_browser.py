@@ -290,14 +290,18 @@ def test_undo_asks_and_names_the_person(launch: Any, web_server: WebServer) -> N
         page.fill("#token", guest.qr_token)
         page.press("#token", "Enter")
         page.wait_for_selector(f"#result.ok .scan-name:text-is('{guest.display_name}')")
+    # The dialog opens once the page has read its queue (IndexedDB, asynchronous): wait
+    # for it, never sample it the instant after the tap.
     page.click("#undo-link")
-    dialog = page.locator("#undo-dialog")
-    assert dialog.is_visible()
-    assert "后到的" in dialog.inner_text()
+    dialog = page.wait_for_selector("#undo-dialog[open]", state="visible")
+    assert dialog is not None and "后到的" in dialog.inner_text()
     page.click("#undo-no")  # changed their mind: nothing undone
+    page.wait_for_selector("#undo-dialog", state="hidden")
     assert _checkins(web_server) == (2, 2)
     page.click("#undo-link")
+    page.wait_for_selector("#undo-dialog[open]", state="visible")
     stale = page.locator("#undo-fact").input_value()
+    assert stale
     page.click("#undo-yes")
     page.wait_for_selector("#result.undone")
     assert page.locator("#result .scan-name").inner_text() == "后到的"
@@ -305,7 +309,8 @@ def test_undo_asks_and_names_the_person(launch: Any, web_server: WebServer) -> N
     # Undo now names the one before; the first confirmation sent again (a double tap)
     # undoes nobody else.
     page.click("#undo-link")
-    assert "先来的" in page.locator("#undo-dialog").inner_text()
+    dialog = page.wait_for_selector("#undo-dialog[open]", state="visible")
+    assert dialog is not None and "先来的" in dialog.inner_text()
     page.click("#undo-no")
     csrf = page.locator("#scanner").get_attribute("data-csrf")
     again = context.request.post(
