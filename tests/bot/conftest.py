@@ -14,6 +14,7 @@ from bot.runner import handle_webhook_update, make_bot
 from campaigns.core import Core, open_core
 from campaigns.settings import Settings
 from tests.e2e.fake_telegram import FakeTelegram
+from tests.machine_redis import redis_or_skip
 
 WEBHOOK_SECRET = "s3cret_TOKEN-for-tests"
 # For a module whose tests run on both backends: `db_url = both_backends` in it.
@@ -75,24 +76,15 @@ REDIS_URL = "redis://127.0.0.1:6379/13"
 async def redis_url() -> AsyncIterator[str]:
     """The machine's Redis for shared conversations and chat locks (skips when it is not
     running); the keys of this module's test users are removed before and after."""
-    from redis.asyncio import Redis
-    from redis.exceptions import ConnectionError as RedisConnectionError
+    async with redis_or_skip(REDIS_URL) as client:
 
-    client = Redis.from_url(REDIS_URL)
-    try:
-        await client.ping()
-    except RedisConnectionError:
-        await client.aclose()
-        pytest.skip("Redis is not running on 127.0.0.1:6379")
+        async def clean() -> None:
+            keys = [key async for key in client.scan_iter("greentally:fsm:*")]
+            if keys:
+                await client.delete(*keys)
 
-    async def clean() -> None:
-        keys = [key async for key in client.scan_iter("greentally:fsm:*")]
-        if keys:
-            await client.delete(*keys)
-
-    await clean()
-    try:
-        yield REDIS_URL
-    finally:
         await clean()
-        await client.aclose()
+        try:
+            yield REDIS_URL
+        finally:
+            await clean()

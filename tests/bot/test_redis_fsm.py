@@ -11,8 +11,6 @@ import pytest
 from aiogram import Bot
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
-from redis.asyncio import Redis
-from redis.exceptions import ConnectionError as RedisConnectionError
 
 from bot.dispatcher import FSM_PREFIX, build_dispatcher
 from bot.runner import handle_webhook_update
@@ -23,6 +21,7 @@ from campaigns.settings import Settings
 from tests import factories
 from tests.bot.conftest import WEBHOOK_SECRET
 from tests.e2e.fake_telegram import FakeTelegram, tg_user
+from tests.machine_redis import redis_or_skip
 
 REDIS_URL = "redis://127.0.0.1:6379/11"
 USER = tg_user(901, language_code="en")
@@ -32,18 +31,12 @@ USER = tg_user(901, language_code="en")
 async def user() -> AsyncIterator[dict[str, Any]]:
     """A Telegram user of this test alone (the app's FSM keys are per chat and user), its
     keys removed afterwards; skips when Redis is not running."""
-    client = Redis.from_url(REDIS_URL)
-    try:
-        await client.ping()
-    except RedisConnectionError:
-        await client.aclose()
-        pytest.skip("Redis is not running on 127.0.0.1:6379")
-    person = tg_user(900_000_000 + uuid.uuid4().int % 99_999_999, language_code="en")
-    yield person
-    keys = [key async for key in client.scan_iter(f"{FSM_PREFIX}:*{person['id']}*")]
-    if keys:
-        await client.delete(*keys)
-    await client.aclose()
+    async with redis_or_skip(REDIS_URL) as client:
+        person = tg_user(900_000_000 + uuid.uuid4().int % 99_999_999, language_code="en")
+        yield person
+        keys = [key async for key in client.scan_iter(f"{FSM_PREFIX}:*{person['id']}*")]
+        if keys:
+            await client.delete(*keys)
 
 
 async def test_the_app_factory_keeps_conversations_in_redis_when_configured(

@@ -11,8 +11,6 @@ from contextlib import asynccontextmanager
 import httpx
 import pytest
 from fastapi import FastAPI
-from redis.asyncio import Redis
-from redis.exceptions import ConnectionError as RedisConnectionError
 
 from campaigns import people
 from campaigns.core import Core
@@ -20,6 +18,7 @@ from campaigns.results import Role, UnitView
 from campaigns.settings import Settings
 from tests import factories
 from tests.factories import NOW
+from tests.machine_redis import redis_or_skip
 from tests.web.conftest import BASE, Page, post_form
 from web.app import create_app
 
@@ -128,14 +127,8 @@ async def test_forwarded_for_is_not_believed_by_default(core: Core, settings: Se
 
 @pytest.fixture
 async def redis_url() -> AsyncIterator[str]:
-    client = Redis.from_url(REDIS_URL)
-    try:
-        await client.ping()
-    except RedisConnectionError:
-        await client.aclose()
-        pytest.skip("Redis is not running on 127.0.0.1:6379")
-    yield REDIS_URL
-    await client.aclose()
+    async with redis_or_skip(REDIS_URL):
+        yield REDIS_URL
 
 
 async def test_instances_count_together_in_redis(

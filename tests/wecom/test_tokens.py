@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from tests.machine_redis import redis_or_skip
 from tests.wecom.conftest import AGENT_ID
 from tests.wecom.fake_wecom import CORP_ID, SECRET, FakeWeCom
 from wecom.client import EARLY, RedisTokens, WeComClient
@@ -18,21 +19,12 @@ KEY = f"greentally:wecom:token:{CORP_ID}:{AGENT_ID}"
 @pytest.fixture
 async def redis_url() -> AsyncIterator[str]:
     """The machine's Redis (skips when it is not running), without this app's token key."""
-    from redis.asyncio import Redis
-    from redis.exceptions import ConnectionError as RedisConnectionError
-
-    client = Redis.from_url(REDIS_URL)
-    try:
-        await client.ping()
-    except RedisConnectionError:
-        await client.aclose()
-        pytest.skip("Redis is not running on 127.0.0.1:6379")
-    await client.delete(KEY)
-    try:
-        yield REDIS_URL
-    finally:
+    async with redis_or_skip(REDIS_URL) as client:
         await client.delete(KEY)
-        await client.aclose()
+        try:
+            yield REDIS_URL
+        finally:
+            await client.delete(KEY)
 
 
 async def test_two_instances_share_one_token_and_its_refresh(
