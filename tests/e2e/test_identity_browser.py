@@ -95,7 +95,8 @@ def test_two_browsers_one_roster_person_one_person_time(
     fourth.wait_for_load_state()
     fourth.goto(f"{web_server.url}/me")
     assert axe_violations(fourth) == []
-    fourth.click("text=显示关联码")
+    fourth.click("text=显示关联码")  # a form post: axe reads the page it answers with
+    fourth.wait_for_load_state()
     assert axe_violations(fourth) == []
     fourth.goto(f"{web_server.url}/link")
     assert axe_violations(fourth) == []

@@ -150,6 +150,7 @@ def test_web_pages_in_english(browser: Any, web_server: WebServer) -> None:
     assert page.locator("h1").inner_text() == "You are checked in"
     assert "1 of 2000 person-times" in page.locator("#goal-text").inner_text().replace("\xa0", " ")
     page.click("nav.langs a")  # switch to Chinese on any page
+    page.wait_for_selector("html[lang='zh-Hans']")  # the new page, not the one it leaves
     assert page.locator("h1").inner_text() == "签到成功"
     context.close()
 
